@@ -16,10 +16,20 @@ const config = {
 		})
 	],
 	kit: {
-		adapter: adapter({ pages: 'build', assets: 'build', fallback: undefined, strict: true }),
+		// 404.html lets static hosts (e.g. GitHub Pages) show the site's own not-found page.
+		adapter: adapter({ pages: 'build', assets: 'build', fallback: '404.html', strict: true }),
 		paths: { base: process.env.BASE_PATH ?? '' },
 		alias: { $essays: 'essays' },
-		prerender: { handleHttpError: 'fail', handleMissingId: 'warn' }
+		prerender: {
+			handleHttpError: 'fail',
+			handleMissingId: 'warn',
+			// These dynamic routes may legitimately have no entries (no essays or widgets yet);
+			// any other unseen route is a real mistake.
+			handleUnseenRoutes: ({ routes, message }) => {
+				const mayBeEmpty = new Set(['/embed/[widget]', '/(site)/essays/[slug]']);
+				if (routes.some((r) => !mayBeEmpty.has(r))) throw new Error(message);
+			}
+		}
 	}
 };
 

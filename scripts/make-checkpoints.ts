@@ -1,0 +1,95 @@
+// Trains the shipped checkpoints and results of the modularity essay from fixed seeds, in Node.
+//   static/checkpoints/modularity/{residual,plain}.nrsc   the default nets (seed 1), loaded by the page
+//   static/checkpoints/modularity/results.json            their surgery reports and training curves, shown
+//                                                        before tfjs has loaded, plus a summary over seeds
+// Everything the page shows from these files it can recompute live (Retrain live / the same code).
+// Usage: npm run make-checkpoints [-- --seeds 1,2,3 --steps 1500]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { useBackend, loadMnistFromDisk } from './node-tf';
+import { TrainingData } from '../src/lib/ml/trainer';
+import { LoadedNet, TestSet } from '../src/lib/ml/surgery';
+import { identityOrder } from '../src/lib/ml/model';
+import { SAMPLE_COUNT } from '../src/lib/ml/experiments/modularity-defaults';
+import { encodeCheckpoint } from '../src/lib/ml/checkpoint';
+import {
+	ARCHS,
+	aggregate,
+	analyse,
+	headline,
+	trainPair,
+	type Arch,
+	type ModularitySettings
+} from '../src/lib/ml/experiments/modularity';
+import { DEFAULT_SETTINGS } from '../src/lib/ml/experiments/modularity-defaults';
+
+const arg = (name: string) => {
+	const i = process.argv.indexOf(`--${name}`);
+	return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const seeds = (arg('seeds') ?? '1,2,3').split(',').map(Number);
+const steps = Number(arg('steps') ?? DEFAULT_SETTINGS.steps);
+const outDir = join(process.cwd(), 'static', 'checkpoints', 'modularity');
+
+const backend = await useBackend();
+const data = loadMnistFromDisk();
+const train = new TrainingData(data);
+const test = new TestSet(data);
+console.log(`make-checkpoints: backend ${backend}, seeds ${seeds.join(',')}, ${steps} steps`);
+
+const headlines: Record<Arch, Record<string, number>[]> = { residual: [], plain: [] };
+const shipped: Record<string, unknown> = {};
+mkdirSync(outDir, { recursive: true });
+for (const seed of seeds) {
+	const settings: ModularitySettings = { ...DEFAULT_SETTINGS, seed, steps };
+	const t0 = performance.now();
+	const nets = await trainPair(settings, train, test, { chunk: 50, accuracyEvery: 2 });
+	for (const arch of ARCHS) {
+		const net = nets[arch];
+		const report = await analyse(net, test);
+		headlines[arch].push(headline(report));
+		console.log(
+			`  seed ${seed} ${arch}: test ${(net.testAccuracy * 100).toFixed(2)} %, adjacent swap ${(headline(report).swapAdjacent * 100).toFixed(1)} %`
+		);
+		if (seed === DEFAULT_SETTINGS.seed) {
+			const bytes = encodeCheckpoint(
+				{
+					config: net.config,
+					training: { seed, steps, learningRate: settings.learningRate, batchSize: settings.batchSize, layerDrop: settings.layerDrop, backend },
+					lossCurve: net.curve.map((p) => [p.step, p.loss]),
+					testAccuracy: net.testAccuracy,
+					createdBy: 'scripts/make-checkpoints.ts'
+				},
+				net.params
+			);
+			writeFileSync(join(outDir, `${arch}.nrsc`), bytes);
+			const ln = new LoadedNet(net.config, net.params, test);
+			const predictions = await ln.predictions(identityOrder(net.config.depth), SAMPLE_COUNT);
+			ln.dispose();
+			shipped[arch] = { testAccuracy: net.testAccuracy, curve: net.curve, report, predictions };
+		}
+	}
+	console.log(`  seed ${seed} took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+const results = {
+	createdBy: 'scripts/make-checkpoints.ts',
+	backend,
+	testDigits: test.n,
+	settings: { ...DEFAULT_SETTINGS, steps },
+	nets: shipped,
+	// the sample digits the widget shows, so they appear before the data asset has loaded
+	samples: {
+		labels: Array.from(data.testY.subarray(0, SAMPLE_COUNT)),
+		pixelsBase64: Buffer.from(data.testX.subarray(0, SAMPLE_COUNT * 784)).toString('base64')
+	},
+	summary: {
+		seeds,
+		residual: aggregate(headlines.residual),
+		plain: aggregate(headlines.plain)
+	}
+};
+writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(6)) : v)) + '\n');
+train.dispose();
+test.dispose();
+console.log(`make-checkpoints: wrote ${outDir}`);

@@ -1,0 +1,20 @@
+// tfjs in Node for the repo's scripts: the pure wasm backend (tfjs-node needs a download and fails
+// here), cpu as a fallback. Returns the backend in use.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeMnist, type Mnist } from '../src/lib/ml/data';
+
+tf.env().set('IS_TEST', true); // silences the "install tfjs-node" banner
+
+export async function useBackend(name = process.env.TF_BACKEND ?? 'wasm'): Promise<string> {
+	if (!(await tf.setBackend(name))) await tf.setBackend('cpu');
+	await tf.ready();
+	return tf.getBackend();
+}
+
+export function loadMnistFromDisk(root = process.cwd()): Mnist {
+	return decodeMnist(new Uint8Array(readFileSync(join(root, 'static', 'data', 'mnist.bin'))));
+}

@@ -1,0 +1,128 @@
+// Choosing the tfjs backend by what the machine has, and saying why.
+//   A real GPU adapter → webgpu. A software adapter (SwiftShader, `isFallbackAdapter`) runs WebGPU on the
+//   CPU about 30× slower than wasm, so → wasm, then webgl, then cpu. `forced` (from ?backend=) is tried
+//   first; if it fails the chain continues and the reason says so.
+// Backend packages are imported lazily so the page's first paint never waits for tfjs.
+import * as tf from '@tensorflow/tfjs-core';
+
+export const BACKENDS = ['webgpu', 'wasm', 'webgl', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export type BackendAttempt = { name: BackendName; ok: boolean; note: string };
+export type BackendChoice = { name: BackendName; reason: string; attempts: BackendAttempt[] };
+
+export function isBackendName(v: unknown): v is BackendName {
+	return typeof v === 'string' && (BACKENDS as readonly string[]).includes(v);
+}
+
+type GpuAdapterLike = { info?: { isFallbackAdapter?: boolean; architecture?: string; vendor?: string }; isFallbackAdapter?: boolean };
+type NavigatorGpuLike = { gpu?: { requestAdapter(opts?: object): Promise<GpuAdapterLike | null> } };
+
+/** What kind of WebGPU adapter this context has, without initialising tfjs. */
+export async function probeWebGpu(): Promise<{ available: boolean; software: boolean; note: string }> {
+	const nav = (globalThis as { navigator?: NavigatorGpuLike }).navigator;
+	if (!nav?.gpu) return { available: false, software: false, note: 'this browser has no WebGPU' };
+	let adapter: GpuAdapterLike | null = null;
+	try {
+		adapter = await nav.gpu.requestAdapter();
+	} catch (e) {
+		return { available: false, software: false, note: `requesting a WebGPU adapter failed (${(e as Error).message})` };
+	}
+	if (!adapter) return { available: false, software: false, note: 'no WebGPU adapter is available' };
+	const software = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+	const arch = adapter.info?.architecture || adapter.info?.vendor || 'unknown';
+	return {
+		available: true,
+		software,
+		note: software ? `the WebGPU adapter is a software fallback (${arch}), far slower than wasm on a CPU` : `WebGPU adapter: ${arch}`
+	};
+}
+
+export type BackendOptions = {
+	/** URL prefix where tfjs-backend-wasm's .wasm files are served (ends with '/'), browser only */
+	wasmPath?: string;
+};
+
+async function register(name: BackendName, opts: BackendOptions): Promise<void> {
+	switch (name) {
+		case 'webgpu':
+			await import('@tensorflow/tfjs-backend-webgpu');
+			return;
+		case 'wasm': {
+			const wasm = await import('@tensorflow/tfjs-backend-wasm');
+			if (opts.wasmPath) wasm.setWasmPaths(opts.wasmPath);
+			return;
+		}
+		case 'webgl':
+			await import('@tensorflow/tfjs-backend-webgl');
+			return;
+		case 'cpu':
+			await import('@tensorflow/tfjs-backend-cpu');
+			return;
+	}
+}
+
+/** Try one backend: register it, set it, and run one tiny op to prove it computes. */
+async function tryBackend(name: BackendName, opts: BackendOptions): Promise<string | null> {
+	try {
+		await register(name, opts);
+		const ok = await tf.setBackend(name);
+		if (!ok) return `tfjs could not initialise ${name}`;
+		await tf.ready();
+		const probe = tf.tidy(() => tf.sum(tf.mul(tf.tensor1d([1, 2, 3]), 2)));
+		const v = (await probe.data())[0];
+		probe.dispose();
+		if (v !== 12) return `${name} computed a wrong result`;
+		return null;
+	} catch (e) {
+		return `${name} failed to start (${(e as Error).message})`;
+	}
+}
+
+export async function selectBackend(forced: BackendName | null, opts: BackendOptions = {}, exclude: BackendName[] = []): Promise<BackendChoice> {
+	const attempts: BackendAttempt[] = [];
+	const gpu = await probeWebGpu();
+	const chain: BackendName[] = [];
+	if (forced && !exclude.includes(forced)) chain.push(forced);
+	for (const b of BACKENDS) {
+		if (b === forced || exclude.includes(b)) continue;
+		if (b === 'webgpu' && (!gpu.available || gpu.software)) {
+			attempts.push({ name: 'webgpu', ok: false, note: `skipped: ${gpu.note}` });
+			continue;
+		}
+		chain.push(b);
+	}
+	for (const name of chain) {
+		const failure = await tryBackend(name, opts);
+		if (failure === null) {
+			attempts.push({ name, ok: true, note: 'running' });
+			let reason: string;
+			if (name === forced) reason = `${name}, as requested in the link`;
+			else if (forced) reason = `${name}: the requested ${forced} did not work (${attempts.find((a) => a.name === forced)?.note ?? 'unavailable'})`;
+			else if (name === 'webgpu') reason = `webgpu: ${gpu.note}`;
+			else {
+				const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.name}: ${a.note.replace(/^skipped: /, '')}`);
+				reason = `${name}` + (skipped.length ? ` (${skipped.join('; ')})` : '');
+			}
+			return { name, reason, attempts };
+		}
+		attempts.push({ name, ok: false, note: failure });
+	}
+	throw new Error(`No tfjs backend could start: ${attempts.map((a) => `${a.name}: ${a.note}`).join('; ')}`);
+}
+
+/** Resolves when the current WebGPU device is lost (never, on other backends). */
+export function onDeviceLost(): Promise<string> {
+	const backend = tf.backend() as unknown as { device?: { lost?: Promise<{ message?: string; reason?: string }> } };
+	const lost = tf.getBackend() === 'webgpu' ? backend.device?.lost : undefined;
+	if (!lost) return new Promise(() => {});
+	return lost.then((info) => info?.message || info?.reason || 'the GPU device was lost');
+}
+
+/** For tests: destroy the WebGPU device as a driver reset would. */
+export function destroyDeviceForTesting(): boolean {
+	const backend = tf.backend() as unknown as { device?: { destroy?: () => void } };
+	if (tf.getBackend() !== 'webgpu' || !backend.device?.destroy) return false;
+	backend.device.destroy();
+	return true;
+}

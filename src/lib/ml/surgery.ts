@@ -1,0 +1,218 @@
+// Test-time surgery on a trained net: reorder, drop, repeat blocks; the swap matrix; the effective layer
+// horizon; the size of each block's edit. Nothing here copies a weight: blocks are run by index.
+//
+// The intact net's stream after k blocks (prefix[k]) is computed once and kept, because most surgeries
+// share a prefix with it: a swap of blocks i < j is identical to the intact net up to block i.
+import * as tf from '@tensorflow/tfjs-core';
+import { IMAGE_SIZE, type Mnist } from './data';
+import { type Net, type NetConfig, applyBlock, disposeNet, embed, head, identityOrder, residualDelta, unpack } from './model';
+
+export type SurgeryReport = {
+	intact: number;
+	/** swap[i][j] = accuracy with blocks i and j exchanged (symmetric; diagonal = intact) */
+	swap: number[][];
+	/** deleteOne[i] = accuracy without block i */
+	deleteOne: number[];
+	/** repeatOne[i] = accuracy with block i run twice in a row */
+	repeatOne: number[];
+	/** all blocks in reverse order */
+	reverse: number;
+	/** horizon[k] for k = 0..depth: each block sees the embedding plus only the last k block edits */
+	horizon: number[];
+	/** mean over test digits of ‖edit_i‖ / ‖stream entering block i‖ in the intact net */
+	editRatio: number[];
+};
+
+export class TestSet {
+	readonly x: tf.Tensor2D;
+	readonly labels: tf.Tensor1D;
+	readonly n: number;
+	readonly labelArray: Uint8Array;
+	readonly pixels: Uint8Array;
+	constructor(data: Mnist, limit = data.nTest) {
+		this.n = Math.min(limit, data.nTest);
+		this.pixels = data.testX.subarray(0, this.n * IMAGE_SIZE);
+		this.labelArray = data.testY.subarray(0, this.n);
+		this.x = tf.tidy(() => tf.div(tf.tensor2d(this.pixels, [this.n, IMAGE_SIZE], 'int32'), 255));
+		this.labels = tf.tensor1d(Int32Array.from(this.labelArray), 'int32');
+	}
+	dispose() {
+		tf.dispose([this.x, this.labels]);
+	}
+}
+
+function correctCount(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+	return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'));
+}
+
+/** Read a list of scalar tensors with one async transfer, dispose them, return numbers. */
+async function readScalars(ts: tf.Scalar[]): Promise<number[]> {
+	if (ts.length === 0) return [];
+	const stacked = tf.stack(ts);
+	tf.dispose(ts);
+	const v = Array.from(await stacked.data());
+	stacked.dispose();
+	return v;
+}
+
+/** A trained net held on the current backend for evaluation, with the intact stream cached. */
+export class LoadedNet {
+	readonly cfg: NetConfig;
+	private readonly flat: tf.Tensor1D;
+	private readonly net: Net;
+	/** prefix[k]: stream after the first k blocks of the intact net, on the test set */
+	private readonly prefix: tf.Tensor2D[];
+
+	constructor(cfg: NetConfig, params: Float32Array, private readonly test: TestSet) {
+		this.cfg = cfg;
+		this.flat = tf.tensor1d(params);
+		this.net = tf.tidy(() => unpack(this.flat, cfg));
+		this.prefix = [];
+		let h = embed(this.net, test.x);
+		this.prefix.push(h);
+		for (const block of this.net.blocks) {
+			const prev = h;
+			h = tf.tidy(() => applyBlock(block, prev));
+			this.prefix.push(h);
+		}
+	}
+
+	get depth() {
+		return this.cfg.depth;
+	}
+
+	/** Longest prefix of `order` that equals the intact order: that part is already computed. */
+	private sharedPrefix(order: readonly number[]): number {
+		let k = 0;
+		while (k < order.length && order[k] === k) k++;
+		return k;
+	}
+
+	/** Correct-count tensor for a block order (kept lazily; the caller reads it back). */
+	private correctFor(order: readonly number[]): tf.Scalar {
+		return tf.tidy(() => {
+			const k = this.sharedPrefix(order);
+			let h = this.prefix[k];
+			for (let p = k; p < order.length; p++) h = applyBlock(this.net.blocks[order[p]], h);
+			return correctCount(head(this.net, h), this.test.labels);
+		});
+	}
+
+	/** Test accuracy for each block order, in one readback. */
+	async accuracies(orders: readonly (readonly number[])[]): Promise<number[]> {
+		const counts = await readScalars(orders.map((o) => this.correctFor(o)));
+		return counts.map((c) => c / this.test.n);
+	}
+
+	async accuracy(order: readonly number[]): Promise<number> {
+		return (await this.accuracies([order]))[0];
+	}
+
+	/** Predicted labels of the first `count` test digits under `order`. */
+	async predictions(order: readonly number[], count: number): Promise<number[]> {
+		const pred = tf.tidy(() => {
+			const n = Math.min(count, this.test.n);
+			let h = tf.slice(this.prefix[0], [0, 0], [n, this.cfg.width]) as tf.Tensor2D;
+			for (const i of order) h = applyBlock(this.net.blocks[i], h);
+			return tf.argMax(head(this.net, h), 1);
+		});
+		const v = Array.from(await pred.data());
+		pred.dispose();
+		return v;
+	}
+
+	/**
+	 * Swap matrix. Each pair i<j starts from the cached stream after block i−1 and runs only the rest;
+	 * accuracies come back in one transfer. (On wasm, per-pair 2-D matmuls over all test digits are
+	 * already large enough that batching pairs together saves nothing; 3-D matmuls would be slower.)
+	 */
+	async swapMatrix(): Promise<number[][]> {
+		const L = this.depth;
+		const orders: number[][] = [identityOrder(L)];
+		const pairs: [number, number][] = [];
+		for (let i = 0; i < L; i++)
+			for (let j = i + 1; j < L; j++) {
+				const o = identityOrder(L);
+				o[i] = j;
+				o[j] = i;
+				orders.push(o);
+				pairs.push([i, j]);
+			}
+		const acc = await this.accuracies(orders);
+		const m = Array.from({ length: L }, () => new Array<number>(L).fill(acc[0]));
+		pairs.forEach(([i, j], p) => {
+			m[i][j] = acc[p + 1];
+			m[j][i] = acc[p + 1];
+		});
+		return m;
+	}
+
+	/**
+	 * Effective layer horizon (residual nets): block j's input is the embedding plus the edits of only
+	 * the last k blocks; the head still reads the embedding plus every edit. k = depth is the intact net;
+	 * k = 0 runs every block on the embedding alone.
+	 */
+	async horizon(): Promise<number[]> {
+		if (!this.cfg.residual) return [];
+		const L = this.depth;
+		const counts: tf.Scalar[] = [];
+		for (let k = 0; k <= L; k++) {
+			counts.push(
+				tf.tidy(() => {
+					const h0 = this.prefix[0];
+					const edits: tf.Tensor2D[] = [];
+					for (let j = 0; j < L; j++) {
+						const recent = edits.slice(Math.max(0, j - k), j);
+						const input = recent.length ? (tf.addN([h0, ...recent]) as tf.Tensor2D) : h0;
+						const block = this.net.blocks[j];
+						if (block.kind !== 'residual') throw new Error('horizon needs a residual net');
+						edits.push(residualDelta(block, input));
+					}
+					const final = tf.addN([h0, ...edits]) as tf.Tensor2D;
+					return correctCount(head(this.net, final), this.test.labels);
+				})
+			);
+		}
+		return (await readScalars(counts)).map((c) => c / this.test.n);
+	}
+
+	/**
+	 * Relative size of each block's edit to the stream it edits: ‖f_i(h)‖/‖h‖ for a residual block,
+	 * ‖relu(W h + c) − h‖/‖h‖ for a plain layer (deleting it replaces its output by its input, so this is
+	 * the size of the change a deletion makes at that point).
+	 */
+	async editRatios(): Promise<number[]> {
+		const ratios = this.net.blocks.map((_, i) =>
+			tf.tidy(() => {
+				const hIn = this.prefix[i];
+				const edit = tf.sub(this.prefix[i + 1], hIn);
+				const r = tf.div(tf.norm(edit, 'euclidean', 1), tf.add(tf.norm(hIn, 'euclidean', 1), 1e-6));
+				return tf.mean(r) as tf.Scalar;
+			})
+		);
+		return readScalars(ratios);
+	}
+
+	async report(): Promise<SurgeryReport> {
+		const L = this.depth;
+		const swap = await this.swapMatrix();
+		const deleteOrders = identityOrder(L).map((i) => identityOrder(L).filter((b) => b !== i));
+		const repeatOrders = identityOrder(L).map((i) => identityOrder(L).flatMap((b) => (b === i ? [b, b] : [b])));
+		const reverseOrder = identityOrder(L).reverse();
+		const acc = await this.accuracies([...deleteOrders, ...repeatOrders, reverseOrder]);
+		return {
+			intact: swap[0][0],
+			swap,
+			deleteOne: acc.slice(0, L),
+			repeatOne: acc.slice(L, 2 * L),
+			reverse: acc[2 * L],
+			horizon: await this.horizon(),
+			editRatio: await this.editRatios()
+		};
+	}
+
+	dispose() {
+		disposeNet(this.net);
+		tf.dispose([this.flat, ...this.prefix]);
+	}
+}

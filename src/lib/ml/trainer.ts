@@ -1,0 +1,154 @@
+// Adam on one flat parameter vector, several steps per call, metrics read back asynchronously every
+// `readEvery` steps (never a dataSync in the loop: on WebGPU/WebGL that would stall the pipeline).
+import * as tf from '@tensorflow/tfjs-core';
+import type { Mnist } from './data';
+import { IMAGE_SIZE, NUM_CLASSES } from './data';
+import { type NetConfig, forward, initParams, lossAndGrads, paramCount, unpack } from './model';
+import { makeRng, permutation, type Rng } from './rng';
+
+export type TrainConfig = NetConfig & {
+	seed: number;
+	learningRate: number;
+	batchSize: number;
+	/** Probability of skipping each block in a training step (stochastic depth). 0 = off. */
+	layerDrop: number;
+};
+
+export type TrainMetrics = { step: number; loss: number };
+
+/** The training split as tensors, uploaded once and shared by every net trained on this backend. */
+export class TrainingData {
+	readonly x: tf.Tensor2D;
+	readonly y: tf.Tensor1D;
+	readonly n: number;
+	constructor(data: Mnist) {
+		this.n = data.nTrain;
+		this.x = tf.tidy(() => tf.div(tf.tensor2d(data.trainX, [data.nTrain, IMAGE_SIZE], 'int32'), 255));
+		this.y = tf.tensor1d(Int32Array.from(data.trainY), 'int32');
+	}
+	dispose() {
+		tf.dispose([this.x, this.y]);
+	}
+}
+
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPS = 1e-8;
+
+export class Trainer {
+	readonly cfg: TrainConfig;
+	readonly params: tf.Variable<tf.Rank.R1>;
+	private readonly m: tf.Variable<tf.Rank.R1>;
+	private readonly v: tf.Variable<tf.Rank.R1>;
+	private readonly rng: Rng;
+	private readonly dropRng: Rng;
+	private order: Int32Array;
+	private cursor = 0;
+	step = 0;
+
+	constructor(cfg: TrainConfig, private readonly data: TrainingData, init?: Float32Array) {
+		this.cfg = cfg;
+		const flat = init ?? initParams(cfg, cfg.seed);
+		if (flat.length !== paramCount(cfg)) throw new Error('Parameter vector does not match the net shape.');
+		// tf.variable keeps its own reference to the data; the initial tensors are disposed here.
+		const [p0, zeros] = [tf.tensor1d(flat), tf.zeros([flat.length])];
+		this.params = tf.variable(p0, true) as tf.Variable<tf.Rank.R1>;
+		this.m = tf.variable(zeros, false) as tf.Variable<tf.Rank.R1>;
+		this.v = tf.variable(zeros, false) as tf.Variable<tf.Rank.R1>;
+		tf.dispose([p0, zeros]);
+		this.rng = makeRng(cfg.seed, 11);
+		this.dropRng = makeRng(cfg.seed, 13);
+		this.order = permutation(data.n, this.rng);
+	}
+
+	private nextBatchIndices(): Int32Array {
+		const b = this.cfg.batchSize;
+		const idx = new Int32Array(b);
+		for (let k = 0; k < b; k++) {
+			if (this.cursor >= this.order.length) {
+				this.order = permutation(this.data.n, this.rng);
+				this.cursor = 0;
+			}
+			idx[k] = this.order[this.cursor++];
+		}
+		return idx;
+	}
+
+	private activeMask(): boolean[] | undefined {
+		const p = this.cfg.layerDrop;
+		if (!(p > 0)) return undefined;
+		return Array.from({ length: this.cfg.depth }, () => this.dropRng.next() >= p);
+	}
+
+	/** One Adam step; returns the batch loss as a tensor the caller owns (not read back). */
+	private stepOnce(): tf.Scalar {
+		const idx = this.nextBatchIndices();
+		const active = this.activeMask();
+		this.step++;
+		const t = this.step;
+		const lrT = (this.cfg.learningRate * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
+		return tf.tidy(() => {
+			const idxT = tf.tensor1d(idx, 'int32');
+			const x = tf.gather(this.data.x, idxT) as tf.Tensor2D;
+			const y = tf.cast(tf.oneHot(tf.gather(this.data.y, idxT), NUM_CLASSES), 'float32') as tf.Tensor2D;
+			const net = unpack(this.params, this.cfg);
+			const { loss, grads } = lossAndGrads(net, x, y, active);
+			const g = tf.concat(grads.map((t) => tf.reshape(t, [-1])));
+			this.m.assign(tf.add(tf.mul(this.m, BETA1), tf.mul(g, 1 - BETA1)));
+			this.v.assign(tf.add(tf.mul(this.v, BETA2), tf.mul(tf.square(g), 1 - BETA2)));
+			this.params.assign(tf.sub(this.params, tf.mul(tf.div(this.m, tf.add(tf.sqrt(this.v), EPS)), lrT)));
+			return loss;
+		});
+	}
+
+	/**
+	 * Run `steps` steps. The mean loss over each group of `readEvery` steps is read back asynchronously
+	 * and reported; `shouldStop` is checked between groups (pause/cancel).
+	 */
+	async train(
+		steps: number,
+		opts: { readEvery?: number; onMetrics?: (m: TrainMetrics) => void; shouldStop?: () => boolean } = {}
+	): Promise<TrainMetrics[]> {
+		const readEvery = Math.max(1, opts.readEvery ?? 25);
+		const out: TrainMetrics[] = [];
+		let done = 0;
+		while (done < steps) {
+			if (opts.shouldStop?.()) break;
+			const n = Math.min(readEvery, steps - done);
+			let sum: tf.Scalar = tf.scalar(0);
+			for (let k = 0; k < n; k++) {
+				const loss = this.stepOnce();
+				const next = tf.add(sum, loss) as tf.Scalar;
+				tf.dispose([sum, loss]);
+				sum = next;
+			}
+			done += n;
+			const mean = (await sum.data())[0] / n;
+			sum.dispose();
+			const metric = { step: this.step, loss: mean };
+			out.push(metric);
+			opts.onMetrics?.(metric);
+		}
+		return out;
+	}
+
+	/** Current parameters as a Float32Array (async readback). */
+	async snapshot(): Promise<Float32Array> {
+		return (await this.params.data()) as Float32Array;
+	}
+
+	dispose() {
+		tf.dispose([this.params, this.m, this.v]);
+	}
+}
+
+/** Test accuracy of a flat parameter vector (intact order). */
+export async function testAccuracy(cfg: NetConfig, flat: tf.Tensor1D, x: tf.Tensor2D, labels: tf.Tensor1D) {
+	const correct = tf.tidy(() => {
+		const logits = forward(unpack(flat, cfg), x);
+		return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'));
+	});
+	const v = (await correct.data())[0];
+	correct.dispose();
+	return v / x.shape[0];
+}

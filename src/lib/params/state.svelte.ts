@@ -1,0 +1,94 @@
+// Reactive params for one widget: values + notes as runes, read from the URL once in the browser,
+// written back (debounced) on every change. Widgets use this instead of wiring url.ts by hand.
+//
+//   const params = new ParamState(schema, { prefix: 'swap.' });
+//   onMount(() => { params.load(); return () => params.destroy(); });
+//   <ParamControls {schema} values={params.values} onchange={(n, v) => params.set(n, v)} />
+//   <ParamNotes notes={params.notes} />
+//
+// Send `$state.snapshot(params.values)` (not the proxy) to a worker: proxies can't be cloned.
+
+import { browser } from '$app/environment';
+import {
+	coerceValue,
+	defaults,
+	toQuery,
+	type KeyOptions,
+	type ParamValue,
+	type ParamValues,
+	type Schema
+} from './schema';
+import { createUrlWriter, readUrlParams, urlWithParams, type UrlWriter } from './url';
+
+type ValuesLike = Readonly<Record<string, unknown>>;
+
+export type ParamStateOptions = KeyOptions & {
+	/** Mirror values into the page URL (default true). Embeds may turn this off. */
+	sync?: boolean;
+	/** Debounce for URL writes, ms (default 300). */
+	delay?: number;
+};
+
+export class ParamState<const S extends Schema> {
+	values: ParamValues<S> = $state() as ParamValues<S>;
+	/** Plain-text corrections from the URL or from set(); show with <ParamNotes>. */
+	notes: string[] = $state([]);
+	readonly schema: S;
+	readonly options: ParamStateOptions;
+
+	#writer: UrlWriter<S> | undefined;
+	#loaded = false;
+
+	constructor(schema: S, options: ParamStateOptions = {}) {
+		this.schema = schema;
+		this.options = options;
+		this.values = defaults(schema);
+	}
+
+	/** Non-default values as a query string (no '?'), e.g. for a share link. Reactive. */
+	get query(): string {
+		return toQuery(this.schema, this.values, this.options);
+	}
+
+	/** Read the URL (browser only; call from onMount). Starts URL syncing if enabled. */
+	load(): void {
+		if (!browser) return;
+		const { values, notes } = readUrlParams(this.schema, this.options);
+		this.values = values;
+		this.notes = notes;
+		this.#loaded = true;
+		if (this.options.sync !== false) this.#writer = createUrlWriter(this.schema, this.options);
+	}
+
+	/** Set one value; invalid values are corrected (with a note), never thrown. */
+	set<K extends keyof ParamValues<S> & string>(name: K, value: ParamValues<S>[K]): void;
+	set(name: string, value: ParamValue): void;
+	set(name: string, value: unknown): void {
+		const spec = this.schema.find((s) => s.name === name);
+		if (!spec) return;
+		const r = coerceValue(spec, value, (this.options.prefix ?? '') + name);
+		(this.values as Record<string, ParamValue>)[name] = r.value;
+		if (r.note) this.notes = [...this.notes, r.note].slice(-6);
+		this.#sync();
+	}
+
+	/** Back to defaults (and a clean URL). */
+	reset(): void {
+		this.values = defaults(this.schema);
+		this.#sync();
+	}
+
+	/** Absolute link to this page with the current values, keeping other keys in the URL. */
+	shareUrl(): string {
+		return urlWithParams(this.schema, this.values as ValuesLike, this.options).href;
+	}
+
+	destroy(): void {
+		this.#writer?.flush();
+		this.#writer = undefined;
+	}
+
+	#sync(): void {
+		if (this.#loaded) this.#writer?.write(this.values as ValuesLike);
+	}
+}

@@ -1,0 +1,71 @@
+// The layer-swap widget's parameters: one declaration drives its controls, its URL query, validation
+// and (later) its embed attributes. Defaults are the shipped checkpoints' settings.
+import { defineSchema, type ParamValues } from '$lib/params/schema';
+import { DEFAULT_SETTINGS } from '$lib/ml/experiments/modularity-defaults';
+import type { ModularitySettings } from '$lib/ml/experiments/modularity';
+
+export const MAX_DEPTH = 12;
+
+export const layerSwapSchema = defineSchema([
+	{
+		name: 'order',
+		kind: 'intlist',
+		label: 'Block order',
+		help: 'The order the trained blocks run in: reorder, drop or repeat blocks (indices from 0).',
+		min: 0,
+		max: MAX_DEPTH - 1,
+		maxLength: 2 * MAX_DEPTH,
+		default: [],
+		live: true
+	},
+	{ name: 'depth', kind: 'int', label: 'Depth (blocks)', help: 'Number of blocks in both nets.', min: 2, max: MAX_DEPTH, default: DEFAULT_SETTINGS.depth },
+	{ name: 'width', kind: 'int', label: 'Width', help: 'Units per hidden layer.', min: 16, max: 256, step: 16, default: DEFAULT_SETTINGS.width },
+	{ name: 'seed', kind: 'int', label: 'Seed', help: 'Initial weights and the order of training batches.', min: 0, max: 9999, default: DEFAULT_SETTINGS.seed },
+	{ name: 'steps', kind: 'int', label: 'Training steps', help: 'Adam steps of batch 128 for each net.', min: 50, max: 5000, step: 50, default: DEFAULT_SETTINGS.steps },
+	{ name: 'lr', kind: 'float', label: 'Learning rate', help: 'Adam learning rate.', min: 1e-4, max: 1e-2, log: true, default: DEFAULT_SETTINGS.learningRate },
+	{
+		name: 'sdepth',
+		kind: 'bool',
+		label: 'Stochastic depth (train with layer drop)',
+		help: 'Skips each block with probability 0.2 in every training step. This trains the very robustness the essay is about, so it is off by default.',
+		default: false
+	}
+]);
+
+export type LayerSwapParams = ParamValues<typeof layerSwapSchema>;
+
+export const LAYER_DROP_PROBABILITY = 0.2;
+
+export function settingsFrom(p: LayerSwapParams): ModularitySettings {
+	return {
+		depth: p.depth,
+		width: p.width,
+		seed: p.seed,
+		steps: p.steps,
+		learningRate: p.lr,
+		layerDrop: p.sdepth ? LAYER_DROP_PROBABILITY : 0,
+		batchSize: DEFAULT_SETTINGS.batchSize
+	};
+}
+
+/** Do two settings describe the same nets (e.g. the shipped checkpoints, so shipped results apply)? */
+export function sameSettings(s: ModularitySettings, shippedSettings: ModularitySettings): boolean {
+	return (
+		s.depth === shippedSettings.depth &&
+		s.width === shippedSettings.width &&
+		s.seed === shippedSettings.seed &&
+		s.steps === shippedSettings.steps &&
+		Math.abs(s.learningRate - shippedSettings.learningRate) < 1e-12 &&
+		s.layerDrop === shippedSettings.layerDrop &&
+		s.batchSize === shippedSettings.batchSize
+	);
+}
+
+/** An order valid for `depth` (entries out of range dropped), with a note if anything was removed. */
+export function orderFor(order: readonly number[], depth: number): { order: number[]; note?: string } {
+	if (order.length === 0) return { order: Array.from({ length: depth }, (_, i) => i) };
+	const kept = order.filter((i) => i < depth);
+	if (kept.length === 0) return { order: Array.from({ length: depth }, (_, i) => i), note: `order has no block below depth ${depth}; using the intact order.` };
+	if (kept.length < order.length) return { order: kept, note: `order referred to blocks beyond depth ${depth}; they were left out.` };
+	return { order: kept };
+}

@@ -1,0 +1,207 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { useCpu, smallMnist } from './setup';
+import {
+	type NetConfig,
+	forward,
+	identityOrder,
+	initParams,
+	lossAndGrads,
+	paramCount,
+	paramLayout,
+	unpack,
+	disposeNet
+} from '../../src/lib/ml/model';
+import { Trainer, TrainingData } from '../../src/lib/ml/trainer';
+import { LoadedNet, TestSet } from '../../src/lib/ml/surgery';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/lib/ml/checkpoint';
+import { makeRng, normalArray } from '../../src/lib/ml/rng';
+
+beforeAll(useCpu);
+
+const tiny = (residual: boolean): NetConfig => ({ depth: 2, width: 5, residual });
+
+describe('model shapes and layout', () => {
+	it('lays parameters out contiguously and counts them', () => {
+		const cfg: NetConfig = { depth: 3, width: 16, residual: true };
+		const slots = paramLayout(cfg);
+		let expected = 0;
+		for (const s of slots) {
+			expect(s.offset).toBe(expected);
+			expected += s.size;
+		}
+		expect(paramCount(cfg)).toBe(784 * 16 + 16 + 3 * (2 * 16 * 16 + 2 * 16) + 16 * 10 + 10);
+		expect(paramCount({ ...cfg, residual: false })).toBe(784 * 16 + 16 + 3 * (16 * 16 + 16) + 16 * 10 + 10);
+	});
+
+	it('produces logits of shape [n, 10] for both architectures', () => {
+		for (const residual of [true, false]) {
+			const cfg: NetConfig = { depth: 4, width: 8, residual };
+			tf.tidy(() => {
+				const net = unpack(tf.tensor1d(initParams(cfg, 1)), cfg);
+				expect(forward(net, tf.zeros([3, 784])).shape).toEqual([3, 10]);
+			});
+		}
+	});
+
+	it('initialises deterministically from the seed', () => {
+		const cfg: NetConfig = { depth: 2, width: 8, residual: true };
+		expect(initParams(cfg, 3)).toEqual(initParams(cfg, 3));
+		expect(initParams(cfg, 3)).not.toEqual(initParams(cfg, 4));
+	});
+});
+
+describe('hand-written backprop', () => {
+	// Central finite differences in float64 would be ideal; tfjs cpu is float32, so use a step that keeps
+	// rounding error (~1e-7 relative on a loss of ~2) well below the tolerance.
+	for (const residual of [true, false]) {
+		for (const withDrop of [false, true]) {
+			it(`matches finite differences (${residual ? 'residual' : 'plain'}${withDrop ? ', one block dropped' : ''})`, () => {
+				const cfg = tiny(residual);
+				const rng = makeRng(5);
+				const flat = initParams(cfg, 2);
+				// Non-zero biases so every parameter kind gets exercised.
+				for (let i = 0; i < flat.length; i++) if (flat[i] === 0) flat[i] = rng.normal() * 0.1;
+				const x = tf.tensor2d(normalArray(4 * 784, 0.5, rng), [4, 784]);
+				const y = tf.cast(tf.oneHot(tf.tensor1d([1, 3, 3, 7], 'int32'), 10), 'float32') as tf.Tensor2D;
+				const active = withDrop ? [true, false] : undefined;
+				const lossAt = (p: Float32Array) =>
+					tf.tidy(() => lossAndGrads(unpack(tf.tensor1d(p), cfg), x, y, active).loss.dataSync()[0]);
+				const analytic = tf.tidy(() => {
+					const { grads } = lossAndGrads(unpack(tf.tensor1d(flat), cfg), x, y, active);
+					return tf.concat(grads.map((g) => tf.reshape(g, [-1]))).dataSync() as Float32Array;
+				});
+				expect(analytic.length).toBe(flat.length);
+				// Check a spread of coordinates in every slot.
+				// A coordinate whose ±eps step crosses a ReLU kink has no meaningful finite difference; it shows up
+				// as two step sizes disagreeing, and is skipped (rare: a handful of the ~60 checked).
+				const fd = (i: number, eps: number) => {
+					const plus = flat.slice();
+					plus[i] += eps;
+					const minus = flat.slice();
+					minus[i] -= eps;
+					return (lossAt(plus) - lossAt(minus)) / (2 * eps);
+				};
+				let checked = 0;
+				let skipped = 0;
+				for (const slot of paramLayout(cfg)) {
+					for (let k = 0; k < Math.min(slot.size, 6); k++) {
+						const i = slot.offset + Math.floor((k * slot.size) / 6);
+						const numeric = fd(i, 1e-3);
+						const tol = 1e-3 + 0.02 * Math.abs(numeric);
+						if (Math.abs(fd(i, 2e-3) - numeric) > tol) {
+							skipped++;
+							continue;
+						}
+						expect(Math.abs(numeric - analytic[i]), `${slot.name}[${i - slot.offset}]`).toBeLessThan(tol);
+						checked++;
+					}
+				}
+				expect(skipped).toBeLessThan(checked / 5);
+				expect(checked).toBeGreaterThan(20);
+				if (withDrop) {
+					const dropped = paramLayout(cfg).filter((s) => s.name.startsWith('block1.'));
+					for (const s of dropped) for (let i = s.offset; i < s.offset + s.size; i++) expect(analytic[i]).toBe(0);
+				}
+				tf.dispose([x, y]);
+			});
+		}
+	}
+});
+
+describe('training and surgery on real digits', () => {
+	const data = smallMnist(1024, 200);
+
+	it('lowers the loss, is deterministic for a seed, and leaks no tensors', async () => {
+		const before = tf.memory().numTensors;
+		const run = async () => {
+			const td = new TrainingData(data);
+			const t = new Trainer(
+				{ depth: 3, width: 16, residual: true, seed: 9, learningRate: 3e-3, batchSize: 32, layerDrop: 0 },
+				td
+			);
+			const curve = await t.train(120, { readEvery: 40 });
+			const params = await t.snapshot();
+			t.dispose();
+			td.dispose();
+			return { curve, params };
+		};
+		const a = await run();
+		const b = await run();
+		expect(a.curve.length).toBe(3);
+		expect(a.curve[2].loss).toBeLessThan(a.curve[0].loss);
+		expect(a.curve[2].loss).toBeLessThan(1.5);
+		expect(b.params).toEqual(a.params);
+		expect(b.curve).toEqual(a.curve);
+		expect(tf.memory().numTensors).toBe(before);
+	});
+
+	it('stochastic depth changes the run but still trains', async () => {
+		const td = new TrainingData(data);
+		const t = new Trainer(
+			{ depth: 3, width: 16, residual: true, seed: 9, learningRate: 3e-3, batchSize: 32, layerDrop: 0.3 },
+			td
+		);
+		const curve = await t.train(80, { readEvery: 40 });
+		expect(curve[1].loss).toBeLessThan(curve[0].loss);
+		t.dispose();
+		td.dispose();
+	});
+
+	it('identity order equals the original net; surgeries and reports leave no tensors behind', async () => {
+		const cfg: NetConfig = { depth: 4, width: 16, residual: true };
+		const params = initParams(cfg, 4);
+		const test = new TestSet(data);
+		const before = tf.memory().numTensors;
+		const loaded = new LoadedNet(cfg, params, test);
+		const direct = tf.tidy(() => {
+			const logits = forward(unpack(tf.tensor1d(params), cfg), test.x);
+			return tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), test.labels), 'float32')).dataSync()[0];
+		});
+		expect(await loaded.accuracy(identityOrder(4))).toBeCloseTo(direct, 6);
+		const report = await loaded.report();
+		expect(report.intact).toBeCloseTo(direct, 6);
+		expect(report.swap.length).toBe(4);
+		for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expect(report.swap[i][j]).toBe(report.swap[j][i]);
+		// swap (1,2) from the matrix equals evaluating that order directly
+		expect(report.swap[1][2]).toBeCloseTo(await loaded.accuracy([0, 2, 1, 3]), 6);
+		expect(report.deleteOne[2]).toBeCloseTo(await loaded.accuracy([0, 1, 3]), 6);
+		expect(report.horizon.length).toBe(5);
+		expect(report.horizon[4]).toBeCloseTo(direct, 6);
+		expect(report.editRatio.every((r) => r > 0 && Number.isFinite(r))).toBe(true);
+		const preds = await loaded.predictions([3, 2, 1, 0], 7);
+		expect(preds.length).toBe(7);
+		loaded.dispose();
+		expect(tf.memory().numTensors).toBe(before);
+		test.dispose();
+	});
+
+	it('plain nets have no horizon, and their edit ratio measures output minus input', async () => {
+		const cfg: NetConfig = { depth: 3, width: 8, residual: false };
+		const test = new TestSet(data, 50);
+		const loaded = new LoadedNet(cfg, initParams(cfg, 1), test);
+		expect(await loaded.horizon()).toEqual([]);
+		expect((await loaded.editRatios()).length).toBe(3);
+		loaded.dispose();
+		test.dispose();
+	});
+});
+
+describe('checkpoint files', () => {
+	it('round-trip exactly', () => {
+		const cfg: NetConfig = { depth: 2, width: 8, residual: true };
+		const params = initParams(cfg, 1);
+		const header = {
+			config: cfg,
+			training: { seed: 1, steps: 0, learningRate: 1e-3, batchSize: 128, layerDrop: 0, backend: 'cpu' },
+			lossCurve: [[25, 2.1]] as [number, number][],
+			testAccuracy: 0.1,
+			createdBy: 'test'
+		};
+		const back = decodeCheckpoint(encodeCheckpoint(header, params));
+		expect(back.header).toEqual(header);
+		expect(back.params).toEqual(params);
+		expect(() => decodeCheckpoint(new Uint8Array(3))).toThrow();
+		expect(() => decodeCheckpoint(encodeCheckpoint(header, params).slice(0, 100))).toThrow();
+	});
+});
