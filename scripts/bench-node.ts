@@ -44,7 +44,7 @@ export async function runNodeBench(opts: NodeBenchOptions = {}): Promise<NodeBen
 	// leak check: slower, and it throws a false positive inside tfjs-layers' fused dense on wasm), so
 	// create both backends while it is on, then turn it off for the measurements.
 	await useBackend('cpu');
-	tf.dispose(tf.add(tf.scalar(1), 1)); // the cpu backend prints its banner on first use
+	tf.tidy(() => tf.add(tf.scalar(1), 1)).dispose(); // the cpu backend prints its banner on first use
 	await useBackend('wasm');
 	const wasTest = tf.env().getBool('IS_TEST');
 	tf.env().set('IS_TEST', false);

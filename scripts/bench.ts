@@ -234,19 +234,31 @@ async function runEssay(browser: import('playwright-core').Browser, url: string)
 			return out;
 		}
 		const start = (await page.evaluate(() => performance.now())) as number;
-		const btnText = async () => ((await btn.textContent().catch(() => '')) ?? '').trim();
-		const before = await btnText();
-		say(`essay: training started, watching the main thread for ${TRAIN_WATCH_MS / 1000} s`);
-		await page.waitForTimeout(TRAIN_WATCH_MS);
+		// Evidence that training ran: the widget replaces the retrain button with play controls while it
+		// trains and brings it back when done. Poll cheaply (no forced layout) through the window.
+		const presence = async () => (await page.evaluate(() => !!document.querySelector('[data-action="retrain"]'))) as boolean;
+		let goneAt: number | null = null;
+		let backAt: number | null = null;
+		const watchEnd = Date.now() + TRAIN_WATCH_MS;
+		const clickedAt = Date.now();
+		while (Date.now() < watchEnd) {
+			const present = await presence();
+			if (!present && goneAt === null) goneAt = Date.now() - clickedAt;
+			if (present && goneAt !== null && backAt === null) backAt = Date.now() - clickedAt;
+			await page.waitForTimeout(250);
+		}
 		const tasks = (await page.evaluate(() => (window as unknown as { __longtasks: { start: number; duration: number }[] }).__longtasks)) as {
 			start: number;
 			duration: number;
 		}[];
 		const observerError = await page.evaluate(() => (window as unknown as { __longtaskError?: string }).__longtaskError);
 		if (observerError) throw new Error(`PerformanceObserver('longtask') failed: ${observerError}`);
-		// evidence that training ran: the button's state (disabled while training) or label changes
-		const disabledNow = await btn.isDisabled().catch(() => false);
-		const trainingSignal = `retrain button "${before}" → ${disabledNow ? 'disabled' : 'enabled'} "${await btnText()}" after ${TRAIN_WATCH_MS / 1000} s`;
+		const trainingSignal =
+			goneAt === null
+				? 'the retrain button never went away: training may not have started'
+				: backAt === null
+					? `training ran through the whole ${TRAIN_WATCH_MS / 1000} s window`
+					: `training (and the surgery after it) finished ${(backAt / 1000).toFixed(1)} s after the click`;
 		const during = tasks.filter((t) => t.start >= start);
 		const over = during.filter((t) => t.duration > 50);
 		out.longTasks = { max: during.reduce((m, t) => Math.max(m, t.duration), 0), count: over.length, watchedMs: TRAIN_WATCH_MS, seenSinceLoad: tasks.length, trainingSignal };

@@ -57,6 +57,8 @@ test('a dragged reorder changes the accuracy shown', async ({ page }) => {
 	const before = await accuracy(page, 'plain');
 	const chips = page.locator(`${WIDGET} [data-block]`);
 	await expect(chips).toHaveCount(8);
+	// the mouse can only drag what is on screen
+	await chips.nth(0).scrollIntoViewIfNeeded();
 	const first = await chips.nth(0).locator('.grip').boundingBox();
 	const third = await chips.nth(2).locator('.grip').boundingBox();
 	if (!first || !third) throw new Error('chips not laid out');
