@@ -33,6 +33,8 @@ let deviceLost: string | null = null;
 let paused = false;
 let resumeWaiters: (() => void)[] = [];
 let cancelRequested = false;
+/** training steps between progress reports; the reader can change it while training runs */
+let stepsPerUpdate = 25;
 
 function disposeTensors() {
 	for (const n of loaded.values()) n.dispose();
@@ -139,7 +141,7 @@ const api = {
 				onProgress,
 				shouldStop: () => cancelRequested || deviceLost !== null || choice?.name !== backendAtStart,
 				waitWhilePaused: () => (paused ? new Promise<void>((r) => resumeWaiters.push(r)) : Promise.resolve()),
-				chunk: choice?.name === 'webgpu' ? 5 : 25,
+				chunk: () => stepsPerUpdate,
 				accuracyEvery: choice?.name === 'webgpu' ? 10 : 2
 			}).catch((e) => {
 				if (choice?.name !== backendAtStart || deviceLost) return null;
@@ -167,6 +169,10 @@ const api = {
 				}
 			};
 		}
+	},
+
+	setStepsPerUpdate(n: number) {
+		if (Number.isFinite(n)) stepsPerUpdate = Math.min(500, Math.max(1, Math.round(n)));
 	},
 
 	pause() {

@@ -37,8 +37,8 @@ export type TrainHooks = {
 	shouldStop?: () => boolean;
 	/** awaited between chunks: lets the caller pause (tab hidden, widget off screen) */
 	waitWhilePaused?: () => Promise<void>;
-	/** steps per chunk; a chunk of each net is trained in turn so both curves advance together */
-	chunk?: number;
+	/** steps per chunk (may change while training); a chunk of each net is trained in turn so both curves advance together */
+	chunk?: number | (() => number);
 	/** measure test accuracy every this many chunks (0 = only at the end) */
 	accuracyEvery?: number;
 };
@@ -50,7 +50,7 @@ export async function trainPair(
 	test: TestSet,
 	hooks: TrainHooks = {}
 ): Promise<Record<Arch, TrainedNet>> {
-	const chunk = hooks.chunk ?? 50;
+	const chunkSize = () => Math.max(1, Math.round(typeof hooks.chunk === 'function' ? hooks.chunk() : (hooks.chunk ?? 50)));
 	const accuracyEvery = hooks.accuracyEvery ?? 2;
 	const trainers = Object.fromEntries(ARCHS.map((a) => [a, new Trainer(trainConfig(s, a), train)])) as Record<Arch, Trainer>;
 	const curves: Record<Arch, CurvePoint[]> = { residual: [], plain: [] };
@@ -60,7 +60,7 @@ export async function trainPair(
 			await hooks.waitWhilePaused?.();
 			if (hooks.shouldStop?.()) break;
 			chunks++;
-			const n = Math.min(chunk, s.steps - trainers.residual.step);
+			const n = Math.min(chunkSize(), s.steps - trainers.residual.step);
 			for (const arch of ARCHS) {
 				const t = trainers[arch];
 				const [m] = (await t.train(n, { readEvery: n })) as TrainMetrics[];

@@ -24,6 +24,16 @@ export const layerSwapSchema = defineSchema([
 	{ name: 'steps', kind: 'int', label: 'Training steps', help: 'Adam steps of batch 128 for each net.', min: 50, max: 5000, step: 50, default: DEFAULT_SETTINGS.steps },
 	{ name: 'lr', kind: 'float', label: 'Learning rate', help: 'Adam learning rate.', min: 1e-4, max: 1e-2, log: true, default: DEFAULT_SETTINGS.learningRate },
 	{
+		name: 'spu',
+		kind: 'int',
+		label: 'Steps per update',
+		help: 'Training steps between updates of the curves. Fewer is smoother; more is a little faster (on a slow backend, try 5).',
+		min: 1,
+		max: 200,
+		default: 25,
+		live: true
+	},
+	{
 		name: 'sdepth',
 		kind: 'bool',
 		label: 'Stochastic depth (train with layer drop)',
