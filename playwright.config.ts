@@ -6,7 +6,7 @@ import type { LaunchOptions } from '@playwright/test';
 // Override the binary with CHROMIUM_PATH.
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export const PORT = 4173;
+export const PORT = Number(process.env.PW_PORT ?? 4173);
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
 
 // Shared with scripts/screenshots.ts. (Playwright itself adds --headless, --disable-dev-shm-usage, …)
@@ -47,7 +47,7 @@ export default defineConfig({
 	webServer: {
 		// Serves the already-built site (`npm run build` first; `npm test` does it).
 		command:
-			'test -d .svelte-kit/output/client || { echo "playwright: no build found - run npm run build first" >&2; exit 1; }; npm run preview',
+			'test -d .svelte-kit/output/client || { echo "playwright: no build found - run npm run build first" >&2; exit 1; }; npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort',
 		url: BASE_URL,
 		reuseExistingServer: !isCI,
 		timeout: 60_000,
