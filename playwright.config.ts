@@ -47,7 +47,8 @@ export default defineConfig({
 	webServer: {
 		// Serves the already-built site (`npm run build` first; `npm test` does it).
 		command:
-			'test -d .svelte-kit/output/client || { echo "playwright: no build found - run npm run build first" >&2; exit 1; }; npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort',
+			'test -d .svelte-kit/output/client || { echo "playwright: no build found - run npm run build first" >&2; exit 1; }; ' +
+			`npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort`,
 		url: BASE_URL,
 		reuseExistingServer: !isCI,
 		timeout: 60_000,
