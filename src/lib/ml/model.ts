@@ -221,9 +221,9 @@ export function lossAndGrads(
 	}
 	const logits = head(net, h);
 	const logProbs = tf.logSoftmax(logits);
-	const loss = tf.neg(tf.div(tf.sum(tf.mul(yOneHot, logProbs)), n)) as tf.Scalar;
+	const loss = tf.mul(tf.sum(tf.mul(yOneHot, logProbs)), -1 / n) as tf.Scalar;
 	// d loss / d logits = (softmax − y) / n
-	let g = tf.div(tf.sub(tf.exp(logProbs), yOneHot), n) as tf.Tensor2D;
+	let g = tf.mul(tf.sub(tf.exp(logProbs), yOneHot), 1 / n) as tf.Tensor2D;
 	const gHeadW = matMulAT(h, g);
 	const gHeadB = tf.sum(g, 0);
 	g = matMulBT(g, net.headW);

@@ -20,14 +20,17 @@ export type TrainMetrics = { step: number; loss: number };
 export class TrainingData {
 	readonly x: tf.Tensor2D;
 	readonly y: tf.Tensor1D;
+	/** labels as one-hot float rows, so a batch needs one gather instead of gather + oneHot + cast */
+	readonly yOneHot: tf.Tensor2D;
 	readonly n: number;
 	constructor(data: Mnist) {
 		this.n = data.nTrain;
 		this.x = tf.tidy(() => tf.div(tf.tensor2d(data.trainX, [data.nTrain, IMAGE_SIZE], 'int32'), 255));
 		this.y = tf.tensor1d(Int32Array.from(data.trainY), 'int32');
+		this.yOneHot = tf.tidy(() => tf.cast(tf.oneHot(this.y, NUM_CLASSES), 'float32')) as tf.Tensor2D;
 	}
 	dispose() {
-		tf.dispose([this.x, this.y]);
+		tf.dispose([this.x, this.y, this.yOneHot]);
 	}
 }
 
@@ -90,13 +93,13 @@ export class Trainer {
 		return tf.tidy(() => {
 			const idxT = tf.tensor1d(idx, 'int32');
 			const x = tf.gather(this.data.x, idxT) as tf.Tensor2D;
-			const y = tf.cast(tf.oneHot(tf.gather(this.data.y, idxT), NUM_CLASSES), 'float32') as tf.Tensor2D;
+			const y = tf.gather(this.data.yOneHot, idxT) as tf.Tensor2D;
 			const net = unpack(this.params, this.cfg);
 			const { loss, grads } = lossAndGrads(net, x, y, active);
 			const g = tf.concat(grads.map((t) => tf.reshape(t, [-1])));
 			this.m.assign(tf.add(tf.mul(this.m, BETA1), tf.mul(g, 1 - BETA1)));
 			this.v.assign(tf.add(tf.mul(this.v, BETA2), tf.mul(tf.square(g), 1 - BETA2)));
-			this.params.assign(tf.sub(this.params, tf.mul(tf.div(this.m, tf.add(tf.sqrt(this.v), EPS)), lrT)));
+			this.params.assign(tf.sub(this.params, tf.div(tf.mul(this.m, lrT), tf.add(tf.sqrt(this.v), EPS))));
 			return loss;
 		});
 	}
