@@ -153,3 +153,26 @@ test('the embed route renders the widget alone', async ({ page }) => {
 	await expect(page.locator('header')).toHaveCount(0);
 	await expect(page.getByRole('link', { name: /full essay/ })).toBeVisible();
 });
+
+test('training pauses while the widget is off screen and resumes when it returns', async ({ page }) => {
+	test.setTimeout(120_000);
+	await page.goto('/essays/modularity?backend=wasm&depth=2&width=16&steps=5000&spu=5');
+	const widget = page.locator(WIDGET);
+	const train = page.getByTestId('train');
+	await train.scrollIntoViewIfNeeded();
+	await expect(widget).toHaveAttribute('data-train', 'running', { timeout: 60_000 });
+	await expect.poll(async () => Number(await train.getAttribute('data-points'))).toBeGreaterThan(2);
+	// scroll to the references at the end of the essay: the widget leaves the screen
+	await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+	await expect(widget).toHaveAttribute('data-train', 'paused');
+	await page.waitForTimeout(500); // a chunk already in flight may still land
+	const points = await train.getAttribute('data-points');
+	await page.waitForTimeout(1500);
+	expect(await train.getAttribute('data-points')).toBe(points);
+	await train.scrollIntoViewIfNeeded();
+	await expect(widget).toHaveAttribute('data-train', 'running');
+	await expect.poll(() => train.getAttribute('data-points')).not.toBe(points);
+	await page.getByRole('button', { name: 'Cancel & reset' }).click();
+	await expect(widget).toHaveAttribute('data-train', 'idle');
+	await expect(widget).toHaveAttribute('data-source', 'live', { timeout: 60_000 });
+});

@@ -32,7 +32,12 @@ export type TrainedNet = { arch: Arch; config: NetConfig; params: Float32Array; 
 export type TrainProgress = { arch: Arch; point: CurvePoint; totalSteps: number };
 
 export type TrainHooks = {
-	onProgress?: (p: TrainProgress) => void;
+	/**
+	 * Called after every chunk. If it returns a promise, training waits for it: from a worker that is the
+	 * round trip to the page, which keeps a fast run from flooding the page with messages it has not
+	 * drawn yet (and keeps pause in step with what the reader sees).
+	 */
+	onProgress?: (p: TrainProgress) => void | Promise<void>;
 	/** checked between chunks; return true to stop early (the partial nets are still returned) */
 	shouldStop?: () => boolean;
 	/** awaited between chunks: lets the caller pause (tab hidden, widget off screen) */
@@ -68,7 +73,7 @@ export async function trainPair(
 				const accuracy = measure ? await testAccuracy(t.cfg, t.params, test.x, test.labels) : null;
 				const point = { step: m.step, loss: m.loss, accuracy };
 				curves[arch].push(point);
-				hooks.onProgress?.({ arch, point, totalSteps: s.steps });
+				await hooks.onProgress?.({ arch, point, totalSteps: s.steps });
 			}
 		}
 		const out = {} as Record<Arch, TrainedNet>;

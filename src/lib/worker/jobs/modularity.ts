@@ -76,7 +76,7 @@ export const modularityJob = {
 	},
 
 	/** Train both nets live; afterwards they replace the loaded ones. A lost device restarts from the seed. */
-	async train(settings: ModularitySettings, onProgress: (p: TrainProgress) => void): Promise<ModularityTrainResult> {
+	async train(settings: ModularitySettings, onProgress: (p: TrainProgress) => void | Promise<void>): Promise<ModularityTrainResult> {
 		ctx.beginRun();
 		for (;;) {
 			train ??= new TrainingData(ctx.data);
