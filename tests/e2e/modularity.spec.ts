@@ -172,6 +172,17 @@ test('training pauses while the widget is off screen and resumes when it returns
 	await train.scrollIntoViewIfNeeded();
 	await expect(widget).toHaveAttribute('data-train', 'running');
 	await expect.poll(() => train.getAttribute('data-points')).not.toBe(points);
+	// a hidden tab pauses too
+	await page.evaluate(() => {
+		Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+		document.dispatchEvent(new Event('visibilitychange'));
+	});
+	await expect(widget).toHaveAttribute('data-train', 'paused');
+	await page.evaluate(() => {
+		Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
+		document.dispatchEvent(new Event('visibilitychange'));
+	});
+	await expect(widget).toHaveAttribute('data-train', 'running');
 	await page.getByRole('button', { name: 'Cancel & reset' }).click();
 	await expect(widget).toHaveAttribute('data-train', 'idle');
 	await expect(widget).toHaveAttribute('data-source', 'live', { timeout: 60_000 });
