@@ -187,3 +187,24 @@ test('training pauses while the widget is off screen and resumes when it returns
 	await expect(widget).toHaveAttribute('data-train', 'idle');
 	await expect(widget).toHaveAttribute('data-source', 'live', { timeout: 60_000 });
 });
+
+test('without a WebGPU adapter, a link asking for webgpu falls back and says why', async ({ playwright, baseURL }) => {
+	// A browser started without --enable-unsafe-webgpu has navigator.gpu but no adapter.
+	const browser = await playwright.chromium.launch({
+		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+		args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+	});
+	try {
+		const page = await browser.newPage();
+		const errors: string[] = [];
+		page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+		page.on('pageerror', (e) => errors.push(e.message));
+		await page.goto(`${baseURL}/essays/modularity?backend=webgpu`);
+		await expect(page.getByTestId('acc-residual')).toHaveAttribute('data-live', 'true', { timeout: 90_000 });
+		await expect(page.locator(WIDGET)).toHaveAttribute('data-backend', 'wasm');
+		await expect(page.locator(WIDGET)).toContainText(/requested webgpu did not work/);
+		expect(errors).toEqual([]);
+	} finally {
+		await browser.close();
+	}
+});
