@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadMnistFromDisk, useBackend } from './node-tf';
 import { benchSwapMatrix, benchTrainingStep, type StepResult, type SwapResult } from '../src/lib/bench/core';
+import { benchLambdaGrid, type LambdaGridResult } from '../src/lib/bench/task-vectors';
 
 export type NodeBenchOptions = {
 	root?: string;
@@ -24,6 +25,8 @@ export type NodeBenchOptions = {
 export type NodeBenchResult = {
 	step: Record<string, StepResult | { unavailable: string }>;
 	swap: SwapResult | { unavailable: string };
+	/** task-vector essay: 11×11 λ-grid, batched vs a naive per-model loop (wasm) */
+	lambdaGrid?: LambdaGridResult | { unavailable: string };
 	numTensorsStart: number;
 	numTensorsEnd: number;
 };
@@ -82,9 +85,21 @@ export async function runNodeBench(opts: NodeBenchOptions = {}): Promise<NodeBen
 			});
 		}
 	}
+	let lambdaGrid: NodeBenchResult['lambdaGrid'];
+	try {
+		if ((await useBackend('wasm')) !== 'wasm') throw new Error('wasm backend did not start');
+		log('node wasm: λ-grid (task vectors)');
+		const dir = join(root, 'static', 'checkpoints', 'task-vectors');
+		lambdaGrid = await benchLambdaGrid(async (n) => new Uint8Array(readFileSync(join(dir, `${n}.nrsc`))), mnist, {
+			repeats: 3,
+			onProgress: (m) => log(`  node wasm: ${m}`)
+		});
+	} catch (e) {
+		lambdaGrid = { unavailable: `${(e as Error).message} (run npx tsx scripts/make-task-vectors.ts)` };
+	}
 	const numTensorsEnd = tf.memory().numTensors;
 	tf.env().set('IS_TEST', wasTest);
-	return { step, swap: swap!, numTensorsStart, numTensorsEnd };
+	return { step, swap: swap!, lambdaGrid, numTensorsStart, numTensorsEnd };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -436,6 +436,15 @@ function main() {
 				pass: s ? s.medianTotalMs <= 1000 : null
 			});
 		}
+		const lg = node?.lambdaGrid && 'batchedMs' in node.lambdaGrid ? node.lambdaGrid : null;
+		goals.push({
+			goal: 'λ-grid 11×11 batched ≤ 2 s (task vectors)',
+			where: 'Node wasm',
+			value: lg
+				? `${ms(lg.batchedMs, 0)} for ${lg.models} models on ${lg.digits} digits; naive loop ${ms(lg.naiveMs, 0)} (${lg.ratio.toFixed(1)}× slower), wide layer 2 ${ms(lg.wideMs, 0)}; equal: ${lg.equal}`
+				: why(node?.lambdaGrid),
+			pass: lg ? lg.batchedMs <= 2000 && lg.equal : null
+		});
 		goals.push({
 			goal: 'first swap-matrix frame ≤ 1 s',
 			where: 'essay',

@@ -32,6 +32,20 @@ export const widgets: Record<string, WidgetEntry> = {
 		essay: 'modularity',
 		component: () => import('./layer-swap/LayerSwap.svelte'),
 		thumb: () => import('./layer-swap/Thumb.svelte')
+	},
+	stitching: {
+		name: 'stitching',
+		title: 'Weld the bottom of one trained network onto the top of another',
+		essay: 'stitching',
+		component: () => import('./stitching/Stitching.svelte'),
+		thumb: () => import('./stitching/Thumb.svelte')
+	},
+	'task-vectors': {
+		name: 'task-vectors',
+		title: 'Add, subtract and scale what fine-tuning taught a network',
+		essay: 'task-vectors',
+		component: () => import('./task-vectors/TaskVectors.svelte'),
+		thumb: () => import('./task-vectors/Thumb.svelte')
 	}
 };
 

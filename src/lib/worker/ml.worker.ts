@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { destroyDeviceForTesting } from '../ml/backend';
 import { ctx } from './context';
 import { modularityJob } from './jobs/modularity';
+import { taskVectorsJob } from './jobs/task-vectors';
+import { stitchingJob } from './jobs/stitching';
 
 const api = {
 	init: ctx.init,
@@ -19,6 +21,8 @@ const api = {
 
 	// proxy-marked so Comlink types (and calls) it as a nested remote object
 	modularity: Comlink.proxy(modularityJob),
+	taskVectors: Comlink.proxy(taskVectorsJob),
+	stitching: Comlink.proxy(stitchingJob),
 
 	/** Live tensor count, for tests that check nothing leaks. */
 	numTensors: (): number => tf.memory().numTensors,

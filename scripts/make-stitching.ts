@@ -1,0 +1,166 @@
+// Trains the shipped checkpoints and results of the stitching essay from fixed seeds, in Node (wasm).
+//   static/checkpoints/stitching/{A,B}.nrsc   the default pair (seeds 1 and 2, width 256), loaded by the page
+//   static/checkpoints/stitching/results.json every figure's numbers for that pair (shown before tfjs
+//                                             loads), the width sweep, and a summary over seed pairs
+// Also trains, per seed pair, a net C with A's initialisation but another batch order, to measure the
+// same-init control (copies from one init are already linearly connected on MNIST).
+// Usage: npx tsx scripts/make-stitching.ts [--pairs 1:2,3:4,5:6] [--steps 1500] [--widths 64,128,256,512]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { useBackend, loadMnistFromDisk } from './node-tf';
+import { TrainingData } from '../src/lib/ml/trainer';
+import { TestSet } from '../src/lib/ml/surgery';
+import { initParams } from '../src/lib/ml/model';
+import { encodeCheckpoint } from '../src/lib/ml/checkpoint';
+import {
+	DEFAULT_CUT,
+	DEFAULT_STITCH,
+	StitchLab,
+	aggregate,
+	analyse,
+	headline,
+	interpAlphas,
+	stitchNetConfig,
+	stitchTrainConfig,
+	sweepPointFrom,
+	trainNets,
+	type StitchSettings,
+	type SweepPoint,
+	type TrainedNet
+} from '../src/lib/ml/experiments/stitching';
+
+const arg = (name: string) => {
+	const i = process.argv.indexOf(`--${name}`);
+	return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const pairs = (arg('pairs') ?? '1:2,3:4,5:6').split(',').map((p) => p.split(':').map(Number) as [number, number]);
+const steps = Number(arg('steps') ?? DEFAULT_STITCH.steps);
+const widths = (arg('widths') ?? '64,128,256,512').split(',').map(Number);
+const outDir = join(process.cwd(), 'static', 'checkpoints', 'stitching');
+
+const backend = await useBackend();
+const data = loadMnistFromDisk();
+const train = new TrainingData(data);
+const test = new TestSet(data);
+console.log(`make-stitching: backend ${backend}, pairs ${pairs.map((p) => p.join(':')).join(',')}, ${steps} steps, widths ${widths.join(',')}`);
+mkdirSync(outDir, { recursive: true });
+
+const round = (_k: string, v: unknown) => (typeof v === 'number' ? (Number.isFinite(v) ? Number(v.toPrecision(5)) : null) : v);
+const pctS = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+/** Correlation matrix in [−1, 1] as uint8 (0 ↔ −1, 255 ↔ +1), base64. */
+function quantise(c: Float32Array): string {
+	const q = new Uint8Array(c.length);
+	for (let i = 0; i < c.length; i++) q[i] = Math.round(((Math.max(-1, Math.min(1, c[i])) + 1) / 2) * 255);
+	return Buffer.from(q).toString('base64');
+}
+
+async function sameInitBarrier(s: StitchSettings, A: TrainedNet, seedC: number) {
+	const cfg = stitchNetConfig(s.width);
+	const [C] = await trainNets([{ name: 'C', config: stitchTrainConfig(s, seedC), init: initParams(cfg, s.seedA) }], s.steps, train, test, { chunk: 100, accuracyEvery: 0 });
+	const lab = new StitchLab(cfg, A.params, C.params, train, test, s.statDigits);
+	try {
+		const ip = await lab.interpolation(interpAlphas(), ['naive']);
+		return { barrier: ip.naive.barrier, worstAcc: ip.naive.worstAcc, accC: C.testAccuracy };
+	} finally {
+		lab.dispose();
+	}
+}
+
+const records: Record<string, number>[] = [];
+let shipped: Record<string, unknown> = {};
+let defaultSweepPoint: SweepPoint | null = null;
+for (const [seedA, seedB] of pairs) {
+	const s: StitchSettings = { ...DEFAULT_STITCH, seedA, seedB, steps };
+	const t0 = performance.now();
+	const [A, B] = await trainNets(
+		[
+			{ name: 'A', config: stitchTrainConfig(s, seedA) },
+			{ name: 'B', config: stitchTrainConfig(s, seedB) }
+		],
+		steps,
+		train,
+		test,
+		{ chunk: 50, accuracyEvery: 2 }
+	);
+	const trainMs = performance.now() - t0;
+	const { report, corr } = await analyse(A.config, A.params, B.params, train, test, s);
+	const same = await sameInitBarrier(s, A, seedB);
+	const h = { ...headline(report), barrier_sameInit: same.barrier, worst_sameInit: same.worstAcc };
+	records.push(h);
+	console.log(
+		`  pair ${seedA}:${seedB}: A ${pctS(report.accA)} B ${pctS(report.accB)} (trained in ${(trainMs / 1000).toFixed(1)} s)\n` +
+			(['naive', 'activation', 'weight', 'lstsq', 'trained', 'random'] as const)
+				.map((m) => `    ${m.padEnd(10)} ${report.acc[m].map(pctS).join(' / ')}`)
+				.join('\n') +
+			`\n    barrier naive ${h.barrier_naive.toFixed(3)} weight ${h.barrier_weight.toFixed(3)} activation ${h.barrier_activation.toFixed(3)} same-init ${same.barrier.toFixed(3)}` +
+			`\n    worst acc naive ${pctS(h.worst_naive)} weight ${pctS(h.worst_weight)} activation ${pctS(h.worst_activation)} same-init ${pctS(same.worstAcc)}` +
+			`\n    align: activation ${report.align.activationMs.toFixed(0)} ms, weight ${report.align.weightMs.toFixed(0)} ms (${report.align.weightSweeps} sweeps), lstsq ${report.timings.lstsqMs.toFixed(0)} ms, trained stitch ${report.timings.stitchTrainMs?.toFixed(0)} ms each`
+	);
+	if (seedA === DEFAULT_STITCH.seedA && seedB === DEFAULT_STITCH.seedB) {
+		for (const net of [A, B]) {
+			const bytes = encodeCheckpoint(
+				{
+					config: net.config,
+					training: { seed: net.name === 'A' ? seedA : seedB, steps, learningRate: s.learningRate, batchSize: s.batchSize, layerDrop: 0, backend },
+					lossCurve: net.curve.map((p) => [p.step, p.loss]),
+					testAccuracy: net.testAccuracy,
+					createdBy: 'scripts/make-stitching.ts'
+				},
+				net.params
+			);
+			writeFileSync(join(outDir, `${net.name}.nrsc`), bytes);
+		}
+		shipped = {
+			nets: { A: { testAccuracy: A.testAccuracy, curve: A.curve }, B: { testAccuracy: B.testAccuracy, curve: B.curve } },
+			report,
+			corr: { layer: DEFAULT_CUT, width: s.width, base64: quantise(corr[DEFAULT_CUT - 1]) },
+			sameInit: same
+		};
+		defaultSweepPoint = sweepPointFrom(report);
+	}
+	console.log(`  pair ${seedA}:${seedB} took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+// Width sweep for the default pair: train A and B at each width, align, interpolate.
+const sweep: SweepPoint[] = [];
+for (const width of widths) {
+	if (width === DEFAULT_STITCH.width && defaultSweepPoint) {
+		sweep.push(defaultSweepPoint);
+		continue;
+	}
+	const t0 = performance.now();
+	const s: StitchSettings = { ...DEFAULT_STITCH, width, steps };
+	const [A, B] = await trainNets(
+		[
+			{ name: 'A', config: stitchTrainConfig(s, s.seedA) },
+			{ name: 'B', config: stitchTrainConfig(s, s.seedB) }
+		],
+		steps,
+		train,
+		test,
+		{ chunk: 100, accuracyEvery: 0 }
+	);
+	const { report } = await analyse(A.config, A.params, B.params, train, test, s, { trained: false });
+	const p = sweepPointFrom(report);
+	sweep.push(p);
+	console.log(
+		`  width ${width}: A ${pctS(p.accA)} B ${pctS(p.accB)}; barrier naive ${p.barrier.naive.toFixed(3)} weight ${p.barrier.weight.toFixed(3)} activation ${p.barrier.activation.toFixed(3)}; stitch@${DEFAULT_CUT} naive ${pctS(p.stitch.naive)} act ${pctS(p.stitch.activation)} weight ${pctS(p.stitch.weight)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`
+	);
+}
+sweep.sort((a, b) => a.width - b.width);
+
+const results = {
+	createdBy: 'scripts/make-stitching.ts',
+	backend,
+	testDigits: test.n,
+	settings: { ...DEFAULT_STITCH, steps },
+	cut: DEFAULT_CUT,
+	...shipped,
+	sweep,
+	summary: { pairs, stats: aggregate(records) }
+};
+writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, round) + '\n');
+train.dispose();
+test.dispose();
+console.log(`make-stitching: wrote ${outDir}`);

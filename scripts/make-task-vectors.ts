@@ -1,0 +1,232 @@
+// Trains the shipped checkpoints and results of the task-vector essay from fixed seeds, in Node (wasm).
+//   static/checkpoints/task-vectors/base.nrsc                  the generalist base (seed 1)
+//   static/checkpoints/task-vectors/ft-<task>.nrsc             its fine-tunes on rot90, inverted, flipped
+//   static/checkpoints/task-vectors/results.json               everything the widget shows before tfjs loads:
+//       accuracies per domain (base, fine-tunes, sum, negation, random control, multi-task, probe), λ curves
+//       and λ-grids per task pair, cosines, the narrow-base equivalents, and a multi-seed summary.
+// Usage: npx tsx scripts/make-task-vectors.ts [--seeds 1,2,3]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { useBackend, loadMnistFromDisk } from './node-tf';
+import { encodeCheckpoint } from '../src/lib/ml/checkpoint';
+import { DOMAINS, type Domain, taskSplit, sliceDigits } from '../src/lib/ml/domains';
+import { MergeEvaluator, TV_NET } from '../src/lib/ml/task-vectors';
+import {
+	BASE_KINDS,
+	CURVE_LAMBDAS,
+	DEFAULT_SETTINGS,
+	DEFAULT_TASK_A,
+	DEFAULT_TASK_B,
+	FIGURE_DIGITS,
+	GRID_LAMBDAS,
+	HOLDOUT,
+	SAMPLES_PER_DOMAIN,
+	TASKS,
+	aggregate,
+	bestLambda,
+	curveCoeffs,
+	curvesFrom,
+	domainEvalSet,
+	fineTune,
+	gridCoeffs,
+	gridFrom,
+	linearProbe,
+	multitask,
+	sampleRows,
+	toDomainAcc,
+	trainBase,
+	vectorStats,
+	vectorsFor,
+	verdict,
+	type BaseKind,
+	type CurvePoint,
+	type DomainAcc,
+	type Task
+} from '../src/lib/ml/experiments/task-vectors';
+
+const arg = (name: string) => {
+	const i = process.argv.indexOf(`--${name}`);
+	return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const seeds = (arg('seeds') ?? '1,2,3').split(',').map(Number);
+const outDir = join(process.cwd(), 'static', 'checkpoints', 'task-vectors');
+const A = DEFAULT_TASK_A;
+const B = DEFAULT_TASK_B;
+
+const backend = await useBackend();
+const data = loadMnistFromDisk();
+const split = taskSplit(data, HOLDOUT);
+const testSet = domainEvalSet(split.test, split.test.n); // all 2,000 test digits in each domain
+const figureSet = domainEvalSet(split.test, FIGURE_DIGITS);
+const holdSet = domainEvalSet(split.holdout, split.holdout.n);
+console.log(`make-task-vectors: backend ${backend}, seeds ${seeds.join(',')}, ${split.train.n} train / ${split.holdout.n} held out / ${split.test.n} test digits`);
+
+const log = (m: string) => console.log(`  ${m}`);
+
+/** Per-domain accuracies of several coefficient rows over [τA, τB, r] on an evaluation set. */
+async function accs(base: Float32Array, v: ReturnType<typeof vectorsFor>, set: ReturnType<typeof domainEvalSet>, coeffs: number[][], samples: number[] = []) {
+	const ev = new MergeEvaluator(TV_NET, base, [v.tauA, v.tauB, v.random], set);
+	try {
+		return await ev.accuracies(coeffs, samples);
+	} finally {
+		ev.dispose();
+	}
+}
+
+async function accOf(theta: Float32Array, set = testSet): Promise<DomainAcc> {
+	const ev = new MergeEvaluator(TV_NET, theta, [], set);
+	try {
+		return toDomainAcc((await ev.accuracies([[]])).acc[0]);
+	} finally {
+		ev.dispose();
+	}
+}
+
+type PairResult = { curves: ReturnType<typeof curvesFrom>; grid: ReturnType<typeof gridFrom>; verdict: ReturnType<typeof verdict>; stats: ReturnType<typeof vectorStats>; predictions: number[] };
+
+async function pairFigures(base: Float32Array, ta: Float32Array, tb: Float32Array, a: Task, b: Task, seed: number): Promise<PairResult> {
+	const v = vectorsFor(base, ta, tb, seed);
+	const curves = curvesFrom(CURVE_LAMBDAS, (await accs(base, v, figureSet, curveCoeffs(CURVE_LAMBDAS))).acc);
+	const t0 = performance.now();
+	const grid = gridFrom(GRID_LAMBDAS, (await accs(base, v, figureSet, gridCoeffs(GRID_LAMBDAS))).acc);
+	log(`grid ${a}+${b}: ${GRID_LAMBDAS.length ** 2} models in ${(performance.now() - t0).toFixed(0)} ms`);
+	const { predictions } = await accs(base, v, figureSet, [[1, 1, 0]], sampleRows(FIGURE_DIGITS, SAMPLES_PER_DOMAIN));
+	return { curves, grid, verdict: verdict(curves, a, b), stats: vectorStats(v), predictions };
+}
+
+type Run = {
+	headline: Record<string, number>;
+	accuracy: Record<string, unknown>;
+	lossCurves: Record<string, CurvePoint[]>;
+	pairs: Record<string, PairResult>;
+	params?: { base: Float32Array; ft: Partial<Record<Task, Float32Array>> };
+};
+
+async function run(seed: number, kind: BaseKind, full: boolean): Promise<Run> {
+	const s = { ...DEFAULT_SETTINGS, seed };
+	const t0 = performance.now();
+	const baseRun = await trainBase(split.train, kind, s);
+	const base = baseRun.params;
+	const tasks: Task[] = kind === 'generalist' ? [...TASKS] : [A, B];
+	const ft: Partial<Record<Task, Float32Array>> = {};
+	const lossCurves: Record<string, CurvePoint[]> = { base: baseRun.curve };
+	for (const t of tasks) {
+		const r = await fineTune(base, split.train, t, s);
+		ft[t] = r.params;
+		lossCurves[`ft-${t}`] = r.curve;
+	}
+	const multi = await multitask(base, split.train, [A, B], s);
+	lossCurves.multitask = multi.curve;
+	const probe: Partial<Record<Task, number>> = {};
+	for (const t of [A, B]) probe[t] = await linearProbe(base, split.train, split.test, t, s);
+	log(`seed ${seed} ${kind}: trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+	const v = vectorsFor(base, ft[A]!, ft[B]!, seed);
+	// λ* for the sum, chosen on held-out training digits (never on the test digits)
+	const holdCurve = curvesFrom(CURVE_LAMBDAS, (await accs(base, v, holdSet, curveCoeffs(CURVE_LAMBDAS))).acc);
+	const lambdaStar = bestLambda(holdCurve, A, B);
+	const rows: Record<string, number[]> = {
+		base: [0, 0, 0],
+		sum1: [1, 1, 0],
+		best: [lambdaStar, lambdaStar, 0],
+		neg1: [-1, 0, 0],
+		neg2: [-2, 0, 0],
+		rand1: [0, 0, 1],
+		rand2: [0, 0, 2]
+	};
+	const names = Object.keys(rows);
+	const res = (await accs(base, v, testSet, names.map((n) => rows[n]))).acc.map(toDomainAcc);
+	const acc: Record<string, DomainAcc> = Object.fromEntries(names.map((n, i) => [n, res[i]]));
+	const ftAcc: Partial<Record<Task, DomainAcc>> = {};
+	for (const t of tasks) ftAcc[t] = await accOf(ft[t]!);
+	const multiAcc = await accOf(multi.params);
+
+	const pairs: Record<string, PairResult> = {};
+	const pairList: [Task, Task][] = full ? TASKS.flatMap((a) => TASKS.filter((b) => b !== a).map((b) => [a, b] as [Task, Task])) : [[A, B]];
+	for (const [a, b] of pairList) pairs[`${a}+${b}`] = await pairFigures(base, ft[a]!, ft[b]!, a, b, seed);
+	const main = pairs[`${A}+${B}`];
+
+	const other = DOMAINS.find((d) => d !== 'upright' && d !== A && d !== B) as Domain;
+	const role = (r: DomainAcc) => ({ A: r[A], B: r[B], up: r.upright, other: r[other] });
+	const headline: Record<string, number> = { lambdaStar };
+	const put = (name: string, r: DomainAcc) => Object.entries(role(r)).forEach(([k, x]) => (headline[`${name}.${k}`] = x));
+	for (const n of names) put(n, acc[n]);
+	put('ftA', ftAcc[A]!);
+	put('ftB', ftAcc[B]!);
+	put('multi', multiAcc);
+	headline['probe.A'] = probe[A]!;
+	headline['probe.B'] = probe[B]!;
+	headline['normalized'] = (acc.best[A] / ftAcc[A]![A] + acc.best[B] / ftAcc[B]![B]) / 2;
+	headline['addGain'] = main.verdict.addGain;
+	headline['randomGain'] = main.verdict.randomGain;
+	headline['negDropTask'] = main.verdict.negDropTask;
+	headline['negDropUpright'] = main.verdict.negDropUpright;
+	headline['shown'] = main.verdict.shown ? 1 : 0;
+	Object.entries(main.stats).forEach(([k, x]) => (headline[k] = x));
+	const pct = (x: number) => (x * 100).toFixed(1);
+	log(
+		`seed ${seed} ${kind}: base ${pct(acc.base[A])}/${pct(acc.base[B])}/${pct(acc.base.upright)} (A/B/up); ft ${pct(ftAcc[A]![A])}/${pct(ftAcc[B]![B])}; ` +
+			`sum λ*=${lambdaStar} ${pct(acc.best[A])}/${pct(acc.best[B])}/${pct(acc.best.upright)}; sum1 ${pct(acc.sum1[A])}/${pct(acc.sum1[B])}/${pct(acc.sum1.upright)}; ` +
+			`neg1 ${pct(acc.neg1[A])}/${pct(acc.neg1.upright)}; rand1 ${pct(acc.rand1[A])}/${pct(acc.rand1[B])}; multi ${pct(multiAcc[A])}/${pct(multiAcc[B])}/${pct(multiAcc.upright)}; ` +
+			`probe ${pct(probe[A]!)}/${pct(probe[B]!)}; cos ${main.stats.cosAB.toFixed(3)}; verdict ${main.verdict.shown}`
+	);
+	return {
+		headline,
+		accuracy: { ...acc, ft: ftAcc, multitask: multiAcc, probe, lambdaStar, holdoutSum: holdCurve.sum },
+		lossCurves,
+		pairs,
+		params: full ? { base, ft } : undefined
+	};
+}
+
+mkdirSync(outDir, { recursive: true });
+const headlines: Record<BaseKind, Record<string, number>[]> = { generalist: [], narrow: [] };
+const shipped: Partial<Record<BaseKind, Omit<Run, 'params' | 'headline'> & { headline: Record<string, number> }>> = {};
+for (const seed of seeds) {
+	for (const kind of BASE_KINDS) {
+		const isDefault = seed === DEFAULT_SETTINGS.seed;
+		const r = await run(seed, kind, isDefault && kind === 'generalist');
+		headlines[kind].push(r.headline);
+		if (isDefault) {
+			shipped[kind] = { headline: r.headline, accuracy: r.accuracy, lossCurves: r.lossCurves, pairs: r.pairs };
+			if (r.params) {
+				const write = (name: string, params: Float32Array, steps: number, lr: number, curve: CurvePoint[], acc: number) =>
+					writeFileSync(
+						join(outDir, `${name}.nrsc`),
+						encodeCheckpoint(
+							{
+								config: TV_NET,
+								training: { seed, steps, learningRate: lr, batchSize: DEFAULT_SETTINGS.batchSize, layerDrop: 0, backend },
+								lossCurve: curve.map((p) => [p.step, p.loss]),
+								testAccuracy: acc,
+								createdBy: 'scripts/make-task-vectors.ts'
+							},
+							params
+						)
+					);
+				write('base', r.params.base, DEFAULT_SETTINGS.baseSteps, DEFAULT_SETTINGS.baseLr, r.lossCurves.base, (r.accuracy.base as DomainAcc).upright);
+				for (const t of TASKS)
+					write(`ft-${t}`, r.params.ft[t]!, DEFAULT_SETTINGS.ftSteps, DEFAULT_SETTINGS.ftLr, r.lossCurves[`ft-${t}`], (r.accuracy.ft as Record<Task, DomainAcc>)[t][t]);
+			}
+		}
+	}
+}
+
+const samples = sliceDigits(split.test.x, split.test.y, 0, SAMPLES_PER_DOMAIN);
+const results = {
+	createdBy: 'scripts/make-task-vectors.ts',
+	backend,
+	settings: DEFAULT_SETTINGS,
+	tasks: { A, B },
+	testDigits: split.test.n,
+	figureDigits: FIGURE_DIGITS,
+	holdoutDigits: split.holdout.n,
+	curveLambdas: CURVE_LAMBDAS,
+	gridLambdas: GRID_LAMBDAS,
+	generalist: shipped.generalist,
+	narrow: shipped.narrow,
+	samples: { labels: Array.from(samples.y), pixelsBase64: Buffer.from(samples.x).toString('base64') },
+	summary: { seeds, generalist: aggregate(headlines.generalist), narrow: aggregate(headlines.narrow) }
+};
+writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(5)) : v)) + '\n');
+console.log(`make-task-vectors: wrote ${outDir}`);

@@ -1,0 +1,573 @@
+// The stitching experiment: two plain MLPs A and B (784-w-w-w-10) trained from different random
+// initialisations, then A's first k hidden layers feed B's remaining layers through:
+//   naive       identity (the control: no alignment at all)
+//   activation  a permutation of B's units, matched to A's by correlation on training digits
+//   weight      a permutation of B's units found from the weights alone (Git Re-Basin weight matching)
+//   lstsq       an affine map fitted by least squares from A's activations to B's (closed form)
+//   trained     an affine map trained on the task loss, A and B frozen (gradient training)
+//   random      the trained stitch's own control: the same training on an UNTRAINED random bottom
+// plus linear interpolation (1−α)·A + α·B' between the nets, with and without aligning B to A.
+import * as tf from '@tensorflow/tfjs-core';
+import { Trainer, type TrainConfig, type TrainingData, type TrainMetrics, testAccuracy } from '../trainer';
+import { type Net, type NetConfig, disposeNet, forward, initParams, unpack } from '../model';
+import type { TestSet } from '../surgery';
+import {
+	type ActivationMatch,
+	type Affine,
+	type AffineTensors,
+	activationMatch,
+	affineTensors,
+	bottom,
+	fitAffine,
+	hiddenCount,
+	lossAndCorrect,
+	lossBarrier,
+	permuteHidden,
+	stitchedLogits,
+	trainStitch,
+	weightMatch
+} from '../stitch';
+import { aggregate, type CurvePoint, type Stat, type TrainHooks } from './modularity';
+
+export { aggregate, type Stat, type CurvePoint };
+
+/** Depth of both nets: embed + 2 plain blocks = 3 hidden layers, so cuts k = 1, 2, 3. */
+export const STITCH_DEPTH = 2;
+export const CUTS = [1, 2, 3] as const;
+
+export type StitchSettings = {
+	width: number;
+	seedA: number;
+	seedB: number;
+	steps: number;
+	learningRate: number;
+	batchSize: number;
+	/** Adam steps for each trained affine stitch */
+	stitchSteps: number;
+	stitchLearningRate: number;
+	/** training digits used for correlations and least squares */
+	statDigits: number;
+};
+
+export const DEFAULT_STITCH: StitchSettings = {
+	width: 256,
+	seedA: 1,
+	seedB: 2,
+	steps: 1500,
+	learningRate: 1e-3,
+	batchSize: 128,
+	stitchSteps: 300,
+	stitchLearningRate: 1e-3,
+	statDigits: 2000
+};
+
+/** The default cut shown first (A's first two hidden layers into B's last). */
+export const DEFAULT_CUT = 2;
+export const SWEEP_WIDTHS = [64, 128, 256, 512] as const;
+export const INTERP_POINTS = 21;
+
+export const METHODS = ['naive', 'activation', 'weight', 'lstsq', 'trained', 'random'] as const;
+export type Method = (typeof METHODS)[number];
+export const GRADIENT_FREE = ['naive', 'activation', 'weight', 'lstsq'] as const;
+export type GradientFreeMethod = (typeof GRADIENT_FREE)[number];
+
+export const METHOD_LABEL: Record<Method, string> = {
+	naive: 'naive weld (control)',
+	activation: 'permutation: activations',
+	weight: 'permutation: weights',
+	lstsq: 'least-squares affine',
+	trained: 'trained affine stitch',
+	random: 'random bottom + trained stitch (control)'
+};
+
+/** Seed of the untrained bottom net for the trained stitch's control (A's seed, offset). */
+export const randomBottomSeed = (seedA: number) => 1_000_000 + seedA;
+
+export function stitchNetConfig(width: number): NetConfig {
+	return { depth: STITCH_DEPTH, width, residual: false };
+}
+
+export function stitchTrainConfig(s: StitchSettings, seed: number, width = s.width): TrainConfig {
+	return { ...stitchNetConfig(width), seed, learningRate: s.learningRate, batchSize: s.batchSize, layerDrop: 0 };
+}
+
+export function interpAlphas(points = INTERP_POINTS): number[] {
+	return Array.from({ length: points }, (_, i) => i / (points - 1));
+}
+
+export type TrainedNet = { name: string; config: NetConfig; params: Float32Array; curve: CurvePoint[]; testAccuracy: number };
+export type NetSpec = { name: string; config: TrainConfig; init?: Float32Array };
+export type StitchTrainProgress = { name: string; point: CurvePoint; totalSteps: number; index: number; count: number };
+
+/** Train several nets in interleaved chunks (their curves advance together). */
+export async function trainNets(
+	specs: NetSpec[],
+	steps: number,
+	train: TrainingData,
+	test: TestSet,
+	hooks: Omit<TrainHooks, 'onProgress'> & { onProgress?: (p: StitchTrainProgress) => void } = {}
+): Promise<TrainedNet[]> {
+	const chunkSize = () => Math.max(1, Math.round(typeof hooks.chunk === 'function' ? hooks.chunk() : (hooks.chunk ?? 50)));
+	const accuracyEvery = hooks.accuracyEvery ?? 2;
+	const trainers = specs.map((s) => new Trainer(s.config, train, s.init));
+	const curves: CurvePoint[][] = specs.map(() => []);
+	try {
+		let chunks = 0;
+		while (trainers[0].step < steps) {
+			await hooks.waitWhilePaused?.();
+			if (hooks.shouldStop?.()) break;
+			chunks++;
+			const n = Math.min(chunkSize(), steps - trainers[0].step);
+			for (let i = 0; i < trainers.length; i++) {
+				const t = trainers[i];
+				const [m] = (await t.train(n, { readEvery: n })) as TrainMetrics[];
+				const measure = t.step >= steps || (accuracyEvery > 0 && chunks % accuracyEvery === 0);
+				const accuracy = measure ? await testAccuracy(t.cfg, t.params, test.x, test.labels) : null;
+				const point = { step: m.step, loss: m.loss, accuracy };
+				curves[i].push(point);
+				hooks.onProgress?.({ name: specs[i].name, point, totalSteps: steps, index: i, count: specs.length });
+			}
+		}
+		const out: TrainedNet[] = [];
+		for (let i = 0; i < trainers.length; i++) {
+			const t = trainers[i];
+			const last = curves[i].at(-1);
+			out.push({
+				name: specs[i].name,
+				config: { depth: t.cfg.depth, width: t.cfg.width, residual: t.cfg.residual },
+				params: await t.snapshot(),
+				curve: curves[i],
+				testAccuracy: last?.accuracy ?? (await testAccuracy(t.cfg, t.params, test.x, test.labels))
+			});
+		}
+		return out;
+	} finally {
+		trainers.forEach((t) => t.dispose());
+	}
+}
+
+/** Train A (seedA) and B (seedB) with the settings' width and budget. */
+export async function trainPair(
+	s: StitchSettings,
+	train: TrainingData,
+	test: TestSet,
+	hooks: Parameters<typeof trainNets>[4] = {}
+): Promise<{ A: TrainedNet; B: TrainedNet }> {
+	const [A, B] = await trainNets(
+		[
+			{ name: 'A', config: stitchTrainConfig(s, s.seedA) },
+			{ name: 'B', config: stitchTrainConfig(s, s.seedB) }
+		],
+		s.steps,
+		train,
+		test,
+		hooks
+	);
+	return { A, B };
+}
+
+// ---- results ---------------------------------------------------------------------------------------
+
+export type PathCurve = { loss: number[]; acc: number[]; barrier: number; worstAcc: number };
+export const PATHS = ['naive', 'weight', 'activation'] as const;
+export type PathName = (typeof PATHS)[number];
+export type Interpolation = { alphas: number[] } & Record<PathName, PathCurve>;
+
+export type AlignResult = {
+	/** per hidden layer, perm for B (new unit i = old unit perm[i]) */
+	perms: { activation: number[][]; weight: number[][] };
+	/** mean correlation of matched units per layer: raw diagonal, activation-matched, weight-matched */
+	meanCorr: { diagonal: number[]; activation: number[]; weight: number[] };
+	weightSweeps: number;
+	activationMs: number;
+	weightMs: number;
+};
+
+export type StitchReport = {
+	width: number;
+	accA: number;
+	accB: number;
+	/** test accuracy per method, index k−1 for cut k; NaN = not computed */
+	acc: Record<Method, number[]>;
+	align: AlignResult;
+	interpolation: Interpolation | null;
+	timings: { lstsqMs: number; stitchTrainMs: number | null; stitchSteps: number };
+	/** loss curves of the trained stitches at the default cut */
+	stitchCurves: { trained: [number, number][]; random: [number, number][] } | null;
+};
+
+export function emptyAcc(): Record<Method, number[]> {
+	return Object.fromEntries(METHODS.map((m) => [m, CUTS.map(() => NaN)])) as Record<Method, number[]>;
+}
+
+async function readPairs(ts: tf.Tensor1D[]): Promise<[number, number][]> {
+	if (!ts.length) return [];
+	const st = tf.stack(ts);
+	tf.dispose(ts);
+	const v = await st.data();
+	st.dispose();
+	return ts.map((_, i) => [v[2 * i], v[2 * i + 1]]);
+}
+
+/**
+ * Nets A and B held as tensors on the current backend, with everything the widget and the script
+ * compute from them. Create, call what you need (in order: align before gradientFree/interpolation),
+ * dispose.
+ */
+export class StitchLab {
+	readonly cfg: NetConfig;
+	readonly H: number;
+	private readonly tensors: tf.Tensor[] = [];
+	private readonly nets: Net[] = [];
+	readonly A: Net;
+	readonly B: Net;
+	private permuted: Partial<Record<'activation' | 'weight', { flat: Float32Array; net: Net }>> = {};
+	private statX: tf.Tensor2D;
+	private flatA: tf.Tensor1D;
+	aligned: AlignResult | null = null;
+	corr: Float32Array[] = [];
+
+	constructor(
+		cfg: NetConfig,
+		readonly paramsA: Float32Array,
+		readonly paramsB: Float32Array,
+		private readonly train: TrainingData,
+		private readonly test: TestSet,
+		statDigits = DEFAULT_STITCH.statDigits
+	) {
+		this.cfg = cfg;
+		this.H = hiddenCount(cfg);
+		this.A = this.netFrom(paramsA);
+		this.flatA = this.tensors[this.tensors.length - 1] as tf.Tensor1D;
+		this.B = this.netFrom(paramsB);
+		const n = Math.min(statDigits, train.n);
+		this.statX = tf.slice(train.x, [0, 0], [n, train.x.shape[1]]) as tf.Tensor2D;
+		this.tensors.push(this.statX);
+	}
+
+	private netFrom(params: Float32Array): Net {
+		const flat = tf.tensor1d(params);
+		this.tensors.push(flat);
+		const net = tf.tidy(() => unpack(flat, this.cfg));
+		this.nets.push(net);
+		return net;
+	}
+
+	private async accuracies(logitsFns: (() => tf.Tensor2D)[]): Promise<{ loss: number; acc: number }[]> {
+		const ts = logitsFns.map((f) => tf.tidy(() => lossAndCorrect(f(), this.test.labels)));
+		return (await readPairs(ts)).map(([loss, c]) => ({ loss, acc: c / this.test.n }));
+	}
+
+	async baseline(): Promise<{ accA: number; accB: number }> {
+		const [a, b] = await this.accuracies([() => forward(this.A, this.test.x), () => forward(this.B, this.test.x)]);
+		return { accA: a.acc, accB: b.acc };
+	}
+
+	/** Both permutation alignments (activation matching on training digits; weight matching). */
+	async align(seed = 0): Promise<AlignResult> {
+		let t0 = performance.now();
+		const act: ActivationMatch = await activationMatch(this.A, this.B, this.statX);
+		const activationMs = performance.now() - t0;
+		t0 = performance.now();
+		const wm = await weightMatch(this.cfg, this.A, this.B, { seed });
+		const weightMs = performance.now() - t0;
+		this.corr = act.corr;
+		const w = this.cfg.width;
+		const meanMatched = (perms: Int32Array[]) =>
+			act.corr.map((c, l) => {
+				let s = 0;
+				for (let i = 0; i < w; i++) s += c[i * w + perms[l][i]];
+				return s / w;
+			});
+		for (const [name, perms] of [
+			['activation', act.perms],
+			['weight', wm.perms]
+		] as const) {
+			if (this.permuted[name]) continue; // already aligned (nets are fixed for a lab's lifetime)
+			const flat = permuteHidden(this.cfg, this.paramsB, perms);
+			this.permuted[name] = { flat, net: this.netFrom(flat) };
+		}
+		this.aligned = {
+			perms: { activation: act.perms.map((p) => Array.from(p)), weight: wm.perms.map((p) => Array.from(p)) },
+			meanCorr: { diagonal: act.diagonal, activation: act.matched, weight: meanMatched(wm.perms) },
+			weightSweeps: wm.sweeps,
+			activationMs,
+			weightMs
+		};
+		return this.aligned;
+	}
+
+	private needAligned(name: 'activation' | 'weight'): Net {
+		const p = this.permuted[name];
+		if (!p) throw new Error('call align() first');
+		return p.net;
+	}
+
+	/** Accuracy of every stitch that needs no gradient training, at every cut. */
+	async gradientFree(): Promise<{ acc: Record<GradientFreeMethod, number[]>; lstsqMs: number; lstsq: Affine[] }> {
+		const actNet = this.needAligned('activation');
+		const wNet = this.needAligned('weight');
+		const t0 = performance.now();
+		const lstsq: Affine[] = [];
+		for (const k of CUTS) {
+			const [a, b] = tf.tidy(() => [bottom(this.A, this.statX, k), bottom(this.B, this.statX, k)]);
+			try {
+				lstsq.push(await fitAffine(a, b));
+			} finally {
+				tf.dispose([a, b]);
+			}
+		}
+		const lstsqMs = performance.now() - t0;
+		const maps: AffineTensors[] = lstsq.map(affineTensors);
+		try {
+			const fns: (() => tf.Tensor2D)[] = [];
+			for (const k of CUTS) {
+				fns.push(() => stitchedLogits(this.A, this.B, k, this.test.x));
+				fns.push(() => stitchedLogits(this.A, actNet, k, this.test.x));
+				fns.push(() => stitchedLogits(this.A, wNet, k, this.test.x));
+				fns.push(() => stitchedLogits(this.A, this.B, k, this.test.x, maps[k - 1]));
+			}
+			const r = await this.accuracies(fns);
+			const acc = { naive: [] as number[], activation: [] as number[], weight: [] as number[], lstsq: [] as number[] };
+			CUTS.forEach((_, i) => {
+				acc.naive.push(r[4 * i].acc);
+				acc.activation.push(r[4 * i + 1].acc);
+				acc.weight.push(r[4 * i + 2].acc);
+				acc.lstsq.push(r[4 * i + 3].acc);
+			});
+			return { acc, lstsqMs, lstsq };
+		} finally {
+			maps.forEach((m) => tf.dispose([m.M, m.c]));
+		}
+	}
+
+	/**
+	 * Trained affine stitches at every cut, each beside its control (the same training from an
+	 * untrained random bottom). Reports after each stitch.
+	 */
+	async trainedStitches(
+		opts: {
+			steps: number;
+			learningRate: number;
+			batchSize: number;
+			seed: number;
+			randomSeed: number;
+			shouldStop?: () => boolean;
+			waitWhilePaused?: () => Promise<void>;
+			onStitch?: (method: 'trained' | 'random', k: number, acc: number, done: number, total: number) => void;
+			onLoss?: (method: 'trained' | 'random', k: number, step: number, loss: number) => void;
+			readEvery?: number;
+		}
+	): Promise<{ trained: number[]; random: number[]; msPerStitch: number; curves: { trained: [number, number][]; random: [number, number][] }; stopped: boolean }> {
+		const randomNet = this.netFrom(initParams(this.cfg, opts.randomSeed));
+		const trained = CUTS.map(() => NaN);
+		const random = CUTS.map(() => NaN);
+		const curves = { trained: [] as [number, number][], random: [] as [number, number][] };
+		let ms = 0;
+		let count = 0;
+		let done = 0;
+		const total = CUTS.length * 2;
+		for (const k of CUTS) {
+			for (const method of ['trained', 'random'] as const) {
+				if (opts.shouldStop?.()) return { trained, random, msPerStitch: count ? ms / count : NaN, curves, stopped: true };
+				const bottomNet = method === 'trained' ? this.A : randomNet;
+				const t0 = performance.now();
+				const res = await trainStitch(bottomNet, this.B, k, this.train, {
+					steps: opts.steps,
+					learningRate: opts.learningRate,
+					batchSize: opts.batchSize,
+					seed: opts.seed + k,
+					readEvery: opts.readEvery,
+					shouldStop: opts.shouldStop,
+					waitWhilePaused: opts.waitWhilePaused,
+					onLoss: (step, loss) => opts.onLoss?.(method, k, step, loss)
+				});
+				if (res.steps < opts.steps) return { trained, random, msPerStitch: count ? ms / count : NaN, curves, stopped: true };
+				ms += performance.now() - t0;
+				count++;
+				if (k === DEFAULT_CUT) curves[method] = res.losses;
+				const map = affineTensors(res.affine);
+				try {
+					const [r] = await this.accuracies([() => stitchedLogits(bottomNet, this.B, k, this.test.x, map)]);
+					(method === 'trained' ? trained : random)[k - 1] = r.acc;
+					done++;
+					opts.onStitch?.(method, k, r.acc, done, total);
+				} finally {
+					tf.dispose([map.M, map.c]);
+				}
+			}
+		}
+		return { trained, random, msPerStitch: ms / Math.max(1, count), curves, stopped: false };
+	}
+
+	/** Loss and accuracy along (1−α)·A + α·B, with B as trained (naive) and aligned to A. */
+	async interpolation(alphas = interpAlphas(), paths: readonly PathName[] = PATHS): Promise<Interpolation> {
+		const fa = this.flatA;
+		const out = { alphas } as Interpolation;
+		for (const p of paths) {
+			const pb = p === 'naive' ? this.paramsB : this.permuted[p]?.flat;
+			if (!pb) throw new Error('call align() first');
+			const fb = tf.tensor1d(pb);
+			try {
+				const r = await this.accuracies(
+					alphas.map((a) => () => {
+						const flat = tf.add(tf.mul(fa, 1 - a), tf.mul(fb, a)) as tf.Tensor1D;
+						return forward(unpack(flat, this.cfg), this.test.x);
+					})
+				);
+				const loss = r.map((x) => x.loss);
+				const acc = r.map((x) => x.acc);
+				out[p] = { loss, acc, barrier: lossBarrier(alphas, loss), worstAcc: Math.min(...acc) };
+			} finally {
+				fb.dispose();
+			}
+		}
+		for (const p of PATHS) if (!out[p]) out[p] = { loss: [], acc: [], barrier: NaN, worstAcc: NaN };
+		return out;
+	}
+
+	dispose() {
+		this.nets.forEach((n) => disposeNet(n));
+		tf.dispose(this.tensors);
+		this.nets.length = 0;
+		this.tensors.length = 0;
+	}
+}
+
+/** Everything at once (the script, and the tests): baseline, alignment, every stitch, interpolation. */
+export async function analyse(
+	cfg: NetConfig,
+	pa: Float32Array,
+	pb: Float32Array,
+	train: TrainingData,
+	test: TestSet,
+	s: StitchSettings,
+	opts: { trained?: boolean; interpolation?: boolean; alphas?: number[] } = {}
+): Promise<{ report: StitchReport; corr: Float32Array[] }> {
+	const lab = new StitchLab(cfg, pa, pb, train, test, s.statDigits);
+	try {
+		const { accA, accB } = await lab.baseline();
+		const align = await lab.align(s.seedA);
+		const gf = await lab.gradientFree();
+		const acc = emptyAcc();
+		for (const m of GRADIENT_FREE) acc[m] = gf.acc[m];
+		let stitchTrainMs: number | null = null;
+		let stitchCurves: StitchReport['stitchCurves'] = null;
+		if (opts.trained !== false) {
+			const t = await lab.trainedStitches({
+				steps: s.stitchSteps,
+				learningRate: s.stitchLearningRate,
+				batchSize: s.batchSize,
+				seed: s.seedA,
+				randomSeed: randomBottomSeed(s.seedA)
+			});
+			acc.trained = t.trained;
+			acc.random = t.random;
+			stitchTrainMs = t.msPerStitch;
+			stitchCurves = t.curves;
+		}
+		const interpolation = opts.interpolation === false ? null : await lab.interpolation(opts.alphas);
+		return {
+			report: {
+				width: cfg.width,
+				accA,
+				accB,
+				acc,
+				align,
+				interpolation,
+				timings: { lstsqMs: gf.lstsqMs, stitchTrainMs, stitchSteps: s.stitchSteps },
+				stitchCurves
+			},
+			corr: lab.corr
+		};
+	} finally {
+		lab.dispose();
+	}
+}
+
+// ---- width sweep -----------------------------------------------------------------------------------
+
+export type SweepPoint = {
+	width: number;
+	accA: number;
+	accB: number;
+	barrier: Record<PathName, number>;
+	worstAcc: Record<PathName, number>;
+	/** stitch accuracy at the default cut */
+	stitch: Record<'naive' | 'activation' | 'weight', number>;
+	weightMs: number;
+};
+
+export function sweepPointFrom(r: StitchReport): SweepPoint {
+	const i = DEFAULT_CUT - 1;
+	const interp = r.interpolation;
+	return {
+		width: r.width,
+		accA: r.accA,
+		accB: r.accB,
+		barrier: { naive: interp?.naive.barrier ?? NaN, weight: interp?.weight.barrier ?? NaN, activation: interp?.activation.barrier ?? NaN },
+		worstAcc: { naive: interp?.naive.worstAcc ?? NaN, weight: interp?.weight.worstAcc ?? NaN, activation: interp?.activation.worstAcc ?? NaN },
+		stitch: { naive: r.acc.naive[i], activation: r.acc.activation[i], weight: r.acc.weight[i] },
+		weightMs: r.align.weightMs
+	};
+}
+
+// ---- summary and verdict ---------------------------------------------------------------------------
+
+/** Headline numbers of one report, by name (the multi-seed summary quoted in the essay). */
+export function headline(r: StitchReport): Record<string, number> {
+	const out: Record<string, number> = { accA: r.accA, accB: r.accB };
+	for (const m of METHODS) CUTS.forEach((k, i) => (out[`${m}${k}`] = r.acc[m][i]));
+	for (const m of METHODS) out[`${m}Mean`] = r.acc[m].reduce((a, b) => a + b, 0) / CUTS.length;
+	if (r.interpolation) {
+		for (const p of PATHS) {
+			out[`barrier_${p}`] = r.interpolation[p].barrier;
+			out[`worst_${p}`] = r.interpolation[p].worstAcc;
+			out[`mid_${p}`] = r.interpolation[p].acc[Math.floor(r.interpolation.alphas.length / 2)];
+		}
+	}
+	const l = DEFAULT_CUT - 1;
+	out.corrDiagonal = r.align.meanCorr.diagonal[l];
+	out.corrActivation = r.align.meanCorr.activation[l];
+	out.corrWeight = r.align.meanCorr.weight[l];
+	out.weightSweeps = r.align.weightSweeps;
+	out.weightMs = r.align.weightMs;
+	out.activationMs = r.align.activationMs;
+	out.lstsqMs = r.timings.lstsqMs;
+	if (r.timings.stitchTrainMs !== null) out.stitchTrainMs = r.timings.stitchTrainMs;
+	return out;
+}
+
+export type Verdict = { shown: boolean; text: string };
+
+const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)} %` : '–');
+
+/**
+ * Does this run show the claim at cut k? Falsified (for this run) if stitching through a permutation
+ * found without gradient training is not clearly better than the naive weld (by `minGain`).
+ */
+export function verdict(r: Pick<StitchReport, 'accA' | 'accB' | 'acc'>, k: number, minGain = 0.1): Verdict {
+	const i = k - 1;
+	const naive = r.acc.naive[i];
+	const act = r.acc.activation[i];
+	const wt = r.acc.weight[i];
+	const best = Math.max(Number.isFinite(act) ? act : -1, Number.isFinite(wt) ? wt : -1);
+	const bestName = best === act ? 'matching activations' : 'matching weights';
+	if (!Number.isFinite(naive) || best < 0) return { shown: false, text: 'Still computing the stitches for this cut…' };
+	if (Math.min(r.accA, r.accB) < 0.5)
+		return { shown: false, text: `The nets only reached ${pct(r.accA)} and ${pct(r.accB)}, so this run cannot test the claim. Train longer.` };
+	let text: string;
+	let shown: boolean;
+	if (best - naive < minGain) {
+		shown = false;
+		text = `Not shown by this run: at cut ${k}, the best permutation (${bestName}) stitches at ${pct(best)}, not clearly better than welding without alignment (${pct(naive)}).`;
+	} else {
+		shown = true;
+		text = `Shown by this run: at cut ${k}, relabelling B's units by ${bestName} (no gradient training) stitches at ${pct(best)}, against ${pct(naive)} for the naive weld; A alone scores ${pct(r.accA)}, B ${pct(r.accB)}.`;
+	}
+	const tr = r.acc.trained[i];
+	const rnd = r.acc.random[i];
+	if (Number.isFinite(tr) && Number.isFinite(rnd))
+		text += ` The trained stitch reaches ${pct(tr)}, but from an untrained random bottom the same training reaches ${pct(rnd)}, so it alone proves little.`;
+	return { shown, text };
+}

@@ -1,0 +1,31 @@
+// Results computed by scripts/make-stitching.ts from fixed seeds, bundled at build time so the essay's
+// figures and quoted numbers are on screen before tfjs or the digit data have loaded. The page
+// recomputes every one of them from the shipped checkpoints (or from the reader's own nets).
+import results from '../../../../static/checkpoints/stitching/results.json';
+import type { CurvePoint, Stat, StitchReport, StitchSettings, SweepPoint } from '$lib/ml/experiments/stitching';
+
+export type ShippedStitching = {
+	createdBy: string;
+	backend: string;
+	testDigits: number;
+	settings: StitchSettings;
+	cut: number;
+	nets: Record<'A' | 'B', { testAccuracy: number; curve: CurvePoint[] }>;
+	report: StitchReport;
+	/** correlation matrix (A rows × B columns) at hidden layer `layer`, before alignment, uint8-quantised */
+	corr: { layer: number; width: number; base64: string };
+	/** control: A against C, a net from A's initialisation trained with another batch order */
+	sameInit: { barrier: number; worstAcc: number; accC: number };
+	sweep: SweepPoint[];
+	summary: { pairs: [number, number][]; stats: Record<string, Stat> };
+};
+
+export const shipped = results as unknown as ShippedStitching;
+
+/** The shipped correlation matrix back in [−1, 1]. */
+export function shippedCorrelation(): Float32Array {
+	const bin = atob(shipped.corr.base64);
+	const out = new Float32Array(bin.length);
+	for (let i = 0; i < bin.length; i++) out[i] = (bin.charCodeAt(i) / 255) * 2 - 1;
+	return out;
+}

@@ -1,0 +1,50 @@
+// Results computed by scripts/make-task-vectors.ts from fixed seeds, bundled at build time so the essay's
+// figures and quoted numbers are on screen before tfjs or the digit data have loaded. The page recomputes
+// them live from the shipped checkpoints (and from the reader's own fine-tunes).
+import results from '../../../../static/checkpoints/task-vectors/results.json';
+import type { BaseKind, CurvePoint, Curves, DomainAcc, Grid, Stat, Task, TaskVectorSettings, VectorStats, Verdict } from '$lib/ml/experiments/task-vectors';
+
+export type ShippedPair = { curves: Curves; grid: Grid; verdict: Verdict; stats: VectorStats; predictions: number[] };
+export type ShippedAccuracy = {
+	base: DomainAcc;
+	sum1: DomainAcc;
+	best: DomainAcc;
+	neg1: DomainAcc;
+	neg2: DomainAcc;
+	rand1: DomainAcc;
+	rand2: DomainAcc;
+	ft: Partial<Record<Task, DomainAcc>>;
+	multitask: DomainAcc;
+	probe: Partial<Record<Task, number>>;
+	lambdaStar: number;
+};
+export type ShippedRun = {
+	headline: Record<string, number>;
+	accuracy: ShippedAccuracy;
+	lossCurves: Record<string, CurvePoint[]>;
+	pairs: Record<string, ShippedPair>;
+};
+export type ShippedResults = {
+	createdBy: string;
+	backend: string;
+	settings: TaskVectorSettings;
+	tasks: { A: Task; B: Task };
+	testDigits: number;
+	figureDigits: number;
+	holdoutDigits: number;
+	curveLambdas: number[];
+	gridLambdas: number[];
+	generalist: ShippedRun;
+	narrow: ShippedRun;
+	samples: { labels: number[]; pixelsBase64: string };
+	summary: { seeds: number[] } & Record<BaseKind, Record<string, Stat>>;
+};
+
+export const shipped = results as unknown as ShippedResults;
+
+export function decodeBase64(b64: string): Uint8Array {
+	const bin = atob(b64);
+	const out = new Uint8Array(bin.length);
+	for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+	return out;
+}

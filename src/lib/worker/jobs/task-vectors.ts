@@ -1,0 +1,246 @@
+// Worker job for the task-vector essay: hold a base and its fine-tunes as parameter vectors, fine-tune
+// live, and score merged models θ0 + λA·τA + λB·τB + λr·r (one model per slider move; the λ-grid and the
+// λ-curves batched). Evaluators (tensors) are rebuilt on demand, e.g. after a lost GPU device.
+import { ctx } from '../context';
+import { IMAGE_SIZE } from '../../ml/data';
+import { decodeCheckpoint } from '../../ml/checkpoint';
+import { DOMAINS, type Digits, taskSplit, transformImages, sliceDigits } from '../../ml/domains';
+import { MergeEvaluator, TV_NET } from '../../ml/task-vectors';
+import {
+	CURVE_LAMBDAS,
+	FIGURE_DIGITS,
+	GRID_LAMBDAS,
+	HOLDOUT,
+	SAMPLES_PER_DOMAIN,
+	Stopped,
+	curveCoeffs,
+	curvesFrom,
+	domainEvalSet,
+	fineTune,
+	gridCoeffs,
+	gridFrom,
+	linearProbe,
+	multitask,
+	sampleRows,
+	toDomainAcc,
+	trainBase,
+	vectorStats,
+	vectorsFor,
+	type BaseKind,
+	type CurvePoint,
+	type Curves,
+	type DomainAcc,
+	type Grid,
+	type Progress,
+	type Task,
+	type TaskVectorSettings,
+	type VectorStats,
+	type Vectors
+} from '../../ml/experiments/task-vectors';
+
+type Pair = { a: Task; b: Task };
+
+let base: Float32Array | null = null;
+const fts = new Map<Task, Float32Array>();
+let pair: Pair | null = null;
+let vectors: Vectors | null = null;
+let randomSeed = 1;
+let evalTest: MergeEvaluator | null = null;
+let evalFigure: MergeEvaluator | null = null;
+const shippedCache = new Map<string, Float32Array>();
+
+// After a lost device the old tensors cannot be read or freed normally: drop the references.
+ctx.onBackendChange(() => {
+	evalTest = null;
+	evalFigure = null;
+});
+
+function split() {
+	return taskSplit(ctx.data, HOLDOUT);
+}
+
+function dropEvaluators() {
+	evalTest?.dispose();
+	evalFigure?.dispose();
+	evalTest = null;
+	evalFigure = null;
+}
+
+function setPair(p: Pair) {
+	if (!base) throw new Error('no base model loaded');
+	const ta = fts.get(p.a);
+	const tb = fts.get(p.b);
+	if (!ta || !tb) throw new Error(`no fine-tune for ${!ta ? p.a : p.b}`);
+	dropEvaluators();
+	pair = { ...p };
+	vectors = vectorsFor(base, ta, tb, randomSeed);
+}
+
+function evaluator(which: 'test' | 'figure'): MergeEvaluator {
+	if (!base || !vectors) throw new Error('no task vectors yet');
+	const s = split();
+	if (which === 'test') {
+		evalTest ??= new MergeEvaluator(TV_NET, base, [vectors.tauA, vectors.tauB, vectors.random], domainEvalSet(s.test, s.test.n));
+		return evalTest;
+	}
+	evalFigure ??= new MergeEvaluator(TV_NET, base, [vectors.tauA, vectors.tauB, vectors.random], domainEvalSet(s.test, FIGURE_DIGITS));
+	return evalFigure;
+}
+
+async function accOf(theta: Float32Array): Promise<DomainAcc> {
+	const s = split();
+	const ev = new MergeEvaluator(TV_NET, theta, [], domainEvalSet(s.test, s.test.n));
+	try {
+		return toDomainAcc((await ev.accuracies([[]])).acc[0]);
+	} finally {
+		ev.dispose();
+	}
+}
+
+async function fetchParams(url: string): Promise<Float32Array> {
+	const hit = shippedCache.get(url);
+	if (hit) return hit;
+	const r = await fetch(url);
+	if (!r.ok) throw new Error(`could not load ${url.split('/').pop()} (HTTP ${r.status})`);
+	const { params } = decodeCheckpoint(new Uint8Array(await r.arrayBuffer()));
+	shippedCache.set(url, params);
+	return params;
+}
+
+export type TvTrainRequest = {
+	settings: TaskVectorSettings;
+	kind: BaseKind;
+	tasks: Pair;
+	/** train a new base first (narrow base, another seed); otherwise fine-tune the current base */
+	trainBase: boolean;
+	/** also run the baselines: multi-task training with the fine-tunes' compute, linear probes */
+	baselines: boolean;
+};
+export type TvBaselines = { multitask: DomainAcc | null; probe: Partial<Record<Task, number>> };
+export type TvTrainResult = {
+	cancelled: boolean;
+	curves: Record<string, CurvePoint[]>;
+	baselines: TvBaselines | null;
+};
+export type TvSummary = { base: DomainAcc; ftA: DomainAcc; ftB: DomainAcc; stats: VectorStats };
+
+export const taskVectorsJob = {
+	/** Load the shipped base and fine-tunes (by URL prefix, ending in '/'), and select a task pair. */
+	async loadShipped(prefix: string, p: Pair, seed: number): Promise<void> {
+		const [b, ...ts] = await Promise.all([fetchParams(`${prefix}base.nrsc`), ...[p.a, p.b].map((t) => fetchParams(`${prefix}ft-${t}.nrsc`))]);
+		base = b;
+		fts.clear();
+		fts.set(p.a, ts[0]);
+		fts.set(p.b, ts[1]);
+		randomSeed = seed;
+		setPair(p);
+	},
+
+	/** Which tasks have a fine-tune on the current base (a task change needs no training if both do). */
+	available(): Task[] {
+		return [...fts.keys()];
+	},
+
+	selectPair(p: Pair): void {
+		setPair(p);
+	},
+
+	/** One merged model: per-domain accuracy on all test digits, and predictions for the sample digits. */
+	async evaluate(la: number, lb: number, lr: number): Promise<{ acc: DomainAcc; predictions: number[] }> {
+		const ev = evaluator('test');
+		const { acc, predictions } = await ev.accuracies([[la, lb, lr]], sampleRows(ev.n / DOMAINS.length, SAMPLES_PER_DOMAIN));
+		return { acc: toDomainAcc(acc[0]), predictions };
+	},
+
+	/** Accuracy against λ (sum, each vector alone, the random control), batched, on the figure digits. */
+	async curves(): Promise<Curves> {
+		return curvesFrom(CURVE_LAMBDAS, (await evaluator('figure').accuracies(curveCoeffs(CURVE_LAMBDAS))).acc);
+	},
+
+	/** The λ-plane: all GRID_LAMBDAS² models in one batched evaluation; returns the time it took. */
+	async grid(): Promise<Grid & { ms: number; models: number }> {
+		const ev = evaluator('figure');
+		const t0 = performance.now();
+		const coeffs = gridCoeffs(GRID_LAMBDAS);
+		const g = gridFrom(GRID_LAMBDAS, (await ev.accuracies(coeffs)).acc);
+		return { ...g, ms: performance.now() - t0, models: coeffs.length };
+	},
+
+	async summary(): Promise<TvSummary> {
+		if (!base || !pair || !vectors) throw new Error('no task vectors yet');
+		const ev = evaluator('test');
+		const { acc } = await ev.accuracies([
+			[0, 0, 0],
+			[1, 0, 0],
+			[0, 1, 0]
+		]);
+		return { base: toDomainAcc(acc[0]), ftA: toDomainAcc(acc[1]), ftB: toDomainAcc(acc[2]), stats: vectorStats(vectors) };
+	},
+
+	/** The first `count` test digits drawn in each domain (domain after domain), for the sample grid. */
+	samples(count: number): { pixels: Uint8Array; labels: number[] } {
+		const d: Digits = sliceDigits(ctx.data.testX, ctx.data.testY, 0, count);
+		const pixels = new Uint8Array(DOMAINS.length * d.n * IMAGE_SIZE);
+		DOMAINS.forEach((dom, k) => pixels.set(transformImages(d.x, dom, 0, d.n), k * d.n * IMAGE_SIZE));
+		return { pixels, labels: DOMAINS.flatMap(() => Array.from(d.y)) };
+	},
+
+	/**
+	 * Train live: optionally a new base, then a fine-tune per task (the task vectors become the reader's own),
+	 * then optionally the baselines. Pausable and cancellable through ctx; progress per chunk.
+	 */
+	async train(req: TvTrainRequest, onProgress: (p: Progress) => void): Promise<TvTrainResult> {
+		ctx.beginRun();
+		const s = split();
+		const backendAtStart = ctx.backend?.name;
+		const hooks = {
+			shouldStop: () => ctx.cancelRequested || ctx.deviceLost !== null || ctx.backend?.name !== backendAtStart,
+			waitWhilePaused: () => ctx.waitWhilePaused(),
+			chunk: () => ctx.stepsPerUpdate
+		};
+		const tasks: Task[] = [req.tasks.a, req.tasks.b];
+		const total = (req.trainBase ? req.settings.baseSteps : 0) + tasks.length * req.settings.ftSteps + (req.baselines ? 2 * req.settings.ftSteps : 0);
+		let done = 0;
+		const curves: Record<string, CurvePoint[]> = {};
+		const report = (offset: number) => (p: Progress) => onProgress({ ...p, done: offset + p.step, total });
+		try {
+			let b = base;
+			if (req.trainBase || !b) {
+				const r = await trainBase(s.train, req.kind, req.settings, { ...hooks, onProgress: report(done) });
+				b = r.params;
+				curves.base = r.curve;
+				done += req.settings.baseSteps;
+			}
+			const newFts = new Map<Task, Float32Array>();
+			for (const t of tasks) {
+				const r = await fineTune(b, s.train, t, req.settings, { ...hooks, onProgress: report(done) });
+				newFts.set(t, r.params);
+				curves[`ft-${t}`] = r.curve;
+				done += req.settings.ftSteps;
+			}
+			// the reader's vectors replace the shipped ones from here on
+			base = b;
+			fts.clear();
+			for (const [t, p] of newFts) fts.set(t, p);
+			randomSeed = req.settings.seed;
+			setPair(req.tasks);
+			let baselines: TvBaselines | null = null;
+			if (req.baselines) {
+				const m = await multitask(b, s.train, tasks, req.settings, { ...hooks, onProgress: report(done) });
+				curves.multitask = m.curve;
+				const probe: Partial<Record<Task, number>> = {};
+				for (const t of tasks) probe[t] = await linearProbe(b, s.train, s.test, t, req.settings);
+				baselines = { multitask: await accOf(m.params), probe };
+			}
+			return { cancelled: false, curves, baselines };
+		} catch (e) {
+			if (e instanceof Stopped) return { cancelled: true, curves, baselines: null };
+			throw e;
+		}
+	},
+
+	/** Free every tensor this job holds. */
+	dispose() {
+		dropEvaluators();
+	}
+};
