@@ -42,7 +42,10 @@ for (const backend of ['wasm', 'webgl', 'cpu', 'webgpu'] as const) {
 		await expect(page.locator(WIDGET)).toHaveAttribute('data-backend', backend);
 		expect(await accuracy(page, 'residual')).toBeGreaterThan(0.9);
 		expect(await accuracy(page, 'plain')).toBeLessThan(0.5);
-		if (!slow) {
+		if (slow) {
+			// minutes of CPU for the full recomputation: offered, not started
+			await expect(page.locator('[data-action="recompute"]')).toBeVisible();
+		} else {
 			await waitLive(page);
 			await expect(page.getByTestId('provenance')).toContainText(`(${backend})`);
 			// the live numbers agree with the shipped ones to within float noise between backends

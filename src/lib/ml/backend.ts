@@ -9,7 +9,13 @@ export const BACKENDS = ['webgpu', 'wasm', 'webgl', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export type BackendAttempt = { name: BackendName; ok: boolean; note: string };
-export type BackendChoice = { name: BackendName; reason: string; attempts: BackendAttempt[] };
+export type BackendChoice = {
+	name: BackendName;
+	reason: string;
+	attempts: BackendAttempt[];
+	/** cpu, or WebGPU on a software adapter: minutes for work wasm does in seconds, so widgets skip optional recomputation */
+	slow: boolean;
+};
 
 export function isBackendName(v: unknown): v is BackendName {
 	return typeof v === 'string' && (BACKENDS as readonly string[]).includes(v);
@@ -104,7 +110,8 @@ export async function selectBackend(forced: BackendName | null, opts: BackendOpt
 				const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.name}: ${a.note.replace(/^skipped: /, '')}`);
 				reason = `${name}` + (skipped.length ? ` (${skipped.join('; ')})` : '');
 			}
-			return { name, reason, attempts };
+			const slow = name === 'cpu' || (name === 'webgpu' && gpu.software);
+			return { name, reason, attempts, slow };
 		}
 		attempts.push({ name, ok: false, note: failure });
 	}
