@@ -10,3 +10,5 @@ export { default as Segmented } from './Segmented.svelte';
 export { default as Slider } from './Slider.svelte';
 export { default as Toggle } from './Toggle.svelte';
 export { formatNumber, roundSig } from './format';
+export { default as WidgetHeader } from './WidgetHeader.svelte';
+export { default as WidgetFooter } from './WidgetFooter.svelte';
