@@ -3,6 +3,7 @@ import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 import { mdsvex } from 'mdsvex';
 import remarkMath from 'remark-math';
 import { remarkKatex } from './scripts/remark-katex.js';
+import { remarkCite } from './scripts/remark-cite.js';
 
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
@@ -12,7 +13,8 @@ const config = {
 		mdsvex({
 			extensions: ['.md'],
 			// Math is rendered to HTML at build time; see scripts/remark-katex.js for the `{}` escaping.
-			remarkPlugins: [remarkMath, remarkKatex]
+			// Citations ([@key]) and footnotes ([^id]) are resolved against one BibTeX file: scripts/remark-cite.js.
+			remarkPlugins: [remarkMath, remarkKatex, [remarkCite, { bibliography: 'essays/references.bib' }]]
 		})
 	],
 	kit: {

@@ -10,11 +10,19 @@ export type EssayMeta = {
 	order: number;
 	/** Name of a registered widget whose Thumb to show on the home page card. */
 	thumb?: string;
+	/** Publication date, YYYY-MM-DD (front matter `date:`), used by "Cite this essay". */
+	date?: string;
 	draft: boolean;
 };
 
 export function slugOf(path: string): string {
 	return path.replace(/^.*\//, '').replace(/\.md$/, '');
+}
+
+/** YAML turns `date: 2026-11-23` into a Date; a quoted date stays a string. Anything else: no date. */
+function isoDate(v: unknown): string | undefined {
+	if (v instanceof Date && !Number.isNaN(v.getTime())) return v.toISOString().slice(0, 10);
+	return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : undefined;
 }
 
 /** Front matter is hand-written: tolerate missing or mistyped fields instead of crashing the build. */
@@ -28,6 +36,7 @@ export function toMeta(slug: string, m: Record<string, unknown> | undefined): Es
 		summary: str(m?.summary),
 		order: Number.isFinite(order) ? order : Number.MAX_SAFE_INTEGER,
 		thumb: str(m?.thumb) || undefined,
+		date: isoDate(m?.date),
 		draft: m?.draft === true
 	};
 }
