@@ -1,11 +1,13 @@
-// Essay metadata from the front matter of essays/*.md (title, claim, order, summary, optional thumb
-// and draft). Only the `metadata` export is imported, so listing essays doesn't bundle their bodies.
+// Essay metadata from the front matter of essays/*.md (title, claim, headline, order, summary, optional
+// thumb, date and draft). Only the `metadata` export is imported, so listing essays doesn't bundle their bodies.
 // (Kept next to the routes that use it; could move to $lib/essays.ts.)
 
 export type EssayMeta = {
 	slug: string;
 	title: string;
 	claim: string;
+	/** The claim in one line, for the essay list (front matter `headline:`; else the full claim). */
+	headline: string;
 	summary: string;
 	order: number;
 	/** Name of a registered widget whose Thumb to show on the home page card. */
@@ -33,6 +35,7 @@ export function toMeta(slug: string, m: Record<string, unknown> | undefined): Es
 		slug,
 		title: str(m?.title) || slug,
 		claim: str(m?.claim),
+		headline: str(m?.headline) || str(m?.claim),
 		summary: str(m?.summary),
 		order: Number.isFinite(order) ? order : Number.MAX_SAFE_INTEGER,
 		thumb: str(m?.thumb) || undefined,
