@@ -226,6 +226,23 @@ test.describe('layout, motion and theme', () => {
 		});
 	}
 
+	test('plots are recoloured when the theme changes, canvases included', async ({ page }) => {
+		await page.emulateMedia({ colorScheme: 'light' });
+		await page.goto(`/essays/stitching${QUIET}`);
+		const canvas = page.locator('figure canvas').first();
+		await canvas.scrollIntoViewIfNeeded();
+		await expect(canvas).toBeVisible();
+		const pixels = () => canvas.evaluate((c: HTMLCanvasElement) => c.toDataURL());
+		const svgFill = () =>
+			page.locator('figure svg rect[fill], figure svg rect[style*="fill"]').first().evaluate((r) => getComputedStyle(r).fill);
+		const light = { canvas: await pixels(), svg: await svgFill() };
+		const toggle = page.locator('button.theme');
+		await toggle.click(); // system → light (no change: the system is light)
+		await toggle.click(); // light → dark
+		await expect.poll(pixels).not.toBe(light.canvas);
+		expect(await svgFill()).not.toBe(light.svg);
+	});
+
 	test('the theme toggle cycles system → light → dark and the choice survives a reload', async ({ page }) => {
 		await page.emulateMedia({ colorScheme: 'light' });
 		await page.goto('/about');
