@@ -209,6 +209,11 @@ test.describe('layout, motion and theme', () => {
 			});
 			await page.goto('/essays/modularity', { waitUntil: 'commit' });
 			await page.waitForSelector('h1', { state: 'attached' });
+			// Stylesheets block the first paint (scripts here do not), so wait for them, not for the app.
+			await page.waitForFunction(() => {
+				const links = Array.from(document.querySelectorAll<HTMLLinkElement>('link[rel="stylesheet"]'));
+				return links.length > 0 && links.every((l) => l.sheet !== null);
+			});
 			const before = await page.evaluate(() => ({
 				theme: document.documentElement.dataset.theme,
 				bg: getComputedStyle(document.body).backgroundColor,
