@@ -137,10 +137,9 @@ describe('population evaluation', () => {
 		const data = new TrainingData(smallMnist(64, 1));
 		const w = 5;
 		const d = mlpParamCount(w);
-		const thetas = tf.tensor2d(
-			Float32Array.from({ length: 6 * d }, (_, i) => initParams(mlpConfig(w), Math.floor(i / d))[i % d]),
-			[6, d]
-		);
+		const flat = new Float32Array(6 * d);
+		for (let c = 0; c < 6; c++) flat.set(initParams(mlpConfig(w), c), c * d);
+		const thetas = tf.tensor2d(flat, [6, d]);
 		const [a, b] = [populationLosses(w, thetas, data.x, data.yOneHot), populationLossesLoop(w, thetas, data.x, data.yOneHot)];
 		const [va, vb] = [a.dataSync(), b.dataSync()];
 		for (let i = 0; i < 6; i++) expect(va[i]).toBeCloseTo(vb[i], 4);
@@ -171,7 +170,7 @@ describe('training', () => {
 			const es = new EvolutionStrategy({ width: 4, seed, pairs: 8, sigma: 0.05, learningRate: 0.03, batchSize: 64 }, data);
 			const first = (await es.step()).meanLoss;
 			let last = first;
-			for (let i = 0; i < 30; i++) last = (await es.step()).meanLoss;
+			for (let i = 0; i < 20; i++) last = (await es.step()).meanLoss;
 			const p = es.params.dataSync().slice();
 			es.dispose();
 			return { p, first, last };
@@ -203,5 +202,21 @@ describe('training', () => {
 	it('fits a log-log slope', () => {
 		const pts = [1e2, 1e3, 1e4].map((x) => ({ x, y: 3 * x ** -0.5 }));
 		expect(logLogFit(pts).slope).toBeCloseTo(-0.5, 6);
+	});
+});
+
+describe('the widget parameters', () => {
+	it('clamps garbage with notes, and the defaults are the shipped settings', async () => {
+		const { parseParams } = await import('../../src/lib/params/schema');
+		const { creditSchema, raceSettingsFrom, sameRace } = await import('../../src/lib/widgets/credit/schema');
+		const { DEFAULT_RACE } = await import('../../src/lib/ml/experiments/credit');
+		const shipped = (await import('../../static/checkpoints/credit/results.json')).default as { settings: typeof DEFAULT_RACE };
+		const r = parseParams(creditSchema, new URLSearchParams('pairs=99999&useless=-3&sigma=abc&width=1e9'));
+		expect(r.values.pairs).toBe(128);
+		expect(r.values.useless).toBe(0);
+		expect(r.values.width).toBe(256);
+		expect(r.notes.length).toBeGreaterThanOrEqual(4);
+		const d = parseParams(creditSchema, new URLSearchParams(''));
+		expect(sameRace(raceSettingsFrom(d.values), shipped.settings)).toBe(true);
 	});
 });
