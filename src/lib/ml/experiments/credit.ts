@@ -243,7 +243,9 @@ const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
 export function verdict(curves: RaceCurves, done: boolean, minGap = 0.02): Verdict {
 	const f = Object.fromEntries(METHODS.map((m) => [m, curves[m].at(-1)])) as Record<Method, RacePoint | undefined>;
 	if (!f.sgd || !f.es || !f.ga || f.sgd.compute === 0) return { shown: false, text: 'The race has not run yet.' };
-	const at = `after ${Math.min(f.sgd.compute, f.es.compute, f.ga.compute).toLocaleString('en')}–${Math.max(f.sgd.compute, f.es.compute, f.ga.compute).toLocaleString('en')} forward-pass equivalents`;
+	const lo = Math.min(f.sgd.compute, f.es.compute, f.ga.compute);
+	const hi = Math.max(f.sgd.compute, f.es.compute, f.ga.compute);
+	const at = `after ${lo === hi ? '' : `${lo.toLocaleString('en')}–`}${hi.toLocaleString('en')} forward-pass equivalents`;
 	const gapEs = f.sgd.accuracy - f.es.accuracy;
 	const gapGa = f.sgd.accuracy - f.ga.accuracy;
 	const prefix = done ? '' : 'So far: ';
