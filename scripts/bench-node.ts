@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { loadMnistFromDisk, useBackend } from './node-tf';
 import { benchSwapMatrix, benchTrainingStep, type StepResult, type SwapResult } from '../src/lib/bench/core';
 import { benchLambdaGrid, type LambdaGridResult } from '../src/lib/bench/task-vectors';
+import { benchEsGeneration, type EsGenerationResult } from '../src/lib/bench/credit';
 
 export type NodeBenchOptions = {
 	root?: string;
@@ -27,6 +28,8 @@ export type NodeBenchResult = {
 	swap: SwapResult | { unavailable: string };
 	/** task-vector essay: 11×11 λ-grid, batched vs a naive per-model loop (wasm) */
 	lambdaGrid?: LambdaGridResult | { unavailable: string };
+	/** credit-assignment essay: an ES generation (N = 64) batched vs a per-candidate loop (wasm) */
+	esGeneration?: EsGenerationResult | { unavailable: string };
 	numTensorsStart: number;
 	numTensorsEnd: number;
 };
@@ -35,6 +38,9 @@ export const DEFAULT_NODE_PLAN = {
 	wasm: { steps: 50, repeats: 5, warmup: 20 },
 	cpu: { steps: 25, repeats: 5, warmup: 5 }
 };
+
+/** N = 64 pairs (128 candidates) of the default 784-32-10 net on one minibatch of 128 */
+export const ES_BENCH = { width: 32, pairs: 64, batch: 128, repeats: 5, sgdSteps: 200 };
 
 export async function runNodeBench(opts: NodeBenchOptions = {}): Promise<NodeBenchResult> {
 	const root = opts.root ?? process.cwd();
@@ -97,9 +103,17 @@ export async function runNodeBench(opts: NodeBenchOptions = {}): Promise<NodeBen
 	} catch (e) {
 		lambdaGrid = { unavailable: `${(e as Error).message} (run npx tsx scripts/make-task-vectors.ts)` };
 	}
+	let esGeneration: NodeBenchResult['esGeneration'];
+	try {
+		if ((await useBackend('wasm')) !== 'wasm') throw new Error('wasm backend did not start');
+		log('node wasm: ES generation (credit assignment)');
+		esGeneration = await benchEsGeneration(mnist, { ...ES_BENCH, onProgress: (m) => log(`  node wasm: ${m}`) });
+	} catch (e) {
+		esGeneration = { unavailable: (e as Error).message };
+	}
 	const numTensorsEnd = tf.memory().numTensors;
 	tf.env().set('IS_TEST', wasTest);
-	return { step, swap: swap!, lambdaGrid, numTensorsStart, numTensorsEnd };
+	return { step, swap: swap!, lambdaGrid, esGeneration, numTensorsStart, numTensorsEnd };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

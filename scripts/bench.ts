@@ -16,6 +16,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { StepResult, SwapResult } from '../src/lib/bench/core';
 import type { PageBenchResult } from '../src/lib/bench/browser';
+import type { EsGenerationResult } from '../src/lib/bench/credit';
 
 const ROOT = process.cwd();
 const args = new Set(process.argv.slice(2));
@@ -444,6 +445,28 @@ function main() {
 				? `${ms(lg.batchedMs, 0)} for ${lg.models} models on ${lg.digits} digits; naive loop ${ms(lg.naiveMs, 0)} (${lg.ratio.toFixed(1)}× slower), wide layer 2 ${ms(lg.wideMs, 0)}; equal: ${lg.equal}`
 				: why(node?.lambdaGrid),
 			pass: lg ? lg.batchedMs <= 2000 && lg.equal : null
+		});
+		// credit assignment: ES generation, batched vs loop
+		lines.push('', 'ES generation, N = 64 antithetic pairs (128 candidates), batched vs a per-candidate loop');
+		const esRow = (where: string, r: unknown) => {
+			const x = r && typeof r === 'object' && 'batchedMs' in r ? (r as EsGenerationResult) : null;
+			return x
+				? `  ${pad(where, 16)} h=${x.width} batch ${x.batch}: batched ${ms(x.batchedMs, 1)}, loop ${ms(x.loopMs, 0)} (${x.ratio.toFixed(1)}×); matMul ${x.matmulGflops.toFixed(1)} GFLOP/s, generation at ${(x.flopEfficiency * 100).toFixed(0)} % of it; backprop ${x.sgdStepsPerSec.toFixed(0)} steps/s; |Δloss| ${x.maxLossDiff.toExponential(1)}`
+				: `  ${pad(where, 16)} ${why(r)}`;
+		};
+		if (node) lines.push(esRow('Node wasm', node.esGeneration));
+		if (browser)
+			for (const b of backends) {
+				const p = browser.pages[b];
+				const r = p && 'status' in p ? p : undefined;
+				lines.push(esRow(`page ${b}`, r ? (r.status === 'done' ? r.es : { unavailable: r.reason ?? r.status }) : p));
+			}
+		const esNode = node?.esGeneration && 'batchedMs' in node.esGeneration ? node.esGeneration : null;
+		goals.push({
+			goal: 'ES generation batched ≥ 3× faster than a loop',
+			where: 'Node wasm',
+			value: esNode ? `${esNode.ratio.toFixed(1)}× (${ms(esNode.batchedMs, 1)} vs ${ms(esNode.loopMs, 0)})` : why(node?.esGeneration),
+			pass: esNode ? esNode.ratio >= 3 && esNode.maxLossDiff < 1e-3 : null
 		});
 		goals.push({
 			goal: 'first swap-matrix frame ≤ 1 s',

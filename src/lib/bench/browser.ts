@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BACKENDS, isBackendName, probeWebGpu, selectBackend, type BackendName } from '../ml/backend';
 import { loadMnist } from '../ml/data';
 import type { StepResult, SwapResult } from './core';
+import type { EsGenerationResult } from './credit';
 
 export type PageBenchParams = {
 	backend: BackendName;
@@ -14,7 +15,10 @@ export type PageBenchParams = {
 	swapRepeats: number;
 	swapWarmup: number;
 	/** which parts to run */
-	parts: { step: boolean; swap: boolean };
+	parts: { step: boolean; swap: boolean; es: boolean };
+	/** ES generation workload: width and minibatch (N = 64 pairs always) */
+	esWidth: number;
+	esBatch: number;
 };
 
 export type PageBenchResult = {
@@ -26,6 +30,7 @@ export type PageBenchResult = {
 	adapter?: string;
 	step?: StepResult | { error: string } | { skipped: string };
 	swap?: SwapResult | { error: string } | { skipped: string };
+	es?: EsGenerationResult | { error: string } | { skipped: string };
 	numTensorsStart?: number;
 	numTensorsEnd?: number;
 	log: string[];
@@ -48,7 +53,7 @@ export function paramsFromQuery(q: URLSearchParams): PageBenchParams | null {
 	const b = q.get('backend');
 	if (!isBackendName(b)) return null;
 	const slow = b === 'webgpu' || b === 'cpu';
-	const parts = (q.get('parts') ?? 'step,swap').split(',');
+	const parts = (q.get('parts') ?? 'step,swap,es').split(',');
 	return {
 		backend: b,
 		steps: intParam(q, 'steps', b === 'webgpu' ? 10 : b === 'wasm' ? 50 : 25, 1),
@@ -57,7 +62,10 @@ export function paramsFromQuery(q: URLSearchParams): PageBenchParams | null {
 		swapRepeats: intParam(q, 'swapRepeats', slow ? 1 : 5, 1, 50),
 		// one swap matrix takes ~50 s on SwiftShader WebGPU: by default time a single cold run there
 		swapWarmup: intParam(q, 'swapWarmup', b === 'webgpu' ? 0 : 1, 0, 10),
-		parts: { step: parts.includes('step'), swap: parts.includes('swap') }
+		parts: { step: parts.includes('step'), swap: parts.includes('swap'), es: parts.includes('es') },
+		// SwiftShader WebGPU: a tiny ES workload (h = 4, 32 digits), still N = 64 pairs
+		esWidth: intParam(q, 'esWidth', b === 'webgpu' ? 4 : 32, 2, 256),
+		esBatch: intParam(q, 'esBatch', b === 'webgpu' ? 32 : 128, 8, 512)
 	};
 }
 
@@ -127,6 +135,23 @@ export async function runPageBench(
 				log(`swap matrix failed: ${message(e)}`);
 			}
 		} else r.swap = { skipped: 'not requested' };
+		if (p.parts.es) {
+			try {
+				const { benchEsGeneration } = await import('./credit');
+				log(`ES generation: N = 64 pairs, h = ${p.esWidth}, batch ${p.esBatch}`);
+				r.es = await benchEsGeneration(mnist, {
+					width: p.esWidth,
+					pairs: 64,
+					batch: p.esBatch,
+					repeats: p.backend === 'webgpu' || p.backend === 'cpu' ? 2 : 5,
+					sgdSteps: p.backend === 'webgpu' ? 10 : 100,
+					onProgress: log
+				});
+			} catch (e) {
+				r.es = { error: message(e) };
+				log(`ES generation failed: ${message(e)}`);
+			}
+		} else r.es = { skipped: 'not requested' };
 		r.numTensorsEnd = tf.memory().numTensors;
 		r.status = 'done';
 	} catch (e) {

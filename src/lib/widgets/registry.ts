@@ -40,6 +40,13 @@ export const widgets: Record<string, WidgetEntry> = {
 		component: () => import('./stitching/Stitching.svelte'),
 		thumb: () => import('./stitching/Thumb.svelte')
 	},
+	credit: {
+		name: 'credit',
+		title: 'Backprop against evolution at equal compute: how much one number per try can say',
+		essay: 'credit-assignment',
+		component: () => import('./credit/Credit.svelte'),
+		thumb: () => import('./credit/Thumb.svelte')
+	},
 	'task-vectors': {
 		name: 'task-vectors',
 		title: 'Add, subtract and scale what fine-tuning taught a network',

@@ -9,6 +9,7 @@ import { ctx } from './context';
 import { modularityJob } from './jobs/modularity';
 import { taskVectorsJob } from './jobs/task-vectors';
 import { stitchingJob } from './jobs/stitching';
+import { creditJob } from './jobs/credit';
 
 const api = {
 	init: ctx.init,
@@ -23,6 +24,7 @@ const api = {
 	modularity: Comlink.proxy(modularityJob),
 	taskVectors: Comlink.proxy(taskVectorsJob),
 	stitching: Comlink.proxy(stitchingJob),
+	credit: Comlink.proxy(creditJob),
 
 	/** Live tensor count, for tests that check nothing leaks. */
 	numTensors: (): number => tf.memory().numTensors,

@@ -1,0 +1,263 @@
+// The credit-assignment experiment: the same 784-h-10 MLP, the same initial weights and the same
+// compute budget (forward-pass equivalents on minibatches of 128), trained three ways side by side:
+//   sgd  Adam with hand-written backprop (3 per step)
+//   es   OpenAI-ES: N antithetic pairs, centered ranks, Adam on the estimate (2N per generation)
+//   ga   a simple GA: truncation selection, Gaussian mutation, one elite (population 2N per generation)
+// plus the width sweep (the race at h ∈ SWEEP_WIDTHS, and the ES cosine at each d).
+import * as tf from '@tensorflow/tfjs-core';
+import { Trainer, type TrainingData, testAccuracy } from '../trainer';
+import { forward, initParams, unpack } from '../model';
+import type { TestSet } from '../surgery';
+import { COST, EvolutionStrategy, GeneticAlgorithm, type CosinePoint, measureCosine, mlpConfig, mlpParamCount, logLogFit } from '../es';
+import { aggregate, type Stat, type Verdict } from './modularity';
+
+export { aggregate, type Stat };
+
+export const METHODS = ['sgd', 'es', 'ga'] as const;
+export type Method = (typeof METHODS)[number];
+export const METHOD_LABEL: Record<Method, string> = {
+	sgd: 'backprop (Adam)',
+	es: 'evolution strategies',
+	ga: 'genetic algorithm'
+};
+
+export type RaceSettings = {
+	width: number;
+	seed: number;
+	/** forward-pass equivalents each method may spend */
+	budget: number;
+	batchSize: number;
+	sgdLearningRate: number;
+	/** ES antithetic pairs N (the GA's population is 2N: the same compute per generation) */
+	pairs: number;
+	sigma: number;
+	esLearningRate: number;
+	gaSigma: number;
+	/** GA truncation: the best this many are parents */
+	gaParents: number;
+	/** evaluation points along the budget */
+	checkpoints: number;
+};
+
+// Tuned by scripts/make-credit.ts on held-out training digits (see results.json → tuning).
+export const DEFAULT_RACE: RaceSettings = {
+	width: 32,
+	seed: 1,
+	budget: 6000,
+	batchSize: 128,
+	sgdLearningRate: 1e-2,
+	pairs: 20,
+	sigma: 0.03,
+	esLearningRate: 0.01,
+	gaSigma: 0.01,
+	gaParents: 8,
+	checkpoints: 20
+};
+
+export const SWEEP_WIDTHS = [2, 8, 32, 128] as const;
+/** population sizes of the cosine figure (nested: one run of the largest gives all) */
+export const COSINE_PAIRS = [1, 2, 4, 8, 16, 32, 64, 128, 256] as const;
+export const COSINE_SIGMA = 1e-3;
+
+export const gaPopulation = (s: Pick<RaceSettings, 'pairs'>) => COST.esGeneration(s.pairs);
+
+export type RacePoint = { compute: number; loss: number; accuracy: number };
+export type RaceCurves = Record<Method, RacePoint[]>;
+export type RaceProgress = { method: Method; point: RacePoint; budget: number };
+
+export type RaceHooks = {
+	/** awaited after every point (backpressure: the worker waits for the page) */
+	onPoint?: (p: RaceProgress) => void | Promise<void>;
+	shouldStop?: () => boolean;
+	waitWhilePaused?: () => Promise<void>;
+	/** which methods to run (default all) */
+	methods?: readonly Method[];
+};
+
+/** Digits the loss curves are measured on: a fixed slice of the training set (never the test set). */
+export class EvalSet {
+	readonly x: tf.Tensor2D;
+	readonly y: tf.Tensor2D;
+	constructor(train: TrainingData, n = 1000) {
+		const m = Math.min(n, train.n);
+		this.x = tf.slice(train.x, [0, 0], [m, train.x.shape[1]]) as tf.Tensor2D;
+		this.y = tf.slice(train.yOneHot, [0, 0], [m, train.yOneHot.shape[1]]) as tf.Tensor2D;
+	}
+	dispose() {
+		tf.dispose([this.x, this.y]);
+	}
+}
+
+/** Loss on the eval digits and accuracy on the test digits of a flat parameter vector. */
+export async function measure(width: number, flat: tf.Tensor1D, evalSet: EvalSet, test: TestSet): Promise<{ loss: number; accuracy: number }> {
+	const cfg = mlpConfig(width);
+	const lossT = tf.tidy(() => {
+		const lp = tf.logSoftmax(forward(unpack(flat, cfg), evalSet.x));
+		return tf.neg(tf.div(tf.sum(tf.mul(lp, evalSet.y)), evalSet.x.shape[0]));
+	});
+	const accuracy = await testAccuracy(cfg, flat, test.x, test.labels);
+	const loss = (await lossT.data())[0];
+	lossT.dispose();
+	return { loss, accuracy };
+}
+
+type Runner = { compute: () => number; unit: number; advance: (units: number) => Promise<void>; flat: () => tf.Tensor1D; dispose: () => void };
+
+const repeat = (step: () => Promise<unknown>) => async (n: number) => {
+	for (let i = 0; i < n; i++) await step();
+};
+
+function makeRunner(method: Method, s: RaceSettings, train: TrainingData, init: Float32Array): Runner {
+	if (method === 'sgd') {
+		const t = new Trainer({ ...mlpConfig(s.width), seed: s.seed, learningRate: s.sgdLearningRate, batchSize: s.batchSize, layerDrop: 0 }, train, init);
+		return {
+			compute: () => COST.backpropStep * t.step,
+			unit: COST.backpropStep,
+			advance: async (n) => void (await t.train(n, { readEvery: n })),
+			flat: () => t.params,
+			dispose: () => t.dispose()
+		};
+	}
+	if (method === 'es') {
+		const es = new EvolutionStrategy({ width: s.width, seed: s.seed, pairs: s.pairs, sigma: s.sigma, learningRate: s.esLearningRate, batchSize: s.batchSize }, train, init);
+		return { compute: () => es.compute, unit: COST.esGeneration(s.pairs), advance: repeat(() => es.step()), flat: () => es.params, dispose: () => es.dispose() };
+	}
+	const ga = new GeneticAlgorithm(
+		{ width: s.width, seed: s.seed, population: gaPopulation(s), sigma: s.gaSigma, parents: s.gaParents, batchSize: s.batchSize },
+		train,
+		init
+	);
+	return { compute: () => ga.compute, unit: COST.gaGeneration(gaPopulation(s)), advance: repeat(() => ga.step()), flat: () => ga.best, dispose: () => ga.dispose() };
+}
+
+/**
+ * The race: every method starts from the same seeded weights and spends the same budget; after each
+ * budget/checkpoints of compute, each is measured (measurement is not charged). No method ever spends
+ * more than the budget; a method whose unit does not divide the budget stops just below it.
+ */
+export async function runRace(s: RaceSettings, train: TrainingData, evalSet: EvalSet, test: TestSet, hooks: RaceHooks = {}): Promise<{ curves: RaceCurves; stopped: boolean }> {
+	const methods = hooks.methods ?? METHODS;
+	const init = initParams(mlpConfig(s.width), s.seed);
+	const runners = methods.map((m) => [m, makeRunner(m, s, train, init)] as const);
+	const curves = Object.fromEntries(METHODS.map((m) => [m, [] as RacePoint[]])) as RaceCurves;
+	let stopped = false;
+	try {
+		const first = await measure(s.width, runners[0][1].flat(), evalSet, test);
+		for (const [m] of runners) {
+			const point = { compute: 0, ...first };
+			curves[m].push(point);
+			await hooks.onPoint?.({ method: m, point, budget: s.budget });
+		}
+		const n = Math.max(1, Math.round(s.checkpoints));
+		for (let c = 1; c <= n; c++) {
+			const target = c === n ? s.budget : Math.round((s.budget * c) / n);
+			await hooks.waitWhilePaused?.();
+			if (hooks.shouldStop?.()) {
+				stopped = true;
+				break;
+			}
+			for (const [m, r] of runners) {
+				const units = Math.min(Math.ceil((target - r.compute()) / r.unit), Math.floor((s.budget - r.compute()) / r.unit));
+				if (units <= 0) continue;
+				await r.advance(units);
+				const point = { compute: r.compute(), ...(await measure(s.width, r.flat(), evalSet, test)) };
+				curves[m].push(point);
+				await hooks.onPoint?.({ method: m, point, budget: s.budget });
+			}
+		}
+		return { curves, stopped };
+	} finally {
+		runners.forEach(([, r]) => r.dispose());
+	}
+}
+
+export const finalPoint = (curve: RacePoint[]): RacePoint | undefined => curve.at(-1);
+
+// ---- the width sweep ----------------------------------------------------------------------------
+
+export type SweepPoint = {
+	width: number;
+	d: number;
+	/** final point of each method's race at this width (the sweep races backprop and ES only) */
+	final: { sgd: RacePoint; es: RacePoint; ga?: RacePoint };
+	/** ES cosine at the race's N, at initialisation, on one minibatch */
+	cosine: number;
+	theory: number;
+	/** the step sizes this width ran with (tuned per width on held-out training digits when shipped) */
+	sgdLearningRate: number;
+	esLearningRate: number;
+};
+
+/** Step sizes per width, tuned by scripts/make-credit.ts (a step size tuned at one width can fail at another). */
+export type WidthTuning = Record<string, { sgdLearningRate: number; esLearningRate: number }>;
+
+export function settingsForWidth(s: RaceSettings, width: number, tuning?: WidthTuning): RaceSettings {
+	return { ...s, width, ...(tuning?.[String(width)] ?? {}) };
+}
+
+export const SWEEP_METHODS = ['sgd', 'es'] as const;
+
+/** One width of the sweep: its race (backprop vs ES, or `curves` already run) and its cosine. */
+export async function sweepPoint(
+	s: RaceSettings,
+	width: number,
+	train: TrainingData,
+	evalSet: EvalSet,
+	test: TestSet,
+	hooks: RaceHooks = {},
+	curves?: RaceCurves,
+	tuning?: WidthTuning
+): Promise<SweepPoint | null> {
+	const ws = settingsForWidth(s, width, tuning);
+	if (!curves) {
+		const r = await runRace(ws, train, evalSet, test, { methods: SWEEP_METHODS, ...hooks });
+		if (r.stopped) return null;
+		curves = r.curves;
+	}
+	const cos = await measureCosine({ width, seed: s.seed, pairs: [s.pairs], sigma: COSINE_SIGMA, useless: 0, batchSize: s.batchSize }, train);
+	const final = { sgd: curves.sgd.at(-1)!, es: curves.es.at(-1)!, ...(curves.ga.length ? { ga: curves.ga.at(-1)! } : {}) };
+	return {
+		width,
+		d: mlpParamCount(width),
+		final,
+		cosine: cos.points[0].cosine,
+		theory: cos.points[0].theory,
+		sgdLearningRate: ws.sgdLearningRate,
+		esLearningRate: ws.esLearningRate
+	};
+}
+
+/** log-log slopes across widths: the cosine against d, and ES's loss gap to backprop against d. */
+export function sweepSlopes(points: SweepPoint[]) {
+	return {
+		cosine: logLogFit(points.map((p) => ({ x: p.d, y: p.cosine }))).slope,
+		lossRatio: logLogFit(points.map((p) => ({ x: p.d, y: p.final.es.loss / p.final.sgd.loss }))).slope
+	};
+}
+
+// ---- the verdict --------------------------------------------------------------------------------
+
+const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+
+/** Does this run show the claim? At equal compute backprop must clearly beat both gradient-free methods. */
+export function verdict(curves: RaceCurves, done: boolean, minGap = 0.02): Verdict {
+	const f = Object.fromEntries(METHODS.map((m) => [m, curves[m].at(-1)])) as Record<Method, RacePoint | undefined>;
+	if (!f.sgd || !f.es || !f.ga || f.sgd.compute === 0) return { shown: false, text: 'The race has not run yet.' };
+	const lo = Math.min(f.sgd.compute, f.es.compute, f.ga.compute);
+	const hi = Math.max(f.sgd.compute, f.es.compute, f.ga.compute);
+	const at = `after ${lo === hi ? '' : `${lo.toLocaleString('en')}–`}${hi.toLocaleString('en')} forward-pass equivalents`;
+	const gapEs = f.sgd.accuracy - f.es.accuracy;
+	const gapGa = f.sgd.accuracy - f.ga.accuracy;
+	const prefix = done ? '' : 'So far: ';
+	if (gapEs >= minGap && gapGa >= minGap)
+		return {
+			shown: true,
+			text: `${prefix}${done ? 'Shown by this run: ' : ''}${at}, backprop reached ${pct(f.sgd.accuracy)} test accuracy, evolution strategies ${pct(f.es.accuracy)}, the genetic algorithm ${pct(f.ga.accuracy)}.`
+		};
+	return {
+		shown: false,
+		text: `${prefix}${done ? 'Not shown by this run: ' : ''}${at}, backprop reached ${pct(f.sgd.accuracy)}, evolution strategies ${pct(f.es.accuracy)}, the genetic algorithm ${pct(f.ga.accuracy)}: backprop is not clearly ahead of ${gapEs < minGap ? 'ES' : 'the GA'}.`
+	};
+}
+
+export type { CosinePoint };

@@ -1,0 +1,75 @@
+// The credit-assignment widget's parameters: one declaration drives its controls, its URL query and
+// validation. Defaults are the shipped results' settings (tuned by scripts/make-credit.ts).
+import { defineSchema, type ParamValues } from '$lib/params/schema';
+import { DEFAULT_RACE, type RaceSettings } from '$lib/ml/experiments/credit';
+
+export const creditSchema = defineSchema([
+	{
+		name: 'useless',
+		kind: 'int',
+		label: 'Useless parameters k',
+		help: 'Extra parameters that never touch the loss. Backprop’s gradient there is exactly zero; ES perturbs them like any other.',
+		min: 0,
+		max: 200000,
+		step: 5000,
+		default: 0
+	},
+	{ name: 'width', kind: 'int', label: 'Hidden units h', help: 'The net is 784-h-10: d = 795h + 10 parameters.', min: 2, max: 256, default: DEFAULT_RACE.width },
+	{
+		name: 'budget',
+		kind: 'int',
+		label: 'Compute budget',
+		help: 'Forward-pass equivalents on minibatches of 128 that each method may spend.',
+		min: 300,
+		max: 30000,
+		step: 300,
+		default: DEFAULT_RACE.budget
+	},
+	{
+		name: 'pairs',
+		kind: 'int',
+		label: 'ES population: N antithetic pairs',
+		help: 'Each generation tries θ ± σε for N noise vectors ε: 2N forward passes. The GA’s population is 2N too.',
+		min: 1,
+		max: 128,
+		default: DEFAULT_RACE.pairs
+	},
+	{ name: 'sigma', kind: 'float', label: 'ES noise σ', help: 'Size of the ES perturbations.', min: 0.001, max: 0.3, log: true, default: DEFAULT_RACE.sigma },
+	{ name: 'eslr', kind: 'float', label: 'ES learning rate', help: 'Adam step size on the ES estimate.', min: 0.0001, max: 0.3, log: true, default: DEFAULT_RACE.esLearningRate },
+	{ name: 'sgdlr', kind: 'float', label: 'Backprop learning rate', help: 'Adam step size on the true gradient.', min: 0.0001, max: 0.1, log: true, default: DEFAULT_RACE.sgdLearningRate },
+	{ name: 'gasigma', kind: 'float', label: 'GA mutation σ', help: 'Noise added to every parameter of each child.', min: 0.001, max: 0.3, log: true, default: DEFAULT_RACE.gaSigma },
+	{ name: 'seed', kind: 'int', label: 'Seed', help: 'Initial weights (shared by all three methods), minibatch order and noise.', min: 0, max: 9999, default: DEFAULT_RACE.seed }
+]);
+
+export type CreditParams = ParamValues<typeof creditSchema>;
+
+export function raceSettingsFrom(p: CreditParams): RaceSettings {
+	return {
+		...DEFAULT_RACE,
+		width: p.width,
+		budget: p.budget,
+		pairs: p.pairs,
+		sigma: p.sigma,
+		esLearningRate: p.eslr,
+		sgdLearningRate: p.sgdlr,
+		gaSigma: p.gasigma,
+		seed: p.seed
+	};
+}
+
+/** Do two settings describe the same race (so the shipped curves apply)? */
+export function sameRace(a: RaceSettings, b: RaceSettings): boolean {
+	const close = (x: number, y: number) => Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x));
+	return (
+		a.width === b.width &&
+		a.budget === b.budget &&
+		a.pairs === b.pairs &&
+		a.seed === b.seed &&
+		a.batchSize === b.batchSize &&
+		a.gaParents === b.gaParents &&
+		close(a.sigma, b.sigma) &&
+		close(a.esLearningRate, b.esLearningRate) &&
+		close(a.sgdLearningRate, b.sgdLearningRate) &&
+		close(a.gaSigma, b.gaSigma)
+	);
+}

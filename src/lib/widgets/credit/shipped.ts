@@ -1,0 +1,36 @@
+// Results computed by scripts/make-credit.ts from fixed seeds, bundled at build time so the essay's
+// figures and quoted numbers are on screen before tfjs or the digit data have loaded. The page
+// recomputes every one of them live.
+import results from '../../../../static/checkpoints/credit/results.json';
+import type { RaceCurves, RaceSettings, Stat, SweepPoint, WidthTuning } from '$lib/ml/experiments/credit';
+
+export type ShippedCosine = { seed: number; useless: number; d: number; points: { pairs: number; cosine: number; theory: number }[] };
+
+export type ShippedCredit = {
+	createdBy: string;
+	backend: string;
+	testDigits: number;
+	evalDigits: number;
+	settings: RaceSettings;
+	seeds: number[];
+	tuning: {
+		seed: number;
+		heldOut: string;
+		trials: { method: string; width: number; settings: Record<string, number>; valAccuracy: number; valLoss: number }[];
+		widths: WidthTuning;
+	};
+	race: RaceCurves;
+	sweep: SweepPoint[];
+	sweepBySeed: Record<string, SweepPoint[]>;
+	cosine: {
+		sigma: number;
+		width: number;
+		useless: number[];
+		byN: ShippedCosine[];
+		pictures: { unit: number; truth: number[]; estimate: number[] }[];
+		theory: Record<string, number>;
+	};
+	summary: { stats: Record<string, Stat> };
+};
+
+export const shipped = results as unknown as ShippedCredit;

@@ -1,0 +1,113 @@
+import type { Page } from '@playwright/test';
+import { test, expect, noHorizontalScroll } from './helpers';
+
+const WIDGET = '[data-widget="credit"]';
+
+/** Bring the widget on screen: training pauses while it is off screen. */
+async function show(page: Page) {
+	await page.locator(`${WIDGET} [data-testid="race"]`).scrollIntoViewIfNeeded();
+}
+
+async function attr(page: Page, testId: string, name: string): Promise<number> {
+	return Number(await page.getByTestId(testId).getAttribute(name));
+}
+
+test.describe('without the digit data', () => {
+	// the aborted download is logged by the browser itself
+	test.use({ allowedErrors: [/ERR_FAILED|Failed to load resource/] });
+
+	test('shows the shipped figures and numbers before tfjs has loaded', async ({ page }) => {
+		await page.route('**/data/mnist.bin', (route) => route.abort());
+		await page.goto('/essays/credit-assignment');
+		const widget = page.locator(WIDGET);
+		await expect(widget).toHaveAttribute('data-race', 'shipped');
+		await expect(widget).toHaveAttribute('data-cosine', 'shipped');
+		await expect(page.getByTestId('verdict')).toContainText('Shown by this run');
+		expect(await attr(page, 'final-sgd', 'data-value')).toBeGreaterThan(await attr(page, 'final-es', 'data-value'));
+		await expect(page.locator('[data-stat="esAcc"]').first()).toContainText('±');
+		await expect(page.locator(`${WIDGET} [data-figure="pictures"] canvas`)).toHaveCount(6);
+		expect(Number(await page.locator('[data-figure="sweep"]').getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
+		await expect(widget).toHaveAttribute('data-phase', 'failed', { timeout: 60_000 });
+	});
+
+	test('375 px wide: no horizontal scroll', async ({ page }) => {
+		await page.setViewportSize({ width: 375, height: 800 });
+		await page.route('**/data/mnist.bin', (route) => route.abort());
+		await page.goto('/essays/credit-assignment');
+		await expect(page.locator(WIDGET)).toHaveAttribute('data-race', 'shipped');
+		await noHorizontalScroll(page);
+	});
+});
+
+// A tiny race on every backend (WebGPU here is SwiftShader, ~30× slower than wasm): h = 4, N = 2,
+// budget 300. Fast backends start it on their own after measuring the cosine; slow ones wait for play.
+for (const backend of ['wasm', 'webgl', 'cpu', 'webgpu'] as const) {
+	test(`the race runs live on ${backend} and every curve moves`, async ({ page }) => {
+		const slow = backend === 'webgpu' || backend === 'cpu';
+		test.setTimeout(slow ? 120_000 : 60_000);
+		await page.goto(`/essays/credit-assignment?backend=${backend}&width=4&budget=300&pairs=4`);
+		await show(page);
+		const widget = page.locator(WIDGET);
+		await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+		await expect(widget).toHaveAttribute('data-backend', backend);
+		if (slow) {
+			await expect(widget).toHaveAttribute('data-race', 'none');
+			await page.locator(`${WIDGET} [data-testid="race"]`).getByRole('button', { name: 'Play' }).click();
+		}
+		await expect(widget).toHaveAttribute('data-race', 'live', { timeout: 60_000 });
+		// every method passes a few checkpoints (15 forward passes apart): all three curves move
+		for (const m of ['sgd', 'es', 'ga'])
+			await expect
+				.poll(() => attr(page, `final-${m}`, 'data-compute'), { timeout: slow ? 90_000 : 45_000 })
+				.toBeGreaterThanOrEqual(45);
+		expect(Number(await page.getByTestId('race').getAttribute('data-points'))).toBeGreaterThanOrEqual(3 * 4);
+		await expect(page.getByTestId('verdict')).toContainText(/backprop reached/);
+		if (!slow) await expect(widget).toHaveAttribute('data-cosine', 'live');
+	});
+}
+
+test('the sweep produces points, can be cancelled, and reuses finished widths', async ({ page }) => {
+	test.setTimeout(90_000);
+	await page.goto('/essays/credit-assignment?backend=wasm&budget=300&pairs=2');
+	const widget = page.locator(WIDGET);
+	await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+	const sweep = page.locator('[data-figure="sweep"]');
+	await sweep.scrollIntoViewIfNeeded();
+	await page.locator('[data-action="sweep"]').click();
+	await expect(widget).toHaveAttribute('data-busy', 'sweep');
+	await expect(widget).toHaveAttribute('data-sweep', 'live', { timeout: 60_000 });
+	await expect(sweep).toHaveAttribute('data-points', /^[1-4]$/);
+	await page.locator('[data-action="cancel-sweep"]').click();
+	await expect(widget).toHaveAttribute('data-busy', 'idle');
+	const done = Number(await sweep.getAttribute('data-points'));
+	await expect(page.locator('[data-action="sweep"]')).toBeEnabled();
+	// rerun: the finished widths come back at once
+	await page.locator('[data-action="sweep"]').click();
+	await expect(sweep).toHaveAttribute('data-points', String(Math.max(done, 1)), { timeout: 5_000 });
+	await page.locator('[data-action="cancel-sweep"]').click();
+});
+
+test('URL state round-trips', async ({ page }) => {
+	await page.goto('/essays/credit-assignment?useless=50000&width=16&pairs=8&seed=7');
+	await expect(page.getByRole('slider', { name: /Useless parameters/ })).toHaveValue('50000');
+	await expect(page.getByRole('slider', { name: /Hidden units/ })).toHaveValue('16');
+	await page.locator(WIDGET).getByText('Race settings').click();
+	await expect(page.getByRole('slider', { name: /ES population/ })).toHaveValue('8');
+	await expect(page.getByRole('spinbutton', { name: /Seed/ })).toHaveValue('7');
+	await page.getByRole('slider', { name: /Useless parameters/ }).focus();
+	await page.keyboard.press('ArrowRight');
+	await expect(page).toHaveURL(/useless=55000/);
+	await expect(page).toHaveURL(/seed=7/);
+});
+
+test('garbage parameters are clamped with a visible note', async ({ page }) => {
+	await page.goto('/essays/credit-assignment?useless=-5&width=abc&pairs=99999&sigma=%3Cscript%3Ealert(1)%3C/script%3E');
+	const widget = page.locator(WIDGET);
+	await expect(widget).toContainText('pairs=99999');
+	await expect(widget).toContainText(/sigma/);
+	await expect(widget).toContainText(/useless/);
+	expect(await page.locator(`${WIDGET} script`).count()).toBe(0);
+	await expect(page.getByRole('slider', { name: /Useless parameters/ })).toHaveValue('0');
+	await page.locator(WIDGET).getByText('Race settings').click();
+	await expect(page.getByRole('slider', { name: /ES population/ })).toHaveValue('128');
+});
