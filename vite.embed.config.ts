@@ -1,7 +1,7 @@
 // Second build, run by `npm run build` after the site: embed.js (src/embed/main.ts), the custom
 // elements for other people's pages. It compiles the site's own Svelte components (with their CSS
 // injected into each shadow root instead of emitted as files), maps the few $app/* imports to small
-// shims, and writes embed.js + embed/* (chunks, the worker) into the built site, next to index.html,
+// shims, and writes embed.js + _embed/* (chunks, the worker) into the built site, next to index.html,
 // so it is served from the site root (BASE_PATH included) like everything else.
 import { cpSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -50,14 +50,14 @@ export default defineConfig({
 	build: {
 		outDir: OUT,
 		emptyOutDir: true,
-		assetsDir: 'embed',
+		assetsDir: '_embed',
 		// Vite's preload helper would add <link> tags to the host page's <head>: not ours to touch.
 		modulePreload: false,
 		target: 'es2022',
 		rolldownOptions: {
 			input: at('src/embed/main.ts'),
 			preserveEntrySignatures: 'strict',
-			output: { entryFileNames: 'embed.js', chunkFileNames: 'embed/[name]-[hash].js', assetFileNames: 'embed/[name]-[hash][extname]' }
+			output: { entryFileNames: 'embed.js', chunkFileNames: '_embed/[name]-[hash].js', assetFileNames: '_embed/[name]-[hash][extname]' }
 		}
 	}
 });
