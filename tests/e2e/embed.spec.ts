@@ -162,6 +162,9 @@ test('Embed panel: keyboard dialog with both snippets for the current state', as
 	await dialog.getByRole('button', { name: 'Preview' }).first().click();
 	const preview = page.frameLocator('iframe.preview');
 	await expect(preview.getByTestId('embed-paused')).toBeVisible();
+	// …and of the custom element, in a throwaway document holding just the snippet.
+	await dialog.getByRole('button', { name: 'Preview' }).last().click();
+	await expect(page.frameLocator('iframe.preview').last().locator('nrs-layer-swap').getByTestId('embed-paused')).toBeVisible();
 	await page.keyboard.press('Escape');
 	await expect(dialog).toBeHidden();
 	await expect(button).toBeFocused();
