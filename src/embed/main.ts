@@ -10,6 +10,7 @@ import { mount, unmount } from 'svelte';
 import appCss from '../app.css?inline';
 import EmbedView from '$lib/embed/EmbedView.svelte';
 import { embedOptionNames, embedOptionsSchema } from '$lib/embed/options';
+import { shadowCss } from '$lib/embed/shadow-css';
 import { setSiteRoot } from '$lib/embed/site';
 import { elementName } from '$lib/embed/snippets';
 import { parseParams } from '$lib/params/schema';
@@ -17,20 +18,6 @@ import { widgets, type WidgetEntry } from '$lib/widgets/registry';
 
 // embed.js sits at the site root: data, checkpoints, wasm and the worker are fetched from there.
 setSiteRoot(new URL('.', import.meta.url).href);
-
-/**
- * The site's global CSS for a shadow root: its :root variables and body rules go on :host, the theme
- * follows the element's own `theme` attribute, and `all: initial` stops the host page's inherited
- * styles (font, colour, line height…) from leaking in.
- */
-export function shadowCss(css: string): string {
-	const themed = css
-		.replace(/:root:not\(\[data-theme=(['"]?)light\1\]\)/g, ":host(:not([theme='light']))")
-		.replace(/:root\[data-theme=(['"]?)dark\1\]/g, ":host([theme='dark'])")
-		.replace(/:root/g, ':host')
-		.replace(/(^|[};\s])(html|body)(\s*\{)/g, '$1:host$3');
-	return `:host{all:initial;display:block}\n${themed}\n:host([hidden]){display:none}`;
-}
 
 let sheet: CSSStyleSheet | null = null;
 function sharedSheet(): CSSStyleSheet {
