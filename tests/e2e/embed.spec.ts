@@ -131,6 +131,7 @@ test('custom elements: shadow DOM, shared worker, attributes, clamp notes, injec
 	// Garbage is clamped with a note.
 	await swap.evaluate((el) => el.setAttribute('depth', '99'));
 	await expect(swap.locator('.param-notes')).toContainText('depth=99 is out of range 2–12; using 12.');
+	await expect(swap.getByText('Some attributes of this widget were adjusted:')).toBeVisible();
 
 	// Injection in every observed attribute: notes show it as text; no element, no script.
 	await swap.evaluate((el, payload) => {
