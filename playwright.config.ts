@@ -8,6 +8,9 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export const PORT = Number(process.env.PW_PORT ?? 4173);
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
+// The embed tests' stand-in blog (tests/fixtures/blog): another origin than the site.
+export const FIXTURE_PORT = Number(process.env.PW_FIXTURE_PORT ?? PORT + 10);
+export const FIXTURE_URL = `http://127.0.0.1:${FIXTURE_PORT}`;
 
 // Shared with scripts/screenshots.ts. (Playwright itself adds --headless, --disable-dev-shm-usage, …)
 export const chromiumLaunchOptions: LaunchOptions = {
@@ -44,15 +47,25 @@ export default defineConfig({
 		trace: 'retain-on-failure',
 		video: 'off'
 	},
-	webServer: {
-		// Serves the already-built site (`npm run build` first; `npm test` does it).
-		command:
-			'test -d .svelte-kit/output/client || { echo "playwright: no build found - run npm run build first" >&2; exit 1; }; ' +
-			`npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort`,
-		url: BASE_URL,
-		reuseExistingServer: !isCI,
-		timeout: 60_000,
-		stdout: 'ignore',
-		stderr: 'pipe'
-	}
+	webServer: [
+		{
+			// Serves the already-built site (`npm run build` first; `npm test` does it).
+			command:
+				'test -d .svelte-kit/output/client || { echo "playwright: no build found - run npm run build first" >&2; exit 1; }; ' +
+				`npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort`,
+			url: BASE_URL,
+			reuseExistingServer: !isCI,
+			timeout: 60_000,
+			stdout: 'ignore',
+			stderr: 'pipe'
+		},
+		{
+			command: `node tests/fixtures/blog/server.mjs ${FIXTURE_PORT} ${BASE_URL}`,
+			url: FIXTURE_URL,
+			reuseExistingServer: !isCI,
+			timeout: 20_000,
+			stdout: 'ignore',
+			stderr: 'pipe'
+		}
+	]
 });

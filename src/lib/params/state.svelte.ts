@@ -8,10 +8,13 @@
 //
 // Send `$state.snapshot(params.values)` (not the proxy) to a worker: proxies can't be cloned.
 
+import { getContext, setContext } from 'svelte';
 import { browser } from '$app/environment';
+import { getEmbedContext, type EmbedContext } from '$lib/embed/context';
 import {
 	coerceValue,
 	defaults,
+	parseParams,
 	toQuery,
 	type KeyOptions,
 	type ParamValue,
@@ -38,11 +41,20 @@ export class ParamState<const S extends Schema> {
 
 	#writer: UrlWriter<S> | undefined;
 	#loaded = false;
+	#embed: EmbedContext | undefined;
 
 	constructor(schema: S, options: ParamStateOptions = {}) {
 		this.schema = schema;
 		this.options = options;
 		this.values = defaults(schema);
+		// Created during a widget's initialisation: pick up an embed context (attributes instead of the
+		// URL), and offer this state to the widget's children (the footer's Embed button).
+		this.#embed = getEmbedContext();
+		try {
+			setContext(PARAM_STATE_KEY, this);
+		} catch {
+			/* created outside a component (tests, scripts): nothing to offer */
+		}
 	}
 
 	/** Non-default values as a query string (no '?'), e.g. for a share link. Reactive. */
@@ -53,11 +65,15 @@ export class ParamState<const S extends Schema> {
 	/** Read the URL (browser only; call from onMount). Starts URL syncing if enabled. */
 	load(): void {
 		if (!browser) return;
-		const { values, notes } = readUrlParams(this.schema, this.options);
+		const fromAttributes = this.#embed?.params;
+		const { values, notes } = fromAttributes
+			? parseParams(this.schema, fromAttributes, this.options)
+			: readUrlParams(this.schema, this.options);
 		this.values = values;
 		this.notes = notes;
 		this.#loaded = true;
-		if (this.options.sync !== false) this.#writer = createUrlWriter(this.schema, this.options);
+		// A custom element must never rewrite its host page's URL.
+		if (this.options.sync !== false && !fromAttributes) this.#writer = createUrlWriter(this.schema, this.options);
 	}
 
 	/** Set one value; invalid values are corrected (with a note), never thrown. */
@@ -80,7 +96,8 @@ export class ParamState<const S extends Schema> {
 
 	/** Absolute link to this page with the current values, keeping other keys in the URL. */
 	shareUrl(): string {
-		return urlWithParams(this.schema, this.values as ValuesLike, this.options).href;
+		const from = this.#embed?.shareFrom?.();
+		return urlWithParams(this.schema, this.values as ValuesLike, { ...this.options, from }).href;
 	}
 
 	destroy(): void {
@@ -90,5 +107,16 @@ export class ParamState<const S extends Schema> {
 
 	#sync(): void {
 		if (this.#loaded) this.#writer?.write(this.values as ValuesLike);
+	}
+}
+
+const PARAM_STATE_KEY = Symbol('nrs-param-state');
+
+/** The ParamState of the widget this component sits in (undefined outside one, or outside initialisation). */
+export function getParamState(): ParamState<Schema> | undefined {
+	try {
+		return getContext<ParamState<Schema> | undefined>(PARAM_STATE_KEY);
+	} catch {
+		return undefined;
 	}
 }

@@ -7,6 +7,7 @@
 //     name: 'layer-swap',
 //     title: 'Swap two layers of a trained network',
 //     essay: 'modularity',                     // essays/modularity.md → /essays/modularity
+//     schema: layerSwapSchema,                 // its params: URL query, embed attributes, snippets
 //     component: () => import('./layer-swap/LayerSwap.svelte'),
 //     thumb: () => import('./layer-swap/Thumb.svelte')   // optional, for the home page card
 //   }
@@ -15,12 +16,20 @@
 // An empty registry is valid: /embed/[widget] then prerenders no pages.
 
 import type { Component } from 'svelte';
+import type { Schema } from '$lib/params/schema';
+import { layerSwapSchema } from './layer-swap/schema';
+import { stitchingSchema } from './stitching/schema';
+import { taskVectorSchema } from './task-vectors/schema';
+import { creditSchema } from './credit/schema';
 
 export type WidgetEntry = {
 	name: string;
 	title: string;
 	/** Slug of the essay that explains this widget. */
 	essay: string;
+	/** The widget's params schema (the same object its ParamState uses): the embed snippets, the
+	 *  custom element's attributes and the Embed button are derived from it. */
+	schema: Schema;
 	component: () => Promise<{ default: Component<any> }>;
 	thumb?: () => Promise<{ default: Component<any> }>;
 };
@@ -30,6 +39,7 @@ export const widgets: Record<string, WidgetEntry> = {
 		name: 'layer-swap',
 		title: 'Swap, drop or repeat the layers of a trained network',
 		essay: 'modularity',
+		schema: layerSwapSchema,
 		component: () => import('./layer-swap/LayerSwap.svelte'),
 		thumb: () => import('./layer-swap/Thumb.svelte')
 	},
@@ -37,6 +47,7 @@ export const widgets: Record<string, WidgetEntry> = {
 		name: 'stitching',
 		title: 'Weld the bottom of one trained network onto the top of another',
 		essay: 'stitching',
+		schema: stitchingSchema,
 		component: () => import('./stitching/Stitching.svelte'),
 		thumb: () => import('./stitching/Thumb.svelte')
 	},
@@ -44,6 +55,7 @@ export const widgets: Record<string, WidgetEntry> = {
 		name: 'credit',
 		title: 'Backprop against evolution at equal compute: how much one number per try can say',
 		essay: 'credit-assignment',
+		schema: creditSchema,
 		component: () => import('./credit/Credit.svelte'),
 		thumb: () => import('./credit/Thumb.svelte')
 	},
@@ -51,9 +63,15 @@ export const widgets: Record<string, WidgetEntry> = {
 		name: 'task-vectors',
 		title: 'Add, subtract and scale what fine-tuning taught a network',
 		essay: 'task-vectors',
+		schema: taskVectorSchema,
 		component: () => import('./task-vectors/TaskVectors.svelte'),
 		thumb: () => import('./task-vectors/Thumb.svelte')
 	}
 };
 
 export const widgetNames: string[] = Object.keys(widgets);
+
+/** The registered widget whose params schema is this very object (how the Embed button knows its widget). */
+export function widgetForSchema(schema: Schema): WidgetEntry | undefined {
+	return Object.values(widgets).find((w) => w.schema === schema);
+}

@@ -3,6 +3,9 @@
 import * as Comlink from 'comlink';
 import type { BackendChoice, BackendName } from '../ml/backend';
 import type { MlWorkerApi, StatusEvent } from './ml.worker';
+// The built worker's URL (not `new Worker(new URL(…))`): embed.js runs on other sites and must
+// start the worker differently when it comes from another origin (see startWorker).
+import workerUrl from './ml.worker.ts?worker&url';
 
 export type MlWorker = Comlink.Remote<MlWorkerApi>;
 export type { StatusEvent };
@@ -11,6 +14,25 @@ type Session = { api: MlWorker; ready: Promise<BackendChoice> };
 let session: Session | null = null;
 const listeners = new Set<(e: StatusEvent) => void>();
 let lastStatus: StatusEvent[] = [];
+let startGate: Promise<void> = Promise.resolve();
+let releaseGate: (() => void) | null = null;
+
+/**
+ * Embeds that "start paused": the worker loads no backend, data or checkpoint until releaseWorkerStart()
+ * (the reader pressed Run live); widgets meanwhile show their shipped results. Returns false when the
+ * worker is already running (another widget on the page started it). One worker per page, so any
+ * widget that starts releases the hold for all of them.
+ */
+export function holdWorkerStart(): boolean {
+	if (session) return false;
+	if (!releaseGate) startGate = new Promise<void>((r) => (releaseGate = r));
+	return true;
+}
+
+export function releaseWorkerStart(): void {
+	releaseGate?.();
+	releaseGate = null;
+}
 
 export function onWorkerStatus(fn: (e: StatusEvent) => void): () => void {
 	listeners.add(fn);
@@ -29,14 +51,28 @@ function emit(e: StatusEvent) {
  */
 export function getMlWorker(assetsBase: string, forcedBackend: BackendName | null): Session {
 	if (session) return session;
-	const worker = new Worker(new URL('./ml.worker.ts', import.meta.url), { type: 'module', name: 'nrs-ml' });
+	const worker = startWorker(new URL(workerUrl, import.meta.url));
 	const api = Comlink.wrap<MlWorkerApi>(worker);
-	const ready = api.init(
-		{ forcedBackend, dataUrl: `${assetsBase}/data`, wasmPath: `${assetsBase}/tfjs/` },
-		Comlink.proxy(emit)
+	const ready = startGate.then(() =>
+		api.init({ forcedBackend, dataUrl: `${assetsBase}/data`, wasmPath: `${assetsBase}/tfjs/` }, Comlink.proxy(emit))
 	);
 	session = { api, ready };
 	// Browser tests reach the worker (tensor counts, simulated GPU loss) only when the URL asks for it.
 	if (new URLSearchParams(location.search).has('testhooks')) (globalThis as { __nrsWorker?: MlWorker }).__nrsWorker = api;
 	return session;
+}
+
+/**
+ * A module worker from the site's own origin as usual; from another origin (embed.js on a blog) the
+ * browser refuses `new Worker(crossOriginUrl)`, so a same-origin blob module imports the real script
+ * (served with CORS). Inside it, import.meta.url is still the site's, and every URL the worker
+ * fetches is absolute (assetsBase), so nothing resolves against the host page.
+ */
+function startWorker(url: URL): Worker {
+	const options: WorkerOptions = { type: 'module', name: 'nrs-ml' };
+	if (url.origin === location.origin) return new Worker(url, options);
+	const shim = URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' }));
+	const worker = new Worker(shim, options);
+	setTimeout(() => URL.revokeObjectURL(shim), 10_000);
+	return worker;
 }

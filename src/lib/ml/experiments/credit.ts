@@ -21,43 +21,8 @@ export const METHOD_LABEL: Record<Method, string> = {
 	ga: 'genetic algorithm'
 };
 
-export type RaceSettings = {
-	width: number;
-	seed: number;
-	/** forward-pass equivalents each method may spend */
-	budget: number;
-	batchSize: number;
-	sgdLearningRate: number;
-	/** ES antithetic pairs N (the GA's population is 2N: the same compute per generation) */
-	pairs: number;
-	sigma: number;
-	esLearningRate: number;
-	gaSigma: number;
-	/** GA truncation: the best this many are parents */
-	gaParents: number;
-	/** evaluation points along the budget */
-	checkpoints: number;
-};
-
-// Tuned by scripts/make-credit.ts on held-out training digits (see results.json → tuning).
-export const DEFAULT_RACE: RaceSettings = {
-	width: 32,
-	seed: 1,
-	budget: 6000,
-	batchSize: 128,
-	sgdLearningRate: 1e-2,
-	pairs: 20,
-	sigma: 0.03,
-	esLearningRate: 0.01,
-	gaSigma: 0.01,
-	gaParents: 8,
-	checkpoints: 20
-};
-
-export const SWEEP_WIDTHS = [2, 8, 32, 128] as const;
-/** population sizes of the cosine figure (nested: one run of the largest gives all) */
-export const COSINE_PAIRS = [1, 2, 4, 8, 16, 32, 64, 128, 256] as const;
-export const COSINE_SIGMA = 1e-3;
+export { DEFAULT_RACE, SWEEP_WIDTHS, COSINE_PAIRS, COSINE_SIGMA, type RaceSettings } from './credit-defaults';
+import { DEFAULT_RACE, SWEEP_WIDTHS, COSINE_PAIRS, COSINE_SIGMA, type RaceSettings } from './credit-defaults';
 
 export const gaPopulation = (s: Pick<RaceSettings, 'pairs'>) => COST.esGeneration(s.pairs);
 

@@ -28,57 +28,19 @@ import {
 	weightMatch
 } from '../stitch';
 import { aggregate, type CurvePoint, type Stat, type TrainHooks } from './modularity';
+import { CUTS, DEFAULT_CUT, DEFAULT_STITCH, METHODS, METHOD_LABEL, type Method, type StitchSettings } from './stitching-defaults';
 
 export { aggregate, type Stat, type CurvePoint };
 
 /** Depth of both nets: embed + 2 plain blocks = 3 hidden layers, so cuts k = 1, 2, 3. */
 export const STITCH_DEPTH = 2;
-export const CUTS = [1, 2, 3] as const;
+// Settings and names live in ./stitching-defaults (no tfjs) for the widget's params schema.
+export { CUTS, DEFAULT_CUT, DEFAULT_STITCH, METHODS, METHOD_LABEL, type Method, type StitchSettings };
 
-export type StitchSettings = {
-	width: number;
-	seedA: number;
-	seedB: number;
-	steps: number;
-	learningRate: number;
-	batchSize: number;
-	/** Adam steps for each trained affine stitch */
-	stitchSteps: number;
-	stitchLearningRate: number;
-	/** training digits used for correlations and least squares */
-	statDigits: number;
-};
-
-export const DEFAULT_STITCH: StitchSettings = {
-	width: 256,
-	seedA: 1,
-	seedB: 2,
-	steps: 1500,
-	learningRate: 1e-3,
-	batchSize: 128,
-	stitchSteps: 300,
-	stitchLearningRate: 1e-3,
-	statDigits: 2000
-};
-
-/** The default cut shown first (A's first two hidden layers into B's last). */
-export const DEFAULT_CUT = 2;
 export const SWEEP_WIDTHS = [64, 128, 256, 512] as const;
 export const INTERP_POINTS = 21;
-
-export const METHODS = ['naive', 'activation', 'weight', 'lstsq', 'trained', 'random'] as const;
-export type Method = (typeof METHODS)[number];
 export const GRADIENT_FREE = ['naive', 'activation', 'weight', 'lstsq'] as const;
 export type GradientFreeMethod = (typeof GRADIENT_FREE)[number];
-
-export const METHOD_LABEL: Record<Method, string> = {
-	naive: 'naive weld (control)',
-	activation: 'permutation: activations',
-	weight: 'permutation: weights',
-	lstsq: 'least-squares affine',
-	trained: 'trained affine stitch',
-	random: 'random bottom + trained stitch (control)'
-};
 
 /** Seed of the untrained bottom net for the trained stitch's control (A's seed, offset). */
 export const randomBottomSeed = (seedA: number) => 1_000_000 + seedA;

@@ -1,7 +1,7 @@
 // The credit-assignment widget's parameters: one declaration drives its controls, its URL query and
 // validation. Defaults are the shipped results' settings (tuned by scripts/make-credit.ts).
 import { defineSchema, type ParamValues } from '$lib/params/schema';
-import { DEFAULT_RACE, type RaceSettings } from '$lib/ml/experiments/credit';
+import { DEFAULT_RACE, type RaceSettings } from '$lib/ml/experiments/credit-defaults';
 
 export const creditSchema = defineSchema([
 	{

@@ -1,7 +1,7 @@
 // The stitching widget's parameters: one declaration drives its controls, its URL query and
 // validation. Defaults are the shipped checkpoints' settings (scripts/make-stitching.ts).
 import { defineSchema, type ParamValues } from '$lib/params/schema';
-import { CUTS, DEFAULT_CUT, DEFAULT_STITCH, METHOD_LABEL, type StitchSettings } from '$lib/ml/experiments/stitching';
+import { CUTS, DEFAULT_CUT, DEFAULT_STITCH, METHOD_LABEL, type StitchSettings } from '$lib/ml/experiments/stitching-defaults';
 
 export const stitchingSchema = defineSchema([
 	{

@@ -1,0 +1,44 @@
+// The stitching experiment's settings and names, without its code: the widget's params schema (and so
+// the widget registry, the home page and embed.js) reads these without pulling in tfjs.
+export const CUTS = [1, 2, 3] as const;
+
+export type StitchSettings = {
+	width: number;
+	seedA: number;
+	seedB: number;
+	steps: number;
+	learningRate: number;
+	batchSize: number;
+	/** Adam steps for each trained affine stitch */
+	stitchSteps: number;
+	stitchLearningRate: number;
+	/** training digits used for correlations and least squares */
+	statDigits: number;
+};
+
+export const DEFAULT_STITCH: StitchSettings = {
+	width: 256,
+	seedA: 1,
+	seedB: 2,
+	steps: 1500,
+	learningRate: 1e-3,
+	batchSize: 128,
+	stitchSteps: 300,
+	stitchLearningRate: 1e-3,
+	statDigits: 2000
+};
+
+/** The default cut shown first (A's first two hidden layers into B's last). */
+export const DEFAULT_CUT = 2;
+
+export const METHODS = ['naive', 'activation', 'weight', 'lstsq', 'trained', 'random'] as const;
+export type Method = (typeof METHODS)[number];
+
+export const METHOD_LABEL: Record<Method, string> = {
+	naive: 'naive weld (control)',
+	activation: 'permutation: activations',
+	weight: 'permutation: weights',
+	lstsq: 'least-squares affine',
+	trained: 'trained affine stitch',
+	random: 'random bottom + trained stitch (control)'
+};
