@@ -130,8 +130,10 @@ export async function loadMnist(
 	if (!r.ok) throw new DataError(`Could not load the digit data (HTTP ${r.status}).`);
 	let bytes: Uint8Array;
 	if (r.body && onProgress) {
+		// When the host sends the .gz with Content-Encoding: gzip, the browser decodes it and the chunks
+		// are uncompressed bytes: count against the uncompressed size then.
 		const length = Number(r.headers.get('content-length'));
-		const total = Number.isFinite(length) && length > 0 ? length : null;
+		const total = r.headers.get('content-encoding') ? manifest.bytes : Number.isFinite(length) && length > 0 ? length : null;
 		// never more than the uncompressed size: a larger download is not this asset
 		const limit = manifest.bytes + 1024;
 		const chunks: Uint8Array[] = [];
