@@ -20,6 +20,8 @@ test.describe('accessibility audit', () => {
 				for (const w of await widgets.all()) {
 					await expect(w).not.toHaveAttribute('data-phase', 'starting', { timeout: 60_000 });
 				}
+				// audit the Export menus open too (their figure lists exist only then)
+				for (const s of await page.locator('[data-testid="export"] > summary').all()) await s.click();
 				const results = await new AxeBuilder({ page }).analyze();
 				const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 				const report = bad.map(
