@@ -150,7 +150,8 @@ async function runBrowser(url: string, backends: string[], doEssay: boolean) {
 	let essay: EssayResult | Unavailable = { skipped: 'not run' };
 	try {
 		for (const b of backends) {
-			const ctx = await browser.newContext();
+			// no service worker: its background precache of the whole site would disturb the timings
+			const ctx = await browser.newContext({ serviceWorkers: 'block' });
 			const page = await ctx.newPage();
 			const errors: string[] = [];
 			page.on('pageerror', (e) => errors.push(String(e)));
@@ -194,7 +195,7 @@ async function runBrowser(url: string, backends: string[], doEssay: boolean) {
 
 async function runEssay(browser: import('playwright-core').Browser, url: string): Promise<EssayResult | Unavailable> {
 	const target = `${url}/essays/modularity`;
-	const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+	const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
 	await ctx.addInitScript(INIT_SCRIPT);
 	const page = await ctx.newPage();
 	const out: EssayResult = { url: target, firstSwapMatrixMs: null, firstSwapMatrixNote: '', longTasks: null, longTasksNote: '' };
