@@ -43,6 +43,9 @@ export default defineConfig({
 		baseURL: BASE_URL,
 		browserName: 'chromium',
 		launchOptions: chromiumLaunchOptions,
+		// The site's service worker would precache the whole site (~20 MB) in every test's fresh context;
+		// tests that exercise it (offline.spec.ts) opt in with test.use({ serviceWorkers: 'allow' }).
+		serviceWorkers: 'block',
 		screenshot: 'only-on-failure',
 		trace: 'retain-on-failure',
 		video: 'off'

@@ -5,10 +5,12 @@
 //   2. Headless Chromium: /bench?backend=wasm|webgl|webgpu runs the same measurements in the page; then on
 //      /essays/modularity, navigation → first swap-matrix heat map, and the main thread's long tasks during
 //      20 s of live training.
-//   3. Goals, PASS/MISS. A MISS never fails the process; a crash does (exit 1).
+//   3. Every page (scripts/page-weight.ts): time to the first figure, bytes downloaded before any
+//      interaction, with and without gzip.
+//   4. Goals, PASS/MISS. A MISS never fails the process; a crash does (exit 1).
 //
 // Output: a table on stdout, everything in artifacts/bench.json.
-// Flags: --no-build (use the existing build as is), --skip-node, --skip-browser, --skip-essay,
+// Flags: --no-build (use the existing build as is), --skip-node, --skip-browser, --skip-essay, --skip-pages,
 //        --backends=wasm,webgl,webgpu. Env: BENCH_URL=http://127.0.0.1:4173 reuses a running server.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -149,7 +151,8 @@ async function runBrowser(url: string, backends: string[], doEssay: boolean) {
 	let essay: EssayResult | Unavailable = { skipped: 'not run' };
 	try {
 		for (const b of backends) {
-			const ctx = await browser.newContext();
+			// no service worker: its background precache of the whole site would disturb the timings
+			const ctx = await browser.newContext({ serviceWorkers: 'block' });
 			const page = await ctx.newPage();
 			const errors: string[] = [];
 			page.on('pageerror', (e) => errors.push(String(e)));
@@ -193,7 +196,7 @@ async function runBrowser(url: string, backends: string[], doEssay: boolean) {
 
 async function runEssay(browser: import('playwright-core').Browser, url: string): Promise<EssayResult | Unavailable> {
 	const target = `${url}/essays/modularity`;
-	const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+	const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
 	await ctx.addInitScript(INIT_SCRIPT);
 	const page = await ctx.newPage();
 	const out: EssayResult = { url: target, firstSwapMatrixMs: null, firstSwapMatrixNote: '', longTasks: null, longTasksNote: '' };
@@ -321,6 +324,7 @@ function main() {
 
 		// 2. Browser
 		let browser: Awaited<ReturnType<typeof runBrowser>> | null = null;
+		let pages: import('./page-weight').PageWeight[] | null = null;
 		if (!flag('skip-browser')) {
 			let url = process.env.BENCH_URL?.replace(/\/$/, '') ?? '';
 			let proc: ChildProcess | null = null;
@@ -340,6 +344,11 @@ function main() {
 					say(`serving the build at ${url}`);
 				} else say(`using the running server ${url}`);
 				browser = await runBrowser(url, backends, !flag('skip-essay'));
+				if (!flag('skip-pages')) {
+					const { measureSite } = await import('./page-weight');
+					pages = await measureSite(url, say);
+					report.pages = pages;
+				}
 			} catch (e) {
 				crashed = true;
 				say(`browser bench crashed: ${(e as Error).message}`);
@@ -480,6 +489,24 @@ function main() {
 			value: e?.longTasks ? `${e.longTasks.count} tasks > 50 ms, longest ${ms(e.longTasks.max, 0)}` : e ? e.longTasksNote : why(essay),
 			pass: e?.longTasks ? e.longTasks.count === 0 : null
 		});
+		if (pages) {
+			const { weightTable } = await import('./page-weight');
+			lines.push(...weightTable(pages));
+			for (const p of pages.filter((p) => p.path.startsWith('/essays/')))
+				goals.push({
+					goal: 'essay usable (text + shipped figure) ≤ 1 s',
+					where: p.path.replace('/essays/', ''),
+					value: p.firstFigureMs !== null ? `first figure ${ms(p.firstFigureMs, 0)}, ${(p.toRead.gzipBytes / 1000).toFixed(0)} kB gzipped by then` : 'no figure within 30 s',
+					pass: p.firstFigureMs !== null ? p.firstFigureMs <= 1000 : false
+				});
+			const data = pages.flatMap((p) => p.biggest).find((b) => b.url.includes('/data/mnist'));
+			goals.push({
+				goal: 'data asset ≤ 2 MB over the wire',
+				where: 'site',
+				value: data ? `${data.url} ${(data.bytes / 1e6).toFixed(2)} MB` : 'not seen',
+				pass: data ? data.bytes <= 2e6 : null
+			});
+		}
 		lines.push('', 'Goals');
 		for (const g of goals) lines.push(`  ${pad(g.pass === null ? 'n/a' : g.pass ? 'PASS' : 'MISS', 5)} ${pad(g.goal, 50)} ${pad(g.where, 10)} ${g.value}`);
 		const total = (Date.now() - T0) / 1000;

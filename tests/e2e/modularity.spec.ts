@@ -18,7 +18,7 @@ test.describe('before tfjs', () => {
 	test.use({ allowedErrors: [/ERR_FAILED|Failed to load resource/] });
 	test('shows shipped figures and numbers before tfjs has loaded', async ({ page }) => {
 		// Block the worker's data so only the prerendered, shipped results can be on screen.
-		await page.route('**/data/mnist.bin', (route) => route.abort());
+		await page.route('**/data/mnist.bin*', (route) => route.abort());
 		await page.goto('/essays/modularity');
 		await expect(page.locator('[data-figure="swap-matrix"]')).toHaveAttribute('data-ready', 'true');
 		await expect(page.getByTestId('verdict')).toContainText('%');

@@ -17,7 +17,7 @@ test.describe('without the digit data', () => {
 	test.use({ allowedErrors: [/ERR_FAILED|Failed to load resource/] });
 
 test('shows shipped figures before tfjs has loaded', async ({ page }) => {
-	await page.route('**/data/mnist.bin', (route) => route.abort());
+	await page.route('**/data/mnist.bin*', (route) => route.abort());
 	await page.goto('/essays/stitching');
 	await expect(page.locator('[data-figure="bars"]')).toHaveAttribute('data-ready', 'true');
 	await expect(page.getByTestId('acc-stitched')).toContainText('%');
@@ -29,7 +29,7 @@ test('shows shipped figures before tfjs has loaded', async ({ page }) => {
 
 test('375 px wide: no horizontal scroll', async ({ page }) => {
 	await page.setViewportSize({ width: 375, height: 800 });
-	await page.route('**/data/mnist.bin', (route) => route.abort());
+	await page.route('**/data/mnist.bin*', (route) => route.abort());
 	await page.goto('/essays/stitching');
 	await expect(page.locator('[data-figure="bars"]')).toHaveAttribute('data-ready', 'true');
 	await noHorizontalScroll(page);

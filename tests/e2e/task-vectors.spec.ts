@@ -103,7 +103,7 @@ test.describe('before tfjs', () => {
 	// the aborted download is logged by the browser itself
 	test.use({ allowedErrors: [/ERR_FAILED|Failed to load resource/] });
 	test('shipped figures and numbers are on screen before tfjs', async ({ page }) => {
-	await page.route('**/data/mnist.bin', (route) => route.abort());
+	await page.route('**/data/mnist.bin*', (route) => route.abort());
 	await page.goto(PAGE);
 	await expect(page.locator('[data-figure="lambda-plane"]')).toHaveAttribute('data-ready', 'true');
 	await expect(page.getByTestId('acc-rot90')).toContainText('%');

@@ -1,9 +1,8 @@
 // Shared setup for the Node unit tests: the tfjs cpu backend (deterministic) and the real MNIST asset.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { decodeMnist, type Mnist } from '../../src/lib/ml/data';
+import type { Mnist } from '../../src/lib/ml/data';
+import { readMnist } from '../../scripts/mnist-file';
 
 // tfjs prints a suggestion to install tfjs-node once; it cannot be installed here, so silence it.
 tf.env().set('IS_TEST', true);
@@ -15,7 +14,7 @@ export async function useCpu() {
 
 let cached: Mnist | null = null;
 export function mnist(): Mnist {
-	cached ??= decodeMnist(new Uint8Array(readFileSync(join(process.cwd(), 'static', 'data', 'mnist.bin'))));
+	cached ??= readMnist();
 	return cached;
 }
 

@@ -16,6 +16,8 @@ export type MnistManifest = {
 	nTest: number;
 	source: string;
 	split: string;
+	/** 'gzip': `file` is gzipped; `bytes` and `sha256` are of the uncompressed data */
+	encoding?: 'gzip';
 };
 
 export type Mnist = {
@@ -94,14 +96,27 @@ export async function verifyAndDecode(bytes: Uint8Array, manifest: MnistManifest
 	return decodeMnist(bytes);
 }
 
+const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+
+/** Gunzip with the platform's DecompressionStream (browsers, workers and Node >= 18). */
+export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+	try {
+		const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+		return new Uint8Array(await new Response(stream).arrayBuffer());
+	} catch (e) {
+		throw new DataError(`The digit data is corrupt: it could not be decompressed (${(e as Error).message}). Reload the page to try again.`);
+	}
+}
+
 /**
  * Fetch manifest and asset from a base URL (the site's /data folder). `fetchFn` is injectable so the
- * same code runs in Node tests with a file reader.
+ * same code runs in Node tests with a file reader. Progress counts the bytes on the wire (the
+ * compressed file); the total is the response's Content-Length, or null when the server omits it.
  */
 export async function loadMnist(
 	baseUrl: string,
 	fetchFn: typeof fetch = fetch,
-	onProgress?: (loaded: number, total: number) => void
+	onProgress?: (loaded: number, total: number | null) => void
 ): Promise<Mnist> {
 	let manifest: MnistManifest;
 	try {
@@ -115,21 +130,34 @@ export async function loadMnist(
 	if (!r.ok) throw new DataError(`Could not load the digit data (HTTP ${r.status}).`);
 	let bytes: Uint8Array;
 	if (r.body && onProgress) {
+		// When the host sends the .gz with Content-Encoding: gzip, the browser decodes it and the chunks
+		// are uncompressed bytes: count against the uncompressed size then.
+		const length = Number(r.headers.get('content-length'));
+		const total = r.headers.get('content-encoding') ? manifest.bytes : Number.isFinite(length) && length > 0 ? length : null;
+		// never more than the uncompressed size: a larger download is not this asset
+		const limit = manifest.bytes + 1024;
+		const chunks: Uint8Array[] = [];
 		const reader = r.body.getReader();
-		bytes = new Uint8Array(manifest.bytes);
 		let loaded = 0;
 		for (;;) {
 			const { done, value } = await reader.read();
 			if (done) break;
-			if (loaded + value.length > bytes.length) throw new DataError('The digit data is larger than its manifest says.');
-			bytes.set(value, loaded);
 			loaded += value.length;
-			onProgress(loaded, manifest.bytes);
+			if (loaded > limit) throw new DataError('The digit data is larger than its manifest says.');
+			chunks.push(value);
+			onProgress(loaded, total);
 		}
-		bytes = bytes.subarray(0, loaded);
+		bytes = new Uint8Array(loaded);
+		let o = 0;
+		for (const c of chunks) {
+			bytes.set(c, o);
+			o += c.length;
+		}
 	} else {
 		bytes = new Uint8Array(await r.arrayBuffer());
 	}
+	// A host may already have decoded it (Content-Encoding: gzip on .gz files): look at the bytes.
+	if (manifest.encoding === 'gzip' && isGzip(bytes)) bytes = await gunzip(bytes);
 	return verifyAndDecode(bytes, manifest);
 }
 

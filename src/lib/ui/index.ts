@@ -12,3 +12,7 @@ export { default as Toggle } from './Toggle.svelte';
 export { formatNumber, roundSig } from './format';
 export { default as WidgetHeader } from './WidgetHeader.svelte';
 export { default as WidgetFooter } from './WidgetFooter.svelte';
+
+export { default as ExportMenu } from './ExportMenu.svelte';
+export { default as LiveSummary } from './LiveSummary.svelte';
+export type { WidgetResults } from './export';

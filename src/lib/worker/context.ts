@@ -7,7 +7,7 @@ import { type Mnist, loadMnist } from '../ml/data';
 export type InitOptions = { forcedBackend: BackendName | null; dataUrl: string; wasmPath: string };
 export type StatusEvent =
 	| { kind: 'backend'; choice: BackendChoice }
-	| { kind: 'data'; loaded: number; total: number }
+	| { kind: 'data'; loaded: number; total: number | null }
 	| { kind: 'device-lost'; message: string; choice: BackendChoice };
 
 let options: InitOptions | null = null;
