@@ -16,6 +16,10 @@ const ON_SCREEN: Record<string, { testId: string; path: string[] }[]> = {
 		{ testId: 'acc-stitched', path: ['numbers', 'stitched'] },
 		{ testId: 'acc-a', path: ['numbers', 'accA'] }
 	],
+	credit: [
+		{ testId: 'final-sgd', path: ['numbers', 'final', 'sgd', 'accuracy'] },
+		{ testId: 'final-es', path: ['numbers', 'final', 'es', 'accuracy'] }
+	],
 	'task-vectors': [
 		{ testId: 'acc-rot90', path: ['numbers', 'accuracy', 'rot90'] },
 		{ testId: 'acc-upright', path: ['numbers', 'accuracy', 'upright'] }

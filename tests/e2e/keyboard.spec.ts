@@ -11,6 +11,9 @@ const FIGURE_CONTROL: Record<string, string> = {
 	'layer-swap': '.grip' // a block of the stack: the arrow keys move it
 };
 
+/** The section that holds a widget's training controls (data-testid), where it isn't "train". */
+const TRAIN_SECTION: Record<string, string> = { credit: 'race' };
+
 const focusInfo = (page: Page) =>
 	page.evaluate(() => {
 		const el = document.activeElement as HTMLElement | null;
@@ -81,7 +84,7 @@ for (const name of widgetNames) {
 
 		// 3. Training: Enter starts it, Space pauses, Enter resumes; then cancel. (A widget may already be
 		// running a live job with these controls, e.g. stitching trains its stitches after loading.)
-		const primary = widget.locator('[data-testid="train"] button.primary').first();
+		const primary = widget.locator(`[data-testid="${TRAIN_SECTION[name] ?? 'train'}"] button.primary`).first();
 		const pause = widget.getByRole('button', { name: 'Pause', exact: true });
 		await primary.focus();
 		if (!(await pause.isVisible())) {
