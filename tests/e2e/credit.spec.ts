@@ -17,7 +17,7 @@ test.describe('without the digit data', () => {
 	test.use({ allowedErrors: [/ERR_FAILED|Failed to load resource/] });
 
 	test('shows the shipped figures and numbers before tfjs has loaded', async ({ page }) => {
-		await page.route('**/data/mnist.bin', (route) => route.abort());
+		await page.route('**/data/mnist.bin*', (route) => route.abort());
 		await page.goto('/essays/credit-assignment');
 		const widget = page.locator(WIDGET);
 		await expect(widget).toHaveAttribute('data-race', 'shipped');
@@ -32,7 +32,7 @@ test.describe('without the digit data', () => {
 
 	test('375 px wide: no horizontal scroll', async ({ page }) => {
 		await page.setViewportSize({ width: 375, height: 800 });
-		await page.route('**/data/mnist.bin', (route) => route.abort());
+		await page.route('**/data/mnist.bin*', (route) => route.abort());
 		await page.goto('/essays/credit-assignment');
 		await expect(page.locator(WIDGET)).toHaveAttribute('data-race', 'shipped');
 		await noHorizontalScroll(page);

@@ -86,6 +86,8 @@ for (const name of widgetNames) {
 		// running a live job with these controls, e.g. stitching trains its stitches after loading.)
 		const primary = widget.locator(`[data-testid="${TRAIN_SECTION[name] ?? 'train'}"] button.primary`).first();
 		const pause = widget.getByRole('button', { name: 'Pause', exact: true });
+		// (the figure control above may have started a recomputation that holds the training controls)
+		await expect(primary).toBeEnabled({ timeout: 60_000 });
 		await primary.focus();
 		if (!(await pause.isVisible())) {
 			await page.keyboard.press('Enter');

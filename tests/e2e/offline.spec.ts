@@ -14,6 +14,10 @@ test(`/essays/${slug} works offline after a first visit`, async ({ page, context
 	// the service worker is active and has cached this deploy (app, pages, data, checkpoints)
 	const cached = await page.evaluate(async () => {
 		const reg = await navigator.serviceWorker.ready;
+		// `ready` resolves once a worker is active, which may still be "activating" (dropping old caches)
+		const sw = reg.active!;
+		if (sw.state !== 'activated')
+			await new Promise<void>((done) => sw.addEventListener('statechange', () => sw.state === 'activated' && done()));
 		const names = await caches.keys();
 		const cache = await caches.open(names.find((n) => n.startsWith('nrs-'))!);
 		const keys = (await cache.keys()).map((r) => new URL(r.url).pathname);

@@ -38,3 +38,11 @@ export const SWEEP_WIDTHS = [2, 8, 32, 128] as const;
 /** population sizes of the cosine figure (nested: one run of the largest gives all) */
 export const COSINE_PAIRS = [1, 2, 4, 8, 16, 32, 64, 128, 256] as const;
 export const COSINE_SIGMA = 1e-3;
+
+export const METHODS = ['sgd', 'es', 'ga'] as const;
+export type Method = (typeof METHODS)[number];
+export const METHOD_LABEL: Record<Method, string> = {
+	sgd: 'backprop (Adam)',
+	es: 'evolution strategies',
+	ga: 'genetic algorithm'
+};

@@ -13,16 +13,9 @@ import { aggregate, type Stat, type Verdict } from './modularity';
 
 export { aggregate, type Stat };
 
-export const METHODS = ['sgd', 'es', 'ga'] as const;
-export type Method = (typeof METHODS)[number];
-export const METHOD_LABEL: Record<Method, string> = {
-	sgd: 'backprop (Adam)',
-	es: 'evolution strategies',
-	ga: 'genetic algorithm'
-};
 
-export { DEFAULT_RACE, SWEEP_WIDTHS, COSINE_PAIRS, COSINE_SIGMA, type RaceSettings } from './credit-defaults';
-import { DEFAULT_RACE, SWEEP_WIDTHS, COSINE_PAIRS, COSINE_SIGMA, type RaceSettings } from './credit-defaults';
+export { DEFAULT_RACE, SWEEP_WIDTHS, COSINE_PAIRS, COSINE_SIGMA, METHODS, METHOD_LABEL, type Method, type RaceSettings } from './credit-defaults';
+import { DEFAULT_RACE, SWEEP_WIDTHS, COSINE_PAIRS, COSINE_SIGMA, METHODS, METHOD_LABEL, type Method, type RaceSettings } from './credit-defaults';
 
 export const gaPopulation = (s: Pick<RaceSettings, 'pairs'>) => COST.esGeneration(s.pairs);
 
