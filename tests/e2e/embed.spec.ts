@@ -148,6 +148,8 @@ test('custom elements: shadow DOM, shared worker, attributes, clamp notes, injec
 
 test('Embed panel: keyboard dialog with both snippets for the current state', async ({ page }) => {
 	await page.goto('/essays/modularity?depth=6&seed=7');
+	// the prerendered button is inert until the page hydrates; the widget leaves "starting" after that
+	await expect(page.locator('[data-widget="layer-swap"]')).not.toHaveAttribute('data-phase', 'starting', { timeout: 60_000 });
 	const button = page.getByRole('button', { name: 'Embed' });
 	await button.focus();
 	await page.keyboard.press('Enter');
