@@ -177,12 +177,13 @@ test('custom elements: an element off screen does not train until it is scrolled
 	// A small training run (settings other than the shipped ones train at once), far below the fold,
 	// alone on its page: widgets share the worker's pause, so a visible one would resume it.
 	await page.goto(`${FIXTURE_URL}/offscreen.html`);
-	const widget = page.locator('#far [data-train]');
+	const widget = page.locator('#far [data-widget]');
 	const points = page.locator('#far').getByTestId('train');
-	await expect(widget).toHaveAttribute('data-train', 'paused', { timeout: 60_000 });
+	await expect(widget).toHaveAttribute('data-busy', 'train', { timeout: 60_000 });
+	await expect(widget).toHaveAttribute('data-paused', 'true');
 	await page.waitForTimeout(3000);
 	await expect(points).toHaveAttribute('data-points', '0');
 	await page.locator('#far').scrollIntoViewIfNeeded();
-	await expect(widget).toHaveAttribute('data-train', 'running');
+	await expect(widget).toHaveAttribute('data-paused', 'false');
 	await expect.poll(async () => Number(await points.getAttribute('data-points'))).toBeGreaterThan(0);
 });

@@ -163,31 +163,32 @@ test('training pauses while the widget is off screen and resumes when it returns
 	const widget = page.locator(WIDGET);
 	const train = page.getByTestId('train');
 	await train.scrollIntoViewIfNeeded();
-	await expect(widget).toHaveAttribute('data-train', 'running', { timeout: 60_000 });
+	await expect(widget).toHaveAttribute('data-busy', 'train', { timeout: 60_000 });
+	await expect(widget).toHaveAttribute('data-paused', 'false');
 	await expect.poll(async () => Number(await train.getAttribute('data-points'))).toBeGreaterThan(2);
 	// scroll to the references at the end of the essay: the widget leaves the screen
 	await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
-	await expect(widget).toHaveAttribute('data-train', 'paused');
+	await expect(widget).toHaveAttribute('data-paused', 'true');
 	await page.waitForTimeout(500); // a chunk already in flight may still land
 	const points = await train.getAttribute('data-points');
 	await page.waitForTimeout(1500);
 	expect(await train.getAttribute('data-points')).toBe(points);
 	await train.scrollIntoViewIfNeeded();
-	await expect(widget).toHaveAttribute('data-train', 'running');
+	await expect(widget).toHaveAttribute('data-paused', 'false');
 	await expect.poll(() => train.getAttribute('data-points')).not.toBe(points);
 	// a hidden tab pauses too
 	await page.evaluate(() => {
 		Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
 		document.dispatchEvent(new Event('visibilitychange'));
 	});
-	await expect(widget).toHaveAttribute('data-train', 'paused');
+	await expect(widget).toHaveAttribute('data-paused', 'true');
 	await page.evaluate(() => {
 		Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
 		document.dispatchEvent(new Event('visibilitychange'));
 	});
-	await expect(widget).toHaveAttribute('data-train', 'running');
+	await expect(widget).toHaveAttribute('data-paused', 'false');
 	await page.getByRole('button', { name: 'Cancel & reset' }).click();
-	await expect(widget).toHaveAttribute('data-train', 'idle');
+	await expect(widget).toHaveAttribute('data-busy', 'idle');
 	await expect(widget).toHaveAttribute('data-source', 'live', { timeout: 60_000 });
 });
 

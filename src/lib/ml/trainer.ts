@@ -106,27 +106,41 @@ export class Trainer {
 
 	/**
 	 * Run `steps` steps. The mean loss over each group of `readEvery` steps is read back asynchronously
-	 * and reported; `shouldStop` is checked between groups (pause/cancel).
+	 * and reported; `shouldStop` is checked between groups (pause/cancel). `interrupt`, if given, is
+	 * called between steps and may yield to the event loop (so a worker reads a cancel during a long
+	 * group); when it answers true the group ends early and training stops.
 	 */
 	async train(
 		steps: number,
-		opts: { readEvery?: number; onMetrics?: (m: TrainMetrics) => void; shouldStop?: () => boolean } = {}
+		opts: {
+			readEvery?: number;
+			onMetrics?: (m: TrainMetrics) => void;
+			shouldStop?: () => boolean;
+			interrupt?: () => boolean | Promise<boolean>;
+		} = {}
 	): Promise<TrainMetrics[]> {
 		const readEvery = Math.max(1, opts.readEvery ?? 25);
 		const out: TrainMetrics[] = [];
 		let done = 0;
-		while (done < steps) {
+		let stop = false;
+		while (done < steps && !stop) {
 			if (opts.shouldStop?.()) break;
 			const n = Math.min(readEvery, steps - done);
 			let sum: tf.Scalar = tf.scalar(0);
-			for (let k = 0; k < n; k++) {
+			let k = 0;
+			while (k < n) {
 				const loss = this.stepOnce();
 				const next = tf.add(sum, loss) as tf.Scalar;
 				tf.dispose([sum, loss]);
 				sum = next;
+				k++;
+				if (k < n && opts.interrupt && (await opts.interrupt())) {
+					stop = true;
+					break;
+				}
 			}
-			done += n;
-			const mean = (await sum.data())[0] / n;
+			done += k;
+			const mean = (await sum.data())[0] / k;
 			sum.dispose();
 			const metric = { step: this.step, loss: mean };
 			out.push(metric);

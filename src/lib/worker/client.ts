@@ -34,6 +34,12 @@ export function releaseWorkerStart(): void {
 	releaseGate = null;
 }
 
+let lastRunId = 0;
+/** A fresh id for a run in the page's worker: unique across every widget on the page, which share it. */
+export function nextRunId(): number {
+	return ++lastRunId;
+}
+
 export function onWorkerStatus(fn: (e: StatusEvent) => void): () => void {
 	listeners.add(fn);
 	for (const e of lastStatus) fn(e);

@@ -1,6 +1,6 @@
 // The one Web Worker that runs tfjs for a page. Training and evaluation happen here so the page stays
 // responsive; Comlink turns the exported object into async calls (callbacks are Comlink proxies).
-// Shared state (backend, data, pause/cancel, lost-device recovery) is in ./context; each essay's work
+// Shared state (backend, data, per-run pause/cancel, lost-device recovery) is in ./context; each essay's work
 // is a job module in ./jobs, reached as `worker.<job>.<method>(…)`.
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,11 +14,14 @@ import { creditJob } from './jobs/credit';
 const api = {
 	init: ctx.init,
 	backend: () => ctx.backend,
+	// per run: each widget's run has an id of its own (./runs)
 	pause: ctx.pause,
 	resume: ctx.resume,
 	step: ctx.step,
 	cancel: ctx.cancel,
 	setStepsPerUpdate: ctx.setStepsPerUpdate,
+	/** Ids of the runs still going (for tests: a cancelled or unmounted widget leaves none behind). */
+	activeRuns: ctx.activeRuns,
 
 	// proxy-marked so Comlink types (and calls) it as a nested remote object
 	modularity: Comlink.proxy(modularityJob),

@@ -42,6 +42,8 @@ export type TrainHooks = {
 	shouldStop?: () => boolean;
 	/** awaited between chunks: lets the caller pause (tab hidden, widget off screen) */
 	waitWhilePaused?: () => Promise<void>;
+	/** between steps inside a chunk: may yield so a cancel or pause is read during a long chunk; true stops */
+	interrupt?: () => boolean | Promise<boolean>;
 	/** steps per chunk (may change while training); a chunk of each net is trained in turn so both curves advance together */
 	chunk?: number | (() => number);
 	/** measure test accuracy every this many chunks (0 = only at the end) */
@@ -68,7 +70,7 @@ export async function trainPair(
 			const n = Math.min(chunkSize(), s.steps - trainers.residual.step);
 			for (const arch of ARCHS) {
 				const t = trainers[arch];
-				const [m] = (await t.train(n, { readEvery: n })) as TrainMetrics[];
+				const [m] = (await t.train(n, { readEvery: n, interrupt: hooks.interrupt })) as TrainMetrics[];
 				const measure = t.step >= s.steps || (accuracyEvery > 0 && chunks % accuracyEvery === 0);
 				const accuracy = measure ? await testAccuracy(t.cfg, t.params, test.x, test.labels) : null;
 				const point = { step: m.step, loss: m.loss, accuracy };

@@ -82,7 +82,7 @@ export async function trainNets(
 			const n = Math.min(chunkSize(), steps - trainers[0].step);
 			for (let i = 0; i < trainers.length; i++) {
 				const t = trainers[i];
-				const [m] = (await t.train(n, { readEvery: n })) as TrainMetrics[];
+				const [m] = (await t.train(n, { readEvery: n, interrupt: hooks.interrupt })) as TrainMetrics[];
 				const measure = t.step >= steps || (accuracyEvery > 0 && chunks % accuracyEvery === 0);
 				const accuracy = measure ? await testAccuracy(t.cfg, t.params, test.x, test.labels) : null;
 				const point = { step: m.step, loss: m.loss, accuracy };

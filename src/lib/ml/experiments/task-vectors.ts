@@ -20,6 +20,8 @@ export type Hooks = {
 	onProgress?: (p: Progress) => void;
 	shouldStop?: () => boolean;
 	waitWhilePaused?: () => Promise<void>;
+	/** between steps inside a chunk: may yield so a cancel or pause is read during a long chunk; true stops */
+	interrupt?: () => boolean | Promise<boolean>;
 	/** steps per chunk between progress reports (may change while training) */
 	chunk?: number | (() => number);
 };
@@ -52,7 +54,7 @@ export async function trainOn(
 			await hooks.waitWhilePaused?.();
 			if (hooks.shouldStop?.()) throw new Stopped();
 			const n = Math.min(chunk(), steps - trainer.step);
-			const [m] = await trainer.train(n, { readEvery: n });
+			const [m] = await trainer.train(n, { readEvery: n, interrupt: hooks.interrupt });
 			curve.push({ step: m.step, loss: m.loss });
 			hooks.onProgress?.({ phase, step: m.step, totalSteps: steps, loss: m.loss, done: 0, total: 0 });
 		}

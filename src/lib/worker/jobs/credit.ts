@@ -2,30 +2,23 @@
 // cosine between the ES estimate and the true gradient, and the width sweep. Nothing is kept between
 // calls except the digit tensors and the sweep's finished points (reused when the sweep reruns).
 import { ctx } from '../context';
-import { TestSet } from '../../ml/surgery';
-import { TrainingData } from '../../ml/trainer';
 import { type CosineRequest, type CosineResult, measureCosine } from '../../ml/es';
 import { EvalSet, runRace, settingsForWidth, sweepPoint, type RaceCurves, type RaceProgress, type RaceSettings, type SweepPoint, type WidthTuning } from '../../ml/experiments/credit';
 
-let test: TestSet | null = null;
-let train: TrainingData | null = null;
 let evalSet: EvalSet | null = null;
 /** finished sweep points by settings (without width) and width */
 const sweepCache = new Map<string, SweepPoint>();
 
 // After a lost device the old tensors cannot be read or freed normally: drop the references.
 ctx.onBackendChange(() => {
-	test = null;
-	train = null;
 	evalSet = null;
 	sweepCache.clear();
 });
 
 function sets() {
-	train ??= new TrainingData(ctx.data);
-	test ??= new TestSet(ctx.data);
+	const train = ctx.trainSet();
 	evalSet ??= new EvalSet(train);
-	return { train, test, evalSet };
+	return { train, test: ctx.testSet(), evalSet };
 }
 
 const sweepKey = (s: RaceSettings) => JSON.stringify({ ...s, checkpoints: 0 });
@@ -34,13 +27,10 @@ export type CreditSweepEvent = { width: number; fraction: number; point?: SweepP
 
 export const creditJob = {
 	/** The race; every point is reported (and awaited: backpressure). Pause/step/cancel via the worker. */
-	async race(settings: RaceSettings, onPoint: (p: RaceProgress) => Promise<void> | void): Promise<{ curves: RaceCurves; stopped: boolean }> {
-		ctx.beginRun();
-		const { train, test, evalSet } = sets();
-		return runRace(settings, train, evalSet, test, {
-			onPoint,
-			shouldStop: () => ctx.cancelRequested || ctx.deviceLost !== null,
-			waitWhilePaused: () => ctx.waitWhilePaused()
+	async race(runId: number, settings: RaceSettings, onPoint: (p: RaceProgress) => Promise<void> | void): Promise<{ curves: RaceCurves; stopped: boolean }> {
+		return ctx.run(runId, (run) => {
+			const { train, test, evalSet } = sets();
+			return runRace(settings, train, evalSet, test, { onPoint, shouldStop: run.shouldStop, waitWhilePaused: run.waitWhilePaused });
 		});
 	},
 
@@ -54,45 +44,45 @@ export const creditJob = {
 	 * finished widths are reused. Cancellable.
 	 */
 	async sweep(
+		runId: number,
 		settings: RaceSettings,
 		widths: number[],
 		tuning: WidthTuning | null,
 		onEvent: (e: CreditSweepEvent) => void
 	): Promise<{ cancelled: boolean; points: SweepPoint[] }> {
-		ctx.beginRun();
-		const { train, test, evalSet } = sets();
-		const points: SweepPoint[] = [];
-		const stop = () => ctx.cancelRequested || ctx.deviceLost !== null;
-		for (let i = 0; i < widths.length; i++) {
-			const width = widths[i];
-			const key = sweepKey(settingsForWidth(settings, width, tuning ?? undefined));
-			const cached = sweepCache.get(key);
-			if (cached) {
-				points.push(cached);
-				onEvent({ width, fraction: (i + 1) / widths.length, point: cached, reused: true });
-				continue;
+		return ctx.run(runId, async (run) => {
+			const { train, test, evalSet } = sets();
+			const points: SweepPoint[] = [];
+			for (let i = 0; i < widths.length; i++) {
+				const width = widths[i];
+				const key = sweepKey(settingsForWidth(settings, width, tuning ?? undefined));
+				const cached = sweepCache.get(key);
+				if (cached) {
+					points.push(cached);
+					onEvent({ width, fraction: (i + 1) / widths.length, point: cached, reused: true });
+					continue;
+				}
+				onEvent({ width, fraction: i / widths.length });
+				const p = await sweepPoint(
+					settings,
+					width,
+					train,
+					evalSet,
+					test,
+					{
+						shouldStop: run.shouldStop,
+						waitWhilePaused: run.waitWhilePaused,
+						onPoint: (e) => onEvent({ width, fraction: (i + (e.point.compute / e.budget) * 0.95) / widths.length })
+					},
+					undefined,
+					tuning ?? undefined
+				);
+				if (!p || run.shouldStop()) return { cancelled: true, points };
+				sweepCache.set(key, p);
+				points.push(p);
+				onEvent({ width, fraction: (i + 1) / widths.length, point: p });
 			}
-			onEvent({ width, fraction: i / widths.length });
-			const p = await sweepPoint(settings, width, train, evalSet, test, {
-				shouldStop: stop,
-				waitWhilePaused: () => ctx.waitWhilePaused(),
-				onPoint: (e) => onEvent({ width, fraction: (i + (e.point.compute / e.budget) * 0.95) / widths.length })
-			}, undefined, tuning ?? undefined);
-			if (!p || stop()) return { cancelled: true, points };
-			sweepCache.set(key, p);
-			points.push(p);
-			onEvent({ width, fraction: (i + 1) / widths.length, point: p });
-		}
-		return { cancelled: false, points };
-	},
-
-	/** Free every tensor this job holds. */
-	dispose() {
-		test?.dispose();
-		train?.dispose();
-		evalSet?.dispose();
-		test = null;
-		train = null;
-		evalSet = null;
+			return { cancelled: false, points };
+		});
 	}
 };

@@ -1,38 +1,25 @@
 // Worker job for the modularity essay: load or train the residual net and its plain control, run
 // surgeries on them. The nets live here as parameter vectors; their tensors are rebuilt on demand.
 import { ctx } from '../context';
-import { IMAGE_SIZE } from '../../ml/data';
 import { decodeCheckpoint, type CheckpointHeader } from '../../ml/checkpoint';
-import { LoadedNet, TestSet, type SurgeryReport } from '../../ml/surgery';
-import { TrainingData } from '../../ml/trainer';
+import { LoadedNet, type SurgeryReport } from '../../ml/surgery';
 import { ARCHS, type Arch, type ModularitySettings, type TrainProgress, trainPair, type CurvePoint } from '../../ml/experiments/modularity';
 import type { NetConfig } from '../../ml/model';
 
 type NetRecord = { config: NetConfig; params: Float32Array; header?: CheckpointHeader };
 
-let test: TestSet | null = null;
-let train: TrainingData | null = null;
 const records = new Map<Arch, NetRecord>();
 const loaded = new Map<Arch, LoadedNet>();
 
 // After a lost device the old tensors cannot be read or freed normally: drop the references.
-ctx.onBackendChange(() => {
-	loaded.clear();
-	test = null;
-	train = null;
-});
-
-function testSet(): TestSet {
-	test ??= new TestSet(ctx.data);
-	return test;
-}
+ctx.onBackendChange(() => loaded.clear());
 
 function net(arch: Arch): LoadedNet {
 	let n = loaded.get(arch);
 	if (!n) {
 		const rec = records.get(arch);
 		if (!rec) throw new Error(`no ${arch} net loaded`);
-		n = new LoadedNet(rec.config, rec.params, testSet());
+		n = new LoadedNet(rec.config, rec.params, ctx.testSet());
 		loaded.set(arch, n);
 	}
 	return n;
@@ -69,55 +56,40 @@ export const modularityJob = {
 		return net(arch).report();
 	},
 
-	samples(count: number): { pixels: Uint8Array; labels: number[] } {
-		const data = ctx.data;
-		const n = Math.min(count, data.nTest);
-		return { pixels: data.testX.slice(0, n * IMAGE_SIZE), labels: Array.from(data.testY.subarray(0, n)) };
-	},
-
-	/** Train both nets live; afterwards they replace the loaded ones. A lost device restarts from the seed. */
-	async train(settings: ModularitySettings, onProgress: (p: TrainProgress) => void | Promise<void>): Promise<ModularityTrainResult> {
-		ctx.beginRun();
-		for (;;) {
-			train ??= new TrainingData(ctx.data);
-			const backendAtStart = ctx.backend?.name;
-			const moved = () => ctx.deviceLost !== null || ctx.backend?.name !== backendAtStart;
-			const result = await trainPair(settings, train, testSet(), {
-				onProgress,
-				shouldStop: () => ctx.cancelRequested || moved(),
-				waitWhilePaused: () => ctx.waitWhilePaused(),
-				chunk: () => ctx.stepsPerUpdate,
-				accuracyEvery: ctx.backend?.name === 'webgpu' ? 10 : 2
-			}).catch((e) => {
-				if (moved()) return null;
-				throw e;
-			});
-			if (result === null || moved()) {
-				// The backend changed under us (lost device): start again, from the same seed, on the new one.
-				while (ctx.deviceLost) await new Promise((r) => setTimeout(r, 50));
-				continue;
-			}
-			if (ctx.cancelRequested) {
-				return { cancelled: true, nets: { residual: { testAccuracy: NaN, curve: [] }, plain: { testAccuracy: NaN, curve: [] } } };
-			}
-			for (const arch of ARCHS) setRecord(arch, { config: result[arch].config, params: result[arch].params });
-			return {
-				cancelled: false,
-				nets: {
-					residual: { testAccuracy: result.residual.testAccuracy, curve: result.residual.curve },
-					plain: { testAccuracy: result.plain.testAccuracy, curve: result.plain.curve }
+	/** Train both nets live; afterwards they replace the loaded ones. A lost device restarts from the seed;
+	 * cancel stops it (the loaded nets stay as they were). */
+	async train(
+		runId: number,
+		settings: ModularitySettings,
+		stepsPerUpdate: number,
+		onProgress: (p: TrainProgress) => void | Promise<void>
+	): Promise<ModularityTrainResult> {
+		return ctx.run(
+			runId,
+			async (run) => {
+				const result = await ctx.retryOnDeviceLost((moved) =>
+					trainPair(settings, ctx.trainSet(), ctx.testSet(), {
+						onProgress,
+						shouldStop: () => run.shouldStop() || moved(),
+						waitWhilePaused: run.waitWhilePaused,
+						interrupt: async () => (await run.interrupt()) || moved(),
+						chunk: run.chunk,
+						accuracyEvery: ctx.backend?.name === 'webgpu' ? 10 : 2
+					})
+				);
+				if (run.shouldStop()) {
+					return { cancelled: true, nets: { residual: { testAccuracy: NaN, curve: [] }, plain: { testAccuracy: NaN, curve: [] } } };
 				}
-			};
-		}
-	},
-
-	/** Free every tensor this job holds. */
-	dispose() {
-		for (const n of loaded.values()) n.dispose();
-		loaded.clear();
-		test?.dispose();
-		train?.dispose();
-		test = null;
-		train = null;
+				for (const arch of ARCHS) setRecord(arch, { config: result[arch].config, params: result[arch].params });
+				return {
+					cancelled: false,
+					nets: {
+						residual: { testAccuracy: result.residual.testAccuracy, curve: result.residual.curve },
+						plain: { testAccuracy: result.plain.testAccuracy, curve: result.plain.curve }
+					}
+				};
+			},
+			stepsPerUpdate
+		);
 	}
 };

@@ -3,8 +3,6 @@
 // parameter vectors; the tensors (a StitchLab) are rebuilt on demand, e.g. after a lost GPU device.
 import { ctx } from '../context';
 import { decodeCheckpoint } from '../../ml/checkpoint';
-import { TestSet } from '../../ml/surgery';
-import { TrainingData } from '../../ml/trainer';
 import type { NetConfig } from '../../ml/model';
 import {
 	StitchLab,
@@ -25,30 +23,15 @@ import {
 /** seedA also seeds weight matching's layer order, as in scripts/make-stitching.ts */
 type Nets = { config: NetConfig; A: Float32Array; B: Float32Array; seedA: number };
 
-let test: TestSet | null = null;
-let train: TrainingData | null = null;
 let nets: Nets | null = null;
 let lab: StitchLab | null = null;
 
 // After a lost device the old tensors cannot be read or freed normally: drop the references.
-ctx.onBackendChange(() => {
-	lab = null;
-	test = null;
-	train = null;
-});
-
-function testSet(): TestSet {
-	test ??= new TestSet(ctx.data);
-	return test;
-}
-function trainSet(): TrainingData {
-	train ??= new TrainingData(ctx.data);
-	return train;
-}
+ctx.onBackendChange(() => (lab = null));
 
 function getLab(): StitchLab {
 	if (!nets) throw new Error('no nets loaded');
-	lab ??= new StitchLab(nets.config, nets.A, nets.B, trainSet(), testSet());
+	lab ??= new StitchLab(nets.config, nets.A, nets.B, ctx.trainSet(), ctx.testSet());
 	return lab;
 }
 
@@ -106,20 +89,25 @@ export const stitchingJob = {
 
 	/** Trained affine stitches at every cut, each beside its random-bottom control. Cancellable. */
 	async trainedStitches(
+		runId: number,
 		opts: { steps: number; learningRate: number; batchSize: number; seed: number },
+		stepsPerUpdate: number,
 		onEvent: (e: TrainedStitchEvent) => void
 	) {
-		ctx.beginRun();
-		const l = getLab();
-		return l.trainedStitches({
-			...opts,
-			randomSeed: randomBottomSeed(opts.seed),
-			readEvery: Math.max(5, Math.min(100, ctx.stepsPerUpdate)),
-			shouldStop: () => ctx.cancelRequested || ctx.deviceLost !== null,
-			waitWhilePaused: () => ctx.waitWhilePaused(),
-			onStitch: (method, k, acc, done, total) => onEvent({ kind: 'stitch', method, k, acc, done, total }),
-			onLoss: (method, k, step, loss) => onEvent({ kind: 'loss', method, k, step, loss })
-		});
+		return ctx.run(
+			runId,
+			(run) =>
+				getLab().trainedStitches({
+					...opts,
+					randomSeed: randomBottomSeed(opts.seed),
+					readEvery: Math.max(5, Math.min(100, run.chunk())),
+					shouldStop: run.shouldStop,
+					waitWhilePaused: run.waitWhilePaused,
+					onStitch: (method, k, acc, done, total) => onEvent({ kind: 'stitch', method, k, acc, done, total }),
+					onLoss: (method, k, step, loss) => onEvent({ kind: 'loss', method, k, step, loss })
+				}),
+			stepsPerUpdate
+		);
 	},
 
 	async interpolation(points: number): Promise<Interpolation> {
@@ -128,68 +116,67 @@ export const stitchingJob = {
 	},
 
 	/** Train A and B live; afterwards they replace the loaded ones. A lost device restarts from the seeds. */
-	async train(settings: StitchSettings, onProgress: (p: StitchTrainProgress) => void): Promise<StitchTrainResult> {
-		ctx.beginRun();
-		for (;;) {
-			const backendAtStart = ctx.backend?.name;
-			const moved = () => ctx.deviceLost !== null || ctx.backend?.name !== backendAtStart;
-			const result = await trainPair(settings, trainSet(), testSet(), {
-				onProgress,
-				shouldStop: () => ctx.cancelRequested || moved(),
-				waitWhilePaused: () => ctx.waitWhilePaused(),
-				chunk: () => ctx.stepsPerUpdate,
-				accuracyEvery: ctx.backend?.name === 'webgpu' ? 10 : 2
-			}).catch((e) => {
-				if (moved()) return null;
-				throw e;
-			});
-			if (result === null || moved()) {
-				while (ctx.deviceLost) await new Promise((r) => setTimeout(r, 50));
-				continue;
-			}
-			if (ctx.cancelRequested) return { cancelled: true, A: { testAccuracy: NaN, curve: [] }, B: { testAccuracy: NaN, curve: [] } };
-			setNets({ config: result.A.config, A: result.A.params, B: result.B.params, seedA: settings.seedA });
-			return {
-				cancelled: false,
-				A: { testAccuracy: result.A.testAccuracy, curve: result.A.curve },
-				B: { testAccuracy: result.B.testAccuracy, curve: result.B.curve }
-			};
-		}
+	async train(runId: number, settings: StitchSettings, stepsPerUpdate: number, onProgress: (p: StitchTrainProgress) => void): Promise<StitchTrainResult> {
+		return ctx.run(
+			runId,
+			async (run) => {
+				const result = await ctx.retryOnDeviceLost((moved) =>
+					trainPair(settings, ctx.trainSet(), ctx.testSet(), {
+						onProgress,
+						shouldStop: () => run.shouldStop() || moved(),
+						waitWhilePaused: run.waitWhilePaused,
+						interrupt: async () => (await run.interrupt()) || moved(),
+						chunk: run.chunk,
+						accuracyEvery: ctx.backend?.name === 'webgpu' ? 10 : 2
+					})
+				);
+				if (run.shouldStop()) return { cancelled: true, A: { testAccuracy: NaN, curve: [] }, B: { testAccuracy: NaN, curve: [] } };
+				setNets({ config: result.A.config, A: result.A.params, B: result.B.params, seedA: settings.seedA });
+				return {
+					cancelled: false,
+					A: { testAccuracy: result.A.testAccuracy, curve: result.A.curve },
+					B: { testAccuracy: result.B.testAccuracy, curve: result.B.curve }
+				};
+			},
+			stepsPerUpdate
+		);
 	},
 
 	/** Width sweep: train A and B at each width, align, interpolate. Reports each point; cancellable. */
-	async sweep(settings: StitchSettings, widths: number[], onEvent: (e: SweepEvent) => void): Promise<{ cancelled: boolean; points: SweepPoint[] }> {
-		ctx.beginRun();
-		const points: SweepPoint[] = [];
-		const stop = () => ctx.cancelRequested || ctx.deviceLost !== null;
-		for (let i = 0; i < widths.length; i++) {
-			const width = widths[i];
-			const s: StitchSettings = { ...settings, width };
-			onEvent({ width, phase: 'training', fraction: i / widths.length });
-			const { A, B } = await trainPair(s, trainSet(), testSet(), {
-				shouldStop: stop,
-				waitWhilePaused: () => ctx.waitWhilePaused(),
-				chunk: () => Math.max(ctx.stepsPerUpdate, 50),
-				accuracyEvery: 0,
-				onProgress: (p) => onEvent({ width, phase: 'training', fraction: (i + (p.point.step / p.totalSteps) * 0.8) / widths.length })
-			});
-			if (stop()) return { cancelled: true, points };
-			onEvent({ width, phase: 'aligning', fraction: (i + 0.85) / widths.length });
-			const { report } = await analyse(A.config, A.params, B.params, trainSet(), testSet(), s, { trained: false });
-			const point = sweepPointFrom(report);
-			points.push(point);
-			onEvent({ width, phase: 'done', fraction: (i + 1) / widths.length, point });
-		}
-		return { cancelled: false, points };
-	},
-
-	/** Free every tensor this job holds. */
-	dispose() {
-		lab?.dispose();
-		lab = null;
-		test?.dispose();
-		train?.dispose();
-		test = null;
-		train = null;
+	async sweep(
+		runId: number,
+		settings: StitchSettings,
+		widths: number[],
+		stepsPerUpdate: number,
+		onEvent: (e: SweepEvent) => void
+	): Promise<{ cancelled: boolean; points: SweepPoint[] }> {
+		return ctx.run(
+			runId,
+			async (run) => {
+				const points: SweepPoint[] = [];
+				for (let i = 0; i < widths.length; i++) {
+					const width = widths[i];
+					const s: StitchSettings = { ...settings, width };
+					onEvent({ width, phase: 'training', fraction: i / widths.length });
+					const { A, B } = await trainPair(s, ctx.trainSet(), ctx.testSet(), {
+						shouldStop: run.shouldStop,
+						waitWhilePaused: run.waitWhilePaused,
+						interrupt: run.interrupt,
+						chunk: () => Math.max(run.chunk(), 50),
+						accuracyEvery: 0,
+						onProgress: (p) => onEvent({ width, phase: 'training', fraction: (i + (p.point.step / p.totalSteps) * 0.8) / widths.length })
+					});
+					if (run.shouldStop()) return { cancelled: true, points };
+					onEvent({ width, phase: 'aligning', fraction: (i + 0.85) / widths.length });
+					const { report } = await analyse(A.config, A.params, B.params, ctx.trainSet(), ctx.testSet(), s, { trained: false });
+					if (run.shouldStop()) return { cancelled: true, points };
+					const point = sweepPointFrom(report);
+					points.push(point);
+					onEvent({ width, phase: 'done', fraction: (i + 1) / widths.length, point });
+				}
+				return { cancelled: false, points };
+			},
+			stepsPerUpdate
+		);
 	}
 };

@@ -1,10 +1,9 @@
 // Worker job for the task-vector essay: hold a base and its fine-tunes as parameter vectors, fine-tune
 // live, and score merged models θ0 + λA·τA + λB·τB + λr·r (one model per slider move; the λ-grid and the
 // λ-curves batched). Evaluators (tensors) are rebuilt on demand, e.g. after a lost GPU device.
-import { ctx } from '../context';
-import { IMAGE_SIZE } from '../../ml/data';
+import { ctx, type RunHooks } from '../context';
 import { decodeCheckpoint } from '../../ml/checkpoint';
-import { DOMAINS, type Digits, taskSplit, transformImages, sliceDigits } from '../../ml/domains';
+import { DOMAINS, taskSplit } from '../../ml/domains';
 import { MergeEvaluator, TV_NET } from '../../ml/task-vectors';
 import {
 	CURVE_LAMBDAS,
@@ -177,70 +176,62 @@ export const taskVectorsJob = {
 		return { base: toDomainAcc(acc[0]), ftA: toDomainAcc(acc[1]), ftB: toDomainAcc(acc[2]), stats: vectorStats(vectors) };
 	},
 
-	/** The first `count` test digits drawn in each domain (domain after domain), for the sample grid. */
-	samples(count: number): { pixels: Uint8Array; labels: number[] } {
-		const d: Digits = sliceDigits(ctx.data.testX, ctx.data.testY, 0, count);
-		const pixels = new Uint8Array(DOMAINS.length * d.n * IMAGE_SIZE);
-		DOMAINS.forEach((dom, k) => pixels.set(transformImages(d.x, dom, 0, d.n), k * d.n * IMAGE_SIZE));
-		return { pixels, labels: DOMAINS.flatMap(() => Array.from(d.y)) };
-	},
-
 	/**
 	 * Train live: optionally a new base, then a fine-tune per task (the task vectors become the reader's own),
 	 * then optionally the baselines. Pausable and cancellable through ctx; progress per chunk.
 	 */
-	async train(req: TvTrainRequest, onProgress: (p: Progress) => void): Promise<TvTrainResult> {
-		ctx.beginRun();
-		const s = split();
-		const backendAtStart = ctx.backend?.name;
-		const hooks = {
-			shouldStop: () => ctx.cancelRequested || ctx.deviceLost !== null || ctx.backend?.name !== backendAtStart,
-			waitWhilePaused: () => ctx.waitWhilePaused(),
-			chunk: () => ctx.stepsPerUpdate
-		};
-		const tasks: Task[] = [req.tasks.a, req.tasks.b];
-		const total = (req.trainBase ? req.settings.baseSteps : 0) + tasks.length * req.settings.ftSteps + (req.baselines ? 2 * req.settings.ftSteps : 0);
-		let done = 0;
-		const curves: Record<string, CurvePoint[]> = {};
-		const report = (offset: number) => (p: Progress) => onProgress({ ...p, done: offset + p.step, total });
-		try {
-			let b = base;
-			if (req.trainBase || !b) {
-				const r = await trainBase(s.train, req.kind, req.settings, { ...hooks, onProgress: report(done) });
-				b = r.params;
-				curves.base = r.curve;
-				done += req.settings.baseSteps;
-			}
-			const newFts = new Map<Task, Float32Array>();
-			for (const t of tasks) {
-				const r = await fineTune(b, s.train, t, req.settings, { ...hooks, onProgress: report(done) });
-				newFts.set(t, r.params);
-				curves[`ft-${t}`] = r.curve;
-				done += req.settings.ftSteps;
-			}
-			// the reader's vectors replace the shipped ones from here on
-			base = b;
-			fts.clear();
-			for (const [t, p] of newFts) fts.set(t, p);
-			randomSeed = req.settings.seed;
-			setPair(req.tasks);
-			let baselines: TvBaselines | null = null;
-			if (req.baselines) {
-				const m = await multitask(b, s.train, tasks, req.settings, { ...hooks, onProgress: report(done) });
-				curves.multitask = m.curve;
-				const probe: Partial<Record<Task, number>> = {};
-				for (const t of tasks) probe[t] = await linearProbe(b, s.train, s.test, t, req.settings);
-				baselines = { multitask: await accOf(m.params), probe };
-			}
-			return { cancelled: false, curves, baselines };
-		} catch (e) {
-			if (e instanceof Stopped) return { cancelled: true, curves, baselines: null };
-			throw e;
-		}
-	},
-
-	/** Free every tensor this job holds. */
-	dispose() {
-		dropEvaluators();
+	async train(runId: number, req: TvTrainRequest, stepsPerUpdate: number, onProgress: (p: Progress) => void): Promise<TvTrainResult> {
+		return ctx.run(runId, (run) => trainRun(run, req, onProgress), stepsPerUpdate);
 	}
 };
+
+/** One live training run (the body of `taskVectorsJob.train`). */
+async function trainRun(run: RunHooks, req: TvTrainRequest, onProgress: (p: Progress) => void): Promise<TvTrainResult> {
+	const s = split();
+	const backendAtStart = ctx.backend?.name;
+	const hooks = {
+		shouldStop: () => run.shouldStop() || ctx.backend?.name !== backendAtStart,
+		waitWhilePaused: run.waitWhilePaused,
+		interrupt: run.interrupt,
+		chunk: run.chunk
+	};
+	const tasks: Task[] = [req.tasks.a, req.tasks.b];
+	const total = (req.trainBase ? req.settings.baseSteps : 0) + tasks.length * req.settings.ftSteps + (req.baselines ? 2 * req.settings.ftSteps : 0);
+	let done = 0;
+	const curves: Record<string, CurvePoint[]> = {};
+	const report = (offset: number) => (p: Progress) => onProgress({ ...p, done: offset + p.step, total });
+	try {
+		let b = base;
+		if (req.trainBase || !b) {
+			const r = await trainBase(s.train, req.kind, req.settings, { ...hooks, onProgress: report(done) });
+			b = r.params;
+			curves.base = r.curve;
+			done += req.settings.baseSteps;
+		}
+		const newFts = new Map<Task, Float32Array>();
+		for (const t of tasks) {
+			const r = await fineTune(b, s.train, t, req.settings, { ...hooks, onProgress: report(done) });
+			newFts.set(t, r.params);
+			curves[`ft-${t}`] = r.curve;
+			done += req.settings.ftSteps;
+		}
+		// the reader's vectors replace the shipped ones from here on
+		base = b;
+		fts.clear();
+		for (const [t, p] of newFts) fts.set(t, p);
+		randomSeed = req.settings.seed;
+		setPair(req.tasks);
+		let baselines: TvBaselines | null = null;
+		if (req.baselines) {
+			const m = await multitask(b, s.train, tasks, req.settings, { ...hooks, onProgress: report(done) });
+			curves.multitask = m.curve;
+			const probe: Partial<Record<Task, number>> = {};
+			for (const t of tasks) probe[t] = await linearProbe(b, s.train, s.test, t, req.settings);
+			baselines = { multitask: await accOf(m.params), probe };
+		}
+		return { cancelled: false, curves, baselines };
+	} catch (e) {
+		if (e instanceof Stopped) return { cancelled: true, curves, baselines: null };
+		throw e;
+	}
+}

@@ -1,0 +1,65 @@
+// Pure figure logic of the layer-swap widget (no DOM, no tfjs; unit-tested): what an order of blocks
+// is, what the shipped/live report already knows about it, and the preset surgeries.
+import type { SurgeryReport } from '$lib/ml/surgery';
+
+export const intactOrder = (depth: number): number[] => Array.from({ length: depth }, (_, i) => i);
+
+export const isIntact = (order: readonly number[], depth: number): boolean => order.length === depth && order.every((b, i) => b === i);
+
+/** The two blocks exchanged, if `order` is the intact order with exactly one pair swapped. */
+export function swapOf(order: readonly number[], depth: number): [number, number] | null {
+	if (order.length !== depth) return null;
+	const diff = order.map((b, i) => (b !== i ? i : -1)).filter((i) => i >= 0);
+	return diff.length === 2 && order[diff[0]] === diff[1] && order[diff[1]] === diff[0] ? [diff[0], diff[1]] : null;
+}
+
+/** The intact order with blocks i and j exchanged. */
+export function swapped(depth: number, i: number, j: number): number[] {
+	const o = intactOrder(depth);
+	[o[i], o[j]] = [o[j], o[i]];
+	return o;
+}
+
+/** What a report already says about `order` (intact, one swap, reversed, one block dropped), or null. */
+export function knownAccuracy(r: SurgeryReport, order: readonly number[], depth: number): number | null {
+	if (isIntact(order, depth)) return r.intact;
+	const s = swapOf(order, depth);
+	if (s) return r.swap[s[0]][s[1]];
+	if (order.length === depth && order.every((b, i) => b === depth - 1 - i)) return r.reverse;
+	if (order.length === depth - 1) {
+		for (let d = 0; d < depth; d++) if (order.every((b, i) => b === (i < d ? i : i + 1))) return r.deleteOne[d];
+	}
+	return null;
+}
+
+export type Preset = { label: string; order: number[] };
+
+/** One-click surgeries: a neighbour swap in the middle, a far swap, drops, a repeat, the reversal. */
+export function presets(depth: number): Preset[] {
+	const mid = Math.floor(depth / 2) - 1;
+	const id = intactOrder(depth);
+	return [
+		{ label: 'Intact', order: id },
+		{ label: `Swap ${mid + 1}↔${mid + 2}`, order: swapped(depth, mid, mid + 1) },
+		{ label: `Swap 1↔${depth} (far)`, order: swapped(depth, 0, depth - 1) },
+		{ label: 'Drop first', order: id.slice(1) },
+		{ label: 'Drop middle', order: id.filter((i) => i !== mid) },
+		{ label: `Repeat ${mid + 1}`, order: id.flatMap((i) => (i === mid ? [i, i] : [i])) },
+		{ label: 'Reverse all', order: [...id].reverse() }
+	];
+}
+
+/** Words for an order, e.g. "Swap 4↔5" or "Blocks in order 2, 1, 3". */
+export function describeOrder(order: readonly number[], depth: number): string {
+	if (isIntact(order, depth)) return 'Intact stack';
+	const s = swapOf(order, depth);
+	return s ? `Swap ${s[0] + 1}↔${s[1] + 1}` : `Blocks in order ${order.map((b) => b + 1).join(', ')}`;
+}
+
+/** Every swap-matrix entry of both nets, flattened (for the shipped-vs-live comparison). */
+export const swapEntries = (reports: readonly SurgeryReport[]): number[] => reports.flatMap((r) => r.swap.flat());
+
+/** The horizon plot's floor: a little below the lowest point, so differences of a few points show. */
+export function horizonFloor(residual: SurgeryReport, plain: SurgeryReport): number {
+	return Math.max(0, Math.floor((Math.min(...residual.horizon, plain.intact, residual.intact) - 0.05) * 10) / 10);
+}
