@@ -173,17 +173,30 @@ test('Embed panel: keyboard dialog with both snippets for the current state', as
 	await expect(button).toBeFocused();
 });
 
-test('custom elements: an element off screen does not train until it is scrolled into view', async ({ page }) => {
-	// A small training run (settings other than the shipped ones train at once), far below the fold,
-	// alone on its page: widgets share the worker's pause, so a visible one would resume it.
+test('custom elements: two on one page pause and train independently; the off-screen one does no work', async ({ page }) => {
+	// Each element has its own run in the page's one worker: the visible one trains while the one far
+	// below the fold stays paused, and scrolling swaps them.
 	await page.goto(`${FIXTURE_URL}/offscreen.html`);
-	const widget = page.locator('#far [data-widget]');
-	const points = page.locator('#far').getByTestId('train');
-	await expect(widget).toHaveAttribute('data-busy', 'train', { timeout: 60_000 });
-	await expect(widget).toHaveAttribute('data-paused', 'true');
-	await page.waitForTimeout(3000);
-	await expect(points).toHaveAttribute('data-points', '0');
+	const near = page.locator('#near [data-widget]');
+	const far = page.locator('#far [data-widget]');
+	const nearPoints = page.locator('#near').getByTestId('train');
+	const farPoints = page.locator('#far').getByTestId('train');
+	const count = async (l: typeof nearPoints) => Number(await l.getAttribute('data-points'));
+	await expect(near).toHaveAttribute('data-busy', 'train', { timeout: 60_000 });
+	await expect(far).toHaveAttribute('data-busy', 'train', { timeout: 60_000 });
+	await expect(far).toHaveAttribute('data-paused', 'true');
+	await expect(near).toHaveAttribute('data-paused', 'false');
+	// the near widget's progress is the clock: while it makes ten more updates, the far one makes none
+	const start = await count(nearPoints);
+	await expect.poll(() => count(nearPoints), { timeout: 60_000 }).toBeGreaterThan(start + 10);
+	await expect(farPoints).toHaveAttribute('data-points', '0');
 	await page.locator('#far').scrollIntoViewIfNeeded();
-	await expect(widget).toHaveAttribute('data-paused', 'false');
-	await expect.poll(async () => Number(await points.getAttribute('data-points'))).toBeGreaterThan(0);
+	await expect(far).toHaveAttribute('data-paused', 'false');
+	await expect(near).toHaveAttribute('data-paused', 'true');
+	await expect.poll(() => count(farPoints), { timeout: 60_000 }).toBeGreaterThan(0);
+	// and now the near one is the one that stands still while the other trains
+	const frozen = await count(nearPoints);
+	const farNow = await count(farPoints);
+	await expect.poll(() => count(farPoints), { timeout: 60_000 }).toBeGreaterThan(farNow + 5);
+	expect(await count(nearPoints)).toBeLessThanOrEqual(frozen + 1); // at most a chunk already in flight
 });

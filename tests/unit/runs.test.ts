@@ -86,6 +86,9 @@ describe('RunRegistry', () => {
 		expect(await run).toBe('stopped');
 		expect(log).toEqual([]); // stopped inside the first chunk
 		expect(steps).toBeLessThan(1000);
+		const [rec] = reg.history();
+		expect(rec).toMatchObject({ id: 7, cancelled: true });
+		expect(rec.stepsAfterCancel).toBeLessThanOrEqual(1); // it stops at the first step after the cancel
 	});
 
 	it('cancel then a new run: only the new run goes on', async () => {

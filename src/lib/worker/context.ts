@@ -94,7 +94,8 @@ export const ctx = {
 	step: (id: number) => runs.step(id),
 	cancel: (id: number) => runs.cancel(id),
 	setStepsPerUpdate: (id: number, n: number) => runs.setStepsPerUpdate(id, n),
-	activeRuns: () => runs.active()
+	activeRuns: () => runs.active(),
+	runHistory: () => runs.history()
 };
 
 function watchDevice() {

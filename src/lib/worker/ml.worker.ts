@@ -22,6 +22,8 @@ const api = {
 	setStepsPerUpdate: ctx.setStepsPerUpdate,
 	/** Ids of the runs still going (for tests: a cancelled or unmounted widget leaves none behind). */
 	activeRuns: ctx.activeRuns,
+	/** How promptly the last runs obeyed pause and cancel (for tests and the bench). */
+	runHistory: ctx.runHistory,
 
 	// proxy-marked so Comlink types (and calls) it as a nested remote object
 	modularity: Comlink.proxy(modularityJob),

@@ -28,7 +28,26 @@ type Run = {
 	waiters: (() => void)[];
 	stepsPerUpdate: number;
 	lastYield: number;
+	/** when the page's pause / cancel arrived, and the training steps made after it (for RunRecord) */
+	pausedAt: number | null;
+	cancelledAt: number | null;
+	stepsAfterPause: number;
+	stepsAfterCancel: number;
+	pauseLatency: number | null;
 };
+
+/** How promptly a finished run obeyed its last pause and its cancel (tests and the bench read these). */
+export type RunRecord = {
+	id: number;
+	cancelled: boolean;
+	/** ms from the cancel arriving in the worker to the run's end, and the steps made meanwhile */
+	cancelLatencyMs: number | null;
+	stepsAfterCancel: number;
+	/** ms from the last pause arriving to the run actually waiting, and the steps made meanwhile */
+	pauseLatencyMs: number | null;
+	stepsAfterPause: number;
+};
+const HISTORY = 32;
 
 /** How long a chunk may run before the worker looks at its messages again (cancel/pause latency). */
 export const YIELD_MS = 30;
@@ -61,6 +80,7 @@ const MAX_PENDING = 64;
 export class RunRegistry {
 	#runs = new Map<number, Run>();
 	#pending = new Map<number, Pending>();
+	#history: RunRecord[] = [];
 	constructor(private readonly now: () => number = () => performance.now()) {}
 
 	/** Ids of the runs going on now (for tests and the page's "is anything still working" check). */
@@ -83,7 +103,16 @@ export class RunRegistry {
 			cancelled: early.cancelled ?? false,
 			waiters: [],
 			stepsPerUpdate: clampSteps(early.stepsPerUpdate ?? opts.stepsPerUpdate ?? DEFAULT_STEPS_PER_UPDATE, DEFAULT_STEPS_PER_UPDATE),
-			lastYield: this.now()
+			lastYield: this.now(),
+			pausedAt: early.paused ? this.now() : null,
+			cancelledAt: early.cancelled ? this.now() : null,
+			stepsAfterPause: 0,
+			stepsAfterCancel: 0,
+			pauseLatency: null
+		};
+		/** the run is about to wait while paused: note how long the pause took to take effect */
+		const halted = () => {
+			if (r.pausedAt !== null && r.pauseLatency === null) r.pauseLatency = this.now() - r.pausedAt;
 		};
 		this.#runs.set(id, r);
 		const alsoStop = opts.alsoStop ?? (() => false);
@@ -94,13 +123,17 @@ export class RunRegistry {
 			waitWhilePaused: async () => {
 				r.stepping = false;
 				if (!r.paused || r.cancelled) return;
+				halted();
 				while (r.paused && !r.stepping && !r.cancelled) await new Promise<void>((res) => r.waiters.push(res));
 				r.lastYield = this.now();
 			},
 			interrupt: () => {
+				if (r.pausedAt !== null && r.pauseLatency === null) r.stepsAfterPause++;
+				if (r.cancelledAt !== null) r.stepsAfterCancel++;
 				if (this.now() - r.lastYield < YIELD_MS) return shouldStop();
 				return (async () => {
 					await yieldToEventLoop();
+					if (r.paused && !r.stepping && !r.cancelled) halted();
 					while (r.paused && !r.stepping && !r.cancelled) await new Promise<void>((res) => r.waiters.push(res));
 					r.lastYield = this.now();
 					return shouldStop();
@@ -113,13 +146,32 @@ export class RunRegistry {
 		} finally {
 			this.#runs.delete(id);
 			this.#wake(r);
+			this.#history.push({
+				id,
+				cancelled: r.cancelled,
+				cancelLatencyMs: r.cancelledAt === null ? null : this.now() - r.cancelledAt,
+				stepsAfterCancel: r.stepsAfterCancel,
+				pauseLatencyMs: r.pauseLatency,
+				stepsAfterPause: r.stepsAfterPause
+			});
+			if (this.#history.length > HISTORY) this.#history.shift();
 		}
+	}
+
+	/** The last finished runs, oldest first. */
+	history(): RunRecord[] {
+		return this.#history.map((h) => ({ ...h }));
 	}
 
 	pause(id: number): void {
 		const r = this.#runs.get(id);
-		if (r) r.paused = true;
-		else this.#early(id, { paused: true });
+		if (!r) return this.#early(id, { paused: true });
+		if (!r.paused) {
+			r.pausedAt = this.now();
+			r.pauseLatency = null;
+			r.stepsAfterPause = 0;
+		}
+		r.paused = true;
 	}
 
 	resume(id: number): void {
@@ -141,6 +193,7 @@ export class RunRegistry {
 	cancel(id: number): void {
 		const r = this.#runs.get(id);
 		if (!r) return this.#early(id, { cancelled: true });
+		r.cancelledAt ??= this.now();
 		r.cancelled = true;
 		this.#wake(r);
 	}
