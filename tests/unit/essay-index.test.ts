@@ -47,7 +47,7 @@ describe('essay index', () => {
 		const watched: string[] = [];
 		const warnings: string[] = [];
 		const ctx = { addWatchFile: (f: string) => watched.push(f), warn: (m: string) => warnings.push(m) };
-		const code = await (plugin.load as (this: typeof ctx, id: string) => Promise<string>).call(ctx, resolved!);
+		const code = await (plugin.load as unknown as (this: typeof ctx, id: string) => Promise<string>).call(ctx, resolved!);
 		expect(code).not.toMatch(/\bimport\b/);
 		expect(code).not.toContain('Body of');
 		const m = /^export const essays = (.*);\n$/s.exec(code);
