@@ -6,8 +6,9 @@
 // A page's JS = the static import closure (Vite manifest `imports`, not `dynamicImports`) of
 //   - SvelteKit's client entry (start) and app,
 //   - the route's nodes (layouts + page: `node_ids` in the prerendered HTML's boot script),
-//   - for /essays/<slug>: the essay's own module (`essays/<slug>.md`), which the page's load() imports
-//     at once; each essay is meant to be its own lazy chunk, so it counts for its page only.
+//   - the page's own module, which its load() imports at once: for /essays/<slug> the essay
+//     (`essays/<slug>.md`; each essay is meant to be its own lazy chunk, counted for its page only),
+//     for /embed/<name> the widget's component (its loader in src/lib/widgets/registry.ts).
 // Everything reached only through import() (the worker's client, tfjs in the worker, other
 // essays) is not counted: it is not downloaded unless something asks for it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -26,9 +27,14 @@ export type PageJs = {
 	gzipBytes: number;
 	/** the files among `files` that hold tfjs code (a tfjs module, or tfjs-core's engine inlined) */
 	tfjs: string[];
-	/** /essays/<slug> only: the file holding the essay's own module (null if the build has none) */
-	essayChunk?: string | null;
+	/** /essays/<slug> and /embed/<name>: the page's own module (essay or widget component) and the
+	 *  built file holding it (null if the build has no chunk of its own for it) */
+	own?: { module: string; file: string | null };
 };
+
+/** What the pages without widgets may load (kB = 1000 bytes): checked by tests/e2e/page-weight.spec.ts
+ *  after every build, and reported by `npm run bench`. */
+export const JS_BUDGET = { pages: ['/', '/about'], bytes: 120_000, gzipBytes: 45_000 } as const;
 
 const ENTRY_KEYS = ['node_modules/@sveltejs/kit/src/runtime/client/entry.js', '.svelte-kit/generated/client-optimized/app.js'];
 const nodeKey = (id: number) => `.svelte-kit/generated/client-optimized/nodes/${id}.js`;
@@ -90,16 +96,35 @@ export function nodeIdsOf(html: string): number[] | null {
 		.map(Number);
 }
 
-export function pageJs(manifest: Manifest, dirs: BuildDirs, path: string, html: string): PageJs | null {
+/** The widget components of the registry's loaders, by widget name (read from its source). */
+export function widgetComponents(root = process.cwd()): Record<string, string> {
+	const path = join(root, 'src/lib/widgets/registry.ts');
+	if (!existsSync(path)) return {};
+	const out: Record<string, string> = {};
+	const src = readFileSync(path, 'utf8');
+	for (const m of src.matchAll(/^\t(?:'([\w-]+)'|([\w$]+)):\s*\{[^}]*?component:\s*\(\)\s*=>\s*import\(\s*'\.\/([^']+)'\s*\)/gm))
+		out[m[1] ?? m[2]] = `src/lib/widgets/${m[3]}`;
+	return out;
+}
+
+/** The module a page's load() imports at once, as a manifest key. */
+function ownModule(path: string, components: Record<string, string>): string | undefined {
+	const essay = /^\/essays\/([^/]+)$/.exec(path)?.[1];
+	if (essay) return `essays/${essay}.md`;
+	const widget = /^\/embed\/([^/]+)$/.exec(path)?.[1];
+	if (widget) return components[widget] ?? `src/lib/widgets/(unknown: ${widget})`;
+	return undefined;
+}
+
+export function pageJs(manifest: Manifest, dirs: BuildDirs, path: string, html: string, components: Record<string, string> = {}): PageJs | null {
 	const ids = nodeIdsOf(html);
 	if (!ids) return null;
 	const roots = [...ENTRY_KEYS, ...ids.map(nodeKey)];
-	let essayChunk: string | null | undefined;
-	const essay = /^\/essays\/([^/]+)$/.exec(path)?.[1];
-	if (essay) {
-		const key = `essays/${essay}.md`;
-		essayChunk = manifest[key]?.file ?? null;
-		if (essayChunk) roots.push(key);
+	const module = ownModule(path, components);
+	let own: PageJs['own'];
+	if (module) {
+		own = { module, file: manifest[module]?.file ?? null };
+		if (own.file) roots.push(module);
 	}
 	const keys = staticClosure(manifest, roots);
 	const files = [...new Set(keys.map((k) => manifest[k].file))].filter((f) => f.endsWith('.js')).sort();
@@ -113,15 +138,16 @@ export function pageJs(manifest: Manifest, dirs: BuildDirs, path: string, html: 
 		if (body.includes(TFJS_ENGINE_MARK)) tfjs.push(f);
 	}
 	for (const k of keys) if ((manifest[k].src ?? k).includes('node_modules/@tensorflow/')) tfjs.push(manifest[k].file);
-	return { path, files, bytes, gzipBytes, tfjs: [...new Set(tfjs)].sort(), ...(essay ? { essayChunk } : {}) };
+	return { path, files, bytes, gzipBytes, tfjs: [...new Set(tfjs)].sort(), ...(own ? { own } : {}) };
 }
 
 /** Every server-rendered page of the build, with its static JS (client-only pages are left out). */
 export function siteJs(root = process.cwd()): PageJs[] {
 	const dirs = buildDirs(root);
 	const manifest = readManifest(dirs);
+	const components = widgetComponents(root);
 	return prerenderedPages(dirs.pages)
-		.map(([path, file]) => pageJs(manifest, dirs, path, readFileSync(file, 'utf8')))
+		.map(([path, file]) => pageJs(manifest, dirs, path, readFileSync(file, 'utf8'), components))
 		.filter((r): r is PageJs => r !== null);
 }
 
@@ -137,8 +163,8 @@ export function jsTable(rows: PageJs[]): string[] {
 if (import.meta.url === `file://${process.argv[1]}`) {
 	const rows = siteJs();
 	console.log(jsTable(rows).join('\n'));
-	const essays = rows.filter((r) => r.essayChunk !== undefined);
-	const chunks = new Set(essays.map((r) => r.essayChunk));
-	console.log(`\n  essay chunks: ${essays.map((r) => `${r.path} → ${r.essayChunk ?? '(none)'}`).join(', ')}`);
-	console.log(`  one chunk per essay: ${essays.every((r) => r.essayChunk) && chunks.size === essays.length ? 'yes' : 'no'}`);
+	const essays = rows.filter((r) => r.path.startsWith('/essays/'));
+	const chunks = new Set(essays.map((r) => r.own?.file));
+	console.log(`\n  essay chunks: ${essays.map((r) => `${r.path} → ${r.own?.file ?? '(none)'}`).join(', ')}`);
+	console.log(`  one chunk per essay: ${essays.every((r) => r.own?.file) && chunks.size === essays.length ? 'yes' : 'no'}`);
 }
