@@ -1,8 +1,10 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
+import { essayIndex } from './scripts/essay-index.ts';
 
 export default defineConfig({
-	plugins: [sveltekit()],
+	// essayIndex: `virtual:essay-index`, the essay list from front matter only (scripts/essay-index.ts)
+	plugins: [essayIndex(), sveltekit()],
 	// Optional public address of the site for embed snippets (default: wherever the page runs).
 	define: { __NRS_SITE_URL__: JSON.stringify(process.env.SITE_URL ?? '') },
 	// tfjs in a module worker needs ES-format worker chunks.

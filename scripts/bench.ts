@@ -6,7 +6,8 @@
 //      /essays/modularity, navigation → first swap-matrix heat map, and the main thread's long tasks during
 //      20 s of live training.
 //   3. Every page (scripts/page-weight.ts): time to the first figure, bytes downloaded before any
-//      interaction, with and without gzip.
+//      interaction, with and without gzip; and each page's static JS from the build manifest
+//      (scripts/static-js.ts: the / and /about budget, no tfjs on any page).
 //   4. Goals, PASS/MISS. A MISS never fails the process; a crash does (exit 1).
 //
 // Output: a table on stdout, everything in artifacts/bench.json.
@@ -499,6 +500,30 @@ function main() {
 					value: p.firstFigureMs !== null ? `first figure ${ms(p.firstFigureMs, 0)}, ${(p.toRead.gzipBytes / 1000).toFixed(0)} kB gzipped by then` : 'no figure within 30 s',
 					pass: p.firstFigureMs !== null ? p.firstFigureMs <= 1000 : false
 				});
+			try {
+				// the static JS of each page, from the local build's manifest (scripts/static-js.ts)
+				const { JS_BUDGET, jsTable, siteJs } = await import('./static-js');
+				const js = siteJs(ROOT);
+				report.staticJs = js;
+				lines.push(...jsTable(js));
+				const kB = (n: number) => `${(n / 1000).toFixed(1)} kB`;
+				for (const p of js.filter((p) => (JS_BUDGET.pages as readonly string[]).includes(p.path)))
+					goals.push({
+						goal: `static JS ≤ ${JS_BUDGET.bytes / 1000} kB (≤ ${JS_BUDGET.gzipBytes / 1000} kB gzip)`,
+						where: p.path,
+						value: `${kB(p.bytes)} | ${kB(p.gzipBytes)} gzip`,
+						pass: p.bytes <= JS_BUDGET.bytes && p.gzipBytes <= JS_BUDGET.gzipBytes
+					});
+				const withTf = js.filter((p) => p.tfjs.length > 0);
+				goals.push({
+					goal: "no tfjs in any page's static imports",
+					where: 'site',
+					value: withTf.length ? withTf.map((p) => p.path).join(', ') : `${js.length} pages clean`,
+					pass: withTf.length === 0
+				});
+			} catch (e) {
+				say(`static JS not measured: ${(e as Error).message}`);
+			}
 			const data = pages.flatMap((p) => p.biggest).find((b) => b.url.includes('/data/mnist'));
 			goals.push({
 				goal: 'data asset ≤ 2 MB over the wire',

@@ -1,11 +1,12 @@
-// Theme state. app.html applies a saved 'light'/'dark' before first paint (no flash); this store
-// takes over after hydration. 'system' removes the override so CSS follows prefers-color-scheme.
-// Plots subscribe to `resolvedTheme` to re-read colours, and to `reducedMotion` to skip animation.
+// The reader's theme choice (the site header's switch). app.html applies a saved 'light'/'dark' before
+// first paint (no flash); this store takes over after hydration. 'system' removes the override so CSS
+// follows prefers-color-scheme. Plots do not read this store: their colours are CSS custom properties,
+// and the few they must resolve to values watch <html> themselves (plots/theme.svelte.ts), so they
+// follow any source of the theme (this switch, an embed's ?theme=, the system setting).
 
-import { derived, readable, writable, type Readable } from 'svelte/store';
+import { writable } from 'svelte/store';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
-export type ResolvedTheme = 'light' | 'dark';
 
 const KEY = 'nrs-theme';
 const isBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
@@ -31,17 +32,6 @@ function apply(choice: ThemeChoice): void {
 	}
 }
 
-function mediaStore(query: string): Readable<boolean> {
-	return readable(false, (set) => {
-		if (!isBrowser || typeof matchMedia !== 'function') return;
-		const mq = matchMedia(query);
-		set(mq.matches);
-		const on = (e: MediaQueryListEvent) => set(e.matches);
-		mq.addEventListener('change', on);
-		return () => mq.removeEventListener('change', on);
-	});
-}
-
 // Starts as 'system' on server and client alike so hydration matches the prerendered HTML;
 // initTheme() (called from the root layout on mount) loads the saved choice.
 const choice = writable<ThemeChoice>('system');
@@ -62,18 +52,4 @@ export const theme = {
 
 export function initTheme(): void {
 	if (isBrowser) choice.set(readSaved());
-}
-
-export const prefersDark: Readable<boolean> = mediaStore('(prefers-color-scheme: dark)');
-
-export const resolvedTheme: Readable<ResolvedTheme> = derived([choice, prefersDark], ([c, dark]) =>
-	c === 'system' ? (dark ? 'dark' : 'light') : c
-);
-
-export const reducedMotion: Readable<boolean> = mediaStore('(prefers-reduced-motion: reduce)');
-
-/** Read a CSS custom property (e.g. '--accent') as the browser resolves it now; '' on the server. */
-export function cssVar(name: string, el?: Element): string {
-	if (!isBrowser) return '';
-	return getComputedStyle(el ?? document.documentElement).getPropertyValue(name).trim();
 }

@@ -5,21 +5,9 @@
 // Backend packages are imported lazily so the page's first paint never waits for tfjs.
 import * as tf from '@tensorflow/tfjs-core';
 
-export const BACKENDS = ['webgpu', 'wasm', 'webgl', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
-
-export type BackendAttempt = { name: BackendName; ok: boolean; note: string };
-export type BackendChoice = {
-	name: BackendName;
-	reason: string;
-	attempts: BackendAttempt[];
-	/** cpu, or WebGPU on a software adapter: minutes for work wasm does in seconds, so widgets skip optional recomputation */
-	slow: boolean;
-};
-
-export function isBackendName(v: unknown): v is BackendName {
-	return typeof v === 'string' && (BACKENDS as readonly string[]).includes(v);
-}
+// The names and the choice's shape (no tfjs: the page validates ?backend= and shows the badge): ./backend-names.ts
+import { BACKENDS, type BackendAttempt, type BackendChoice, type BackendName } from './backend-names';
+export { BACKENDS, isBackendName, type BackendAttempt, type BackendChoice, type BackendName } from './backend-names';
 
 type GpuAdapterLike = { info?: { isFallbackAdapter?: boolean; architecture?: string; vendor?: string }; isFallbackAdapter?: boolean };
 type NavigatorGpuLike = { gpu?: { requestAdapter(opts?: object): Promise<GpuAdapterLike | null> } };

@@ -1,38 +1,32 @@
 // Gradient-free training of the one-hidden-layer MLP 784-h-10 (model.ts with depth 0): evolution
 // strategies (the OpenAI-ES recipe: antithetic pairs, centered-rank fitness shaping, Adam on the
-// estimate) and a simple genetic algorithm (truncation selection, Gaussian mutation, one elite), next
-// to the compute accounting that lets them race backprop fairly, and the cosine between an ES
-// estimate and the true gradient that carries the essay's d-dependence.
-//
-// Compute is counted in forward-pass equivalents on one minibatch: a backprop step costs 3 (forward,
-// and a backward of about twice the work), an ES generation with N antithetic pairs costs 2N, a GA
-// generation costs its population size. The counters are exact integers.
+// estimate) and a simple genetic algorithm (truncation selection, Gaussian mutation, one elite), and
+// the cosine between an ES estimate and the true gradient that carries the essay's d-dependence.
+// The compute accounting that lets them race backprop fairly (forward-pass equivalents), the theory
+// curve and the log-log fit are tf-free, in es-theory.ts (re-exported here).
 //
 // Noise is never stored between generations: pair i of generation g is regenerated from
 // (seed, g, i), which is what lets distributed ES exchange only scalars, and what lets the cosine
 // measurement stream through hundreds of pairs without holding them all.
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_SIZE, NUM_CLASSES } from './data';
-import { type NetConfig, forward, initParams, lossAndGrads, paramCount, unpack } from './model';
+import { COST, type CosinePoint, type CosineRequest, type CosineResult, mlpConfig, mlpParamCount, theoryCosine } from './es-theory';
+import { forward, initParams, lossAndGrads, paramCount, unpack } from './model';
 import { hashSeed, makeRng, permutation, type Rng } from './rng';
 import type { TrainingData } from './trainer';
 
-export const COST = {
-	backpropStep: 3,
-	esGeneration: (pairs: number) => 2 * pairs,
-	gaGeneration: (population: number) => population
-} as const;
-
-export function mlpConfig(width: number): NetConfig {
-	return { depth: 0, width, residual: false };
-}
-export const mlpParamCount = (width: number) => paramCount(mlpConfig(width));
-
-/** Multiply–adds of one forward pass of the MLP on one digit (for the FLOP bench). */
-export const mlpMacs = (width: number) => IMAGE_SIZE * width + width * NUM_CLASSES;
-
-/** Theory (Nesterov & Spokoiny): N Gaussian directions recover the gradient with cosine ≈ √(N/(N+d)). */
-export const theoryCosine = (pairs: number, d: number) => Math.sqrt(pairs / (pairs + d));
+// The cost model, theory and fit (no tfjs; the page uses them): ./es-theory.ts
+export {
+	COST,
+	logLogFit,
+	mlpConfig,
+	mlpMacs,
+	mlpParamCount,
+	theoryCosine,
+	type CosinePoint,
+	type CosineRequest,
+	type CosineResult
+} from './es-theory';
 
 // ---- noise, shaping, estimate (pure, DOM- and tf-free) ---------------------------------------------
 
@@ -438,32 +432,6 @@ export class GeneticAlgorithm {
 
 // ---- the cosine measurement --------------------------------------------------------------------
 
-export type CosineRequest = {
-	width: number;
-	/** the weights where the gradient is taken (d floats); default: the seeded initialisation */
-	params?: Float32Array;
-	seed: number;
-	/** the population sizes to report (nested: the estimate for N uses the first N pairs) */
-	pairs: number[];
-	sigma: number;
-	/** k parameters appended to the net that never touch the loss */
-	useless: number;
-	batchSize: number;
-	/** which first-layer units to return as 28×28 pictures */
-	units?: number[];
-};
-
-export type CosinePoint = { pairs: number; d: number; cosine: number; theory: number; cosineUseful: number };
-export type CosineResult = {
-	d: number;
-	useless: number;
-	points: CosinePoint[];
-	/** per requested unit: first-layer column of the true gradient and of the ES estimate at the largest N */
-	pictures: { unit: number; truth: Float32Array; estimate: Float32Array }[];
-	/** forward-pass equivalents this measurement spent (2·max N) */
-	compute: number;
-};
-
 /**
  * Cosine between the raw antithetic ES estimate and the true minibatch gradient (hand-written
  * backprop) at the given weights, for each N, over the d real parameters plus k useless ones.
@@ -550,23 +518,3 @@ export async function measureCosine(req: CosineRequest, data: TrainingData, mode
 	});
 	return { d, useless: k, points, pictures, compute: COST.esGeneration(Nmax) };
 }
-
-/** Slope and intercept of the least-squares line through (log x, log y). */
-export function logLogFit(points: { x: number; y: number }[]): { slope: number; intercept: number } {
-	const ps = points.filter((p) => p.x > 0 && p.y > 0);
-	const n = ps.length;
-	if (n < 2) return { slope: NaN, intercept: NaN };
-	const lx = ps.map((p) => Math.log(p.x));
-	const ly = ps.map((p) => Math.log(p.y));
-	const mx = lx.reduce((a, b) => a + b, 0) / n;
-	const my = ly.reduce((a, b) => a + b, 0) / n;
-	let sxy = 0,
-		sxx = 0;
-	for (let i = 0; i < n; i++) {
-		sxy += (lx[i] - mx) * (ly[i] - my);
-		sxx += (lx[i] - mx) ** 2;
-	}
-	const slope = sxx > 0 ? sxy / sxx : NaN;
-	return { slope, intercept: my - slope * mx };
-}
-

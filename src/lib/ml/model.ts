@@ -11,48 +11,11 @@
 // repeating one never copies a weight.
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_SIZE, NUM_CLASSES } from './data';
+import { type NetConfig, paramCount, paramLayout } from './net-layout';
 import { makeRng, normalArray } from './rng';
 
-export type NetConfig = {
-	depth: number;
-	width: number;
-	residual: boolean;
-};
-
-export type ParamSlot = { name: string; shape: number[]; offset: number; size: number };
-
-export function paramLayout(cfg: NetConfig): ParamSlot[] {
-	const w = cfg.width;
-	const slots: ParamSlot[] = [];
-	let offset = 0;
-	const add = (name: string, shape: number[]) => {
-		const size = shape.reduce((a, b) => a * b, 1);
-		slots.push({ name, shape, offset, size });
-		offset += size;
-	};
-	add('embed.W', [IMAGE_SIZE, w]);
-	add('embed.b', [w]);
-	for (let i = 0; i < cfg.depth; i++) {
-		if (cfg.residual) {
-			add(`block${i}.A`, [w, w]);
-			add(`block${i}.a`, [w]);
-			add(`block${i}.B`, [w, w]);
-			add(`block${i}.b`, [w]);
-		} else {
-			add(`block${i}.W`, [w, w]);
-			add(`block${i}.c`, [w]);
-		}
-	}
-	add('head.W', [w, NUM_CLASSES]);
-	add('head.b', [NUM_CLASSES]);
-	return slots;
-}
-
-export function paramCount(cfg: NetConfig): number {
-	const slots = paramLayout(cfg);
-	const last = slots[slots.length - 1];
-	return last.offset + last.size;
-}
+// The flat layout (tf-free, so the page can count parameters without tfjs): ./net-layout.ts
+export { paramCount, paramLayout, type NetConfig, type ParamSlot } from './net-layout';
 
 /**
  * Seeded initialisation. He-normal for layers followed by a ReLU; the residual branch's output matrix

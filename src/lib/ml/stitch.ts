@@ -95,12 +95,8 @@ export function permuteHidden(cfg: NetConfig, flat: Float32Array, perms: readonl
 	return out;
 }
 
-/** Permute the columns of a row-major n×n matrix: out[i][j] = m[i][perm[j]]. */
-export function permuteColumns(m: ArrayLike<number>, n: number, perm: ArrayLike<number>): Float32Array {
-	const out = new Float32Array(n * n);
-	for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = m[i * n + perm[j]];
-	return out;
-}
+// permuteColumns (tf-free, for the page's correlation pictures) lives in ./matrix.ts
+export { permuteColumns } from './matrix';
 
 // ---- correlation and activation matching ------------------------------------------------------------
 

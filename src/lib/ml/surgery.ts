@@ -4,8 +4,8 @@
 // The intact net's stream after k blocks (prefix[k]) is computed once and kept, because most surgeries
 // share a prefix with it: a swap of blocks i < j is identical to the intact net up to block i.
 import * as tf from '@tensorflow/tfjs-core';
-import { IMAGE_SIZE, type Mnist } from './data';
 import { type Net, type NetConfig, applyBlock, disposeNet, embed, head, identityOrder, residualDelta, unpack } from './model';
+import type { TestSet } from './test-set';
 
 export type SurgeryReport = {
 	intact: number;
@@ -23,23 +23,8 @@ export type SurgeryReport = {
 	editRatio: number[];
 };
 
-export class TestSet {
-	readonly x: tf.Tensor2D;
-	readonly labels: tf.Tensor1D;
-	readonly n: number;
-	readonly labelArray: Uint8Array;
-	readonly pixels: Uint8Array;
-	constructor(data: Mnist, limit = data.nTest) {
-		this.n = Math.min(limit, data.nTest);
-		this.pixels = data.testX.subarray(0, this.n * IMAGE_SIZE);
-		this.labelArray = data.testY.subarray(0, this.n);
-		this.x = tf.tidy(() => tf.div(tf.tensor2d(this.pixels, [this.n, IMAGE_SIZE], 'int32'), 255));
-		this.labels = tf.tensor1d(Int32Array.from(this.labelArray), 'int32');
-	}
-	dispose() {
-		tf.dispose([this.x, this.labels]);
-	}
-}
+// The test digits as tensors; shared by every experiment, kept in ./test-set.ts (re-exported here).
+export { TestSet } from './test-set';
 
 function correctCount(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
 	return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'));

@@ -1,6 +1,6 @@
 // One typed params schema per widget. The same schema drives the controls (ParamControls), the URL
-// query (parse/toQuery), validation, and later the embed custom-element attributes, so a parameter
-// is declared once and cannot drift between those places.
+// query (parse/toQuery), validation, the embed snippets and the custom elements' attributes, so a
+// parameter is declared once and cannot drift between those places.
 //
 // Everything here is pure and DOM-free so it runs in Node (unit tests, scripts), workers and SSR.
 // parseParams() is the only door for untrusted text (URL query, element attributes): it never

@@ -10,7 +10,6 @@
 
 import { getContext, setContext } from 'svelte';
 import { browser } from '$app/environment';
-import { getEmbedContext, type EmbedContext } from '$lib/embed/context';
 import {
 	coerceValue,
 	defaults,
@@ -21,6 +20,7 @@ import {
 	type ParamValues,
 	type Schema
 } from './schema';
+import { getParamSource, type ParamSource } from './source';
 import { createUrlWriter, readUrlParams, urlWithParams, type UrlWriter } from './url';
 
 type ValuesLike = Readonly<Record<string, unknown>>;
@@ -41,15 +41,16 @@ export class ParamState<const S extends Schema> {
 
 	#writer: UrlWriter<S> | undefined;
 	#loaded = false;
-	#embed: EmbedContext | undefined;
+	#source: ParamSource | undefined;
 
 	constructor(schema: S, options: ParamStateOptions = {}) {
 		this.schema = schema;
 		this.options = options;
 		this.values = defaults(schema);
-		// Created during a widget's initialisation: pick up an embed context (attributes instead of the
-		// URL), and offer this state to the widget's children (the footer's Embed button).
-		this.#embed = getEmbedContext();
+		// Created during a widget's initialisation: pick up a param source set above it (an embed's
+		// attributes instead of the URL), and offer this state to the widget's children (the footer's
+		// Embed button).
+		this.#source = getParamSource();
 		try {
 			setContext(PARAM_STATE_KEY, this);
 		} catch {
@@ -65,7 +66,7 @@ export class ParamState<const S extends Schema> {
 	/** Read the URL (browser only; call from onMount). Starts URL syncing if enabled. */
 	load(): void {
 		if (!browser) return;
-		const fromAttributes = this.#embed?.params;
+		const fromAttributes = this.#source?.params;
 		const { values, notes } = fromAttributes
 			? parseParams(this.schema, fromAttributes, this.options)
 			: readUrlParams(this.schema, this.options);
@@ -96,7 +97,7 @@ export class ParamState<const S extends Schema> {
 
 	/** Absolute link to this page with the current values, keeping other keys in the URL. */
 	shareUrl(): string {
-		const from = this.#embed?.shareFrom?.();
+		const from = this.#source?.shareFrom?.();
 		return urlWithParams(this.schema, this.values as ValuesLike, { ...this.options, from }).href;
 	}
 

@@ -1,5 +1,7 @@
-// The widgets that can be embedded (/embed/<name>) and shown as essay thumbnails on the home page.
-// Components are imported lazily so the home page and other routes don't pull in tfjs.
+// The widgets that can be embedded (/embed/<name>): name, title, essay and params schema, and their
+// components as lazy loaders, so importing the registry (the /embed route, embed.js, the Embed
+// button) brings names and schemas only. (tfjs is never on a page: it runs in the worker.)
+// The home page's card figures come from ./thumbs.ts alone.
 //
 // To register a widget, add an entry keyed by its name, e.g.:
 //
@@ -9,7 +11,7 @@
 //     essay: 'modularity',                     // essays/modularity.md → /essays/modularity
 //     schema: layerSwapSchema,                 // its params: URL query, embed attributes, snippets
 //     component: () => import('./layer-swap/LayerSwap.svelte'),
-//     thumb: () => import('./layer-swap/Thumb.svelte')   // optional, for the home page card
+//     thumb: thumbs['layer-swap']               // optional, for the home page card (./thumbs.ts)
 //   }
 //
 // The essay front matter then opts in to the thumbnail with `thumb: layer-swap`.
@@ -21,6 +23,7 @@ import { layerSwapSchema } from './layer-swap/schema';
 import { stitchingSchema } from './stitching/schema';
 import { taskVectorSchema } from './task-vectors/schema';
 import { creditSchema } from './credit/schema';
+import { thumbs, type ThumbLoader } from './thumbs';
 
 export type WidgetEntry = {
 	name: string;
@@ -31,7 +34,7 @@ export type WidgetEntry = {
 	 *  custom element's attributes and the Embed button are derived from it. */
 	schema: Schema;
 	component: () => Promise<{ default: Component<any> }>;
-	thumb?: () => Promise<{ default: Component<any> }>;
+	thumb?: ThumbLoader;
 };
 
 export const widgets: Record<string, WidgetEntry> = {
@@ -41,7 +44,7 @@ export const widgets: Record<string, WidgetEntry> = {
 		essay: 'modularity',
 		schema: layerSwapSchema,
 		component: () => import('./layer-swap/LayerSwap.svelte'),
-		thumb: () => import('./layer-swap/Thumb.svelte')
+		thumb: thumbs['layer-swap']
 	},
 	stitching: {
 		name: 'stitching',
@@ -49,7 +52,7 @@ export const widgets: Record<string, WidgetEntry> = {
 		essay: 'stitching',
 		schema: stitchingSchema,
 		component: () => import('./stitching/Stitching.svelte'),
-		thumb: () => import('./stitching/Thumb.svelte')
+		thumb: thumbs['stitching']
 	},
 	credit: {
 		name: 'credit',
@@ -57,7 +60,7 @@ export const widgets: Record<string, WidgetEntry> = {
 		essay: 'credit-assignment',
 		schema: creditSchema,
 		component: () => import('./credit/Credit.svelte'),
-		thumb: () => import('./credit/Thumb.svelte')
+		thumb: thumbs['credit']
 	},
 	'task-vectors': {
 		name: 'task-vectors',
@@ -65,7 +68,7 @@ export const widgets: Record<string, WidgetEntry> = {
 		essay: 'task-vectors',
 		schema: taskVectorSchema,
 		component: () => import('./task-vectors/TaskVectors.svelte'),
-		thumb: () => import('./task-vectors/Thumb.svelte')
+		thumb: thumbs['task-vectors']
 	}
 };
 

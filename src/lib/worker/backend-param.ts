@@ -1,5 +1,5 @@
 // `?backend=` is a page-level setting (one worker per page), validated like any other URL parameter.
-import { BACKENDS, isBackendName, type BackendName } from '../ml/backend';
+import { BACKENDS, isBackendName, type BackendName } from '../ml/backend-names';
 
 export function readBackendParam(search: string): { forced: BackendName | null; note: string | null } {
 	const raw = new URLSearchParams(search).get('backend');

@@ -1,4 +1,19 @@
-import type { ModularitySettings } from './modularity';
+// The modularity experiment's settings and names, without its code: the widget's params schema (and
+// so the widget registry, the home page and embed.js) and the widget read these without tfjs.
+
+export type ModularitySettings = {
+	depth: number;
+	width: number;
+	seed: number;
+	steps: number;
+	learningRate: number;
+	/** stochastic depth during training: each block is skipped with this probability (0 = off) */
+	layerDrop: number;
+	batchSize: number;
+};
+
+export const ARCHS = ['residual', 'plain'] as const;
+export type Arch = (typeof ARCHS)[number];
 
 /** The settings of the shipped checkpoints (scripts/make-checkpoints.ts) and the widget's defaults. */
 export const DEFAULT_SETTINGS: ModularitySettings = {

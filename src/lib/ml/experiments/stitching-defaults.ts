@@ -42,3 +42,12 @@ export const METHOD_LABEL: Record<Method, string> = {
 	trained: 'trained affine stitch',
 	random: 'random bottom + trained stitch (control)'
 };
+
+export const SWEEP_WIDTHS = [64, 128, 256, 512] as const;
+export const INTERP_POINTS = 21;
+export const GRADIENT_FREE = ['naive', 'activation', 'weight', 'lstsq'] as const;
+export type GradientFreeMethod = (typeof GRADIENT_FREE)[number];
+
+/** The interpolation paths from A to B: B as trained, B relabelled by weights, by activations. */
+export const PATHS = ['naive', 'weight', 'activation'] as const;
+export type PathName = (typeof PATHS)[number];

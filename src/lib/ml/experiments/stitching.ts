@@ -10,7 +10,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Trainer, type TrainConfig, type TrainingData, type TrainMetrics, testAccuracy } from '../trainer';
 import { type Net, type NetConfig, disposeNet, forward, initParams, unpack } from '../model';
-import type { TestSet } from '../surgery';
 import {
 	type ActivationMatch,
 	type Affine,
@@ -27,20 +26,53 @@ import {
 	trainStitch,
 	weightMatch
 } from '../stitch';
-import { aggregate, type CurvePoint, type Stat, type TrainHooks } from './modularity';
-import { CUTS, DEFAULT_CUT, DEFAULT_STITCH, METHODS, METHOD_LABEL, type Method, type StitchSettings } from './stitching-defaults';
+import type { CurvePoint, TestSet, TrainHooks } from './common';
+import {
+	CUTS,
+	DEFAULT_CUT,
+	DEFAULT_STITCH,
+	GRADIENT_FREE,
+	INTERP_POINTS,
+	PATHS,
+	type GradientFreeMethod,
+	type PathName,
+	type StitchSettings
+} from './stitching-defaults';
+import { type AlignResult, type Interpolation, emptyAcc, type StitchReport } from './stitching-analysis';
 
-export { aggregate, type Stat, type CurvePoint };
+// Settings and names (./stitching-defaults), the report's shape, summary and verdict
+// (./stitching-analysis) and the shared helpers (./common) are free of tfjs, for the page;
+// re-exported here for the worker, the scripts and the tests.
+export {
+	CUTS,
+	DEFAULT_CUT,
+	DEFAULT_STITCH,
+	GRADIENT_FREE,
+	INTERP_POINTS,
+	METHODS,
+	METHOD_LABEL,
+	PATHS,
+	SWEEP_WIDTHS,
+	type GradientFreeMethod,
+	type Method,
+	type PathName,
+	type StitchSettings
+} from './stitching-defaults';
+export {
+	emptyAcc,
+	headline,
+	sweepPointFrom,
+	verdict,
+	type AlignResult,
+	type Interpolation,
+	type PathCurve,
+	type StitchReport,
+	type SweepPoint
+} from './stitching-analysis';
+export { aggregate, type CurvePoint, type Stat, type Verdict } from './common';
 
 /** Depth of both nets: embed + 2 plain blocks = 3 hidden layers, so cuts k = 1, 2, 3. */
 export const STITCH_DEPTH = 2;
-// Settings and names live in ./stitching-defaults (no tfjs) for the widget's params schema.
-export { CUTS, DEFAULT_CUT, DEFAULT_STITCH, METHODS, METHOD_LABEL, type Method, type StitchSettings };
-
-export const SWEEP_WIDTHS = [64, 128, 256, 512] as const;
-export const INTERP_POINTS = 21;
-export const GRADIENT_FREE = ['naive', 'activation', 'weight', 'lstsq'] as const;
-export type GradientFreeMethod = (typeof GRADIENT_FREE)[number];
 
 /** Seed of the untrained bottom net for the trained stitch's control (A's seed, offset). */
 export const randomBottomSeed = (seedA: number) => 1_000_000 + seedA;
@@ -67,7 +99,7 @@ export async function trainNets(
 	steps: number,
 	train: TrainingData,
 	test: TestSet,
-	hooks: Omit<TrainHooks, 'onProgress'> & { onProgress?: (p: StitchTrainProgress) => void } = {}
+	hooks: Omit<TrainHooks<StitchTrainProgress>, 'onProgress'> & { onProgress?: (p: StitchTrainProgress) => void } = {}
 ): Promise<TrainedNet[]> {
 	const chunkSize = () => Math.max(1, Math.round(typeof hooks.chunk === 'function' ? hooks.chunk() : (hooks.chunk ?? 50)));
 	const accuracyEvery = hooks.accuracyEvery ?? 2;
@@ -126,40 +158,6 @@ export async function trainPair(
 		hooks
 	);
 	return { A, B };
-}
-
-// ---- results ---------------------------------------------------------------------------------------
-
-export type PathCurve = { loss: number[]; acc: number[]; barrier: number; worstAcc: number };
-export const PATHS = ['naive', 'weight', 'activation'] as const;
-export type PathName = (typeof PATHS)[number];
-export type Interpolation = { alphas: number[] } & Record<PathName, PathCurve>;
-
-export type AlignResult = {
-	/** per hidden layer, perm for B (new unit i = old unit perm[i]) */
-	perms: { activation: number[][]; weight: number[][] };
-	/** mean correlation of matched units per layer: raw diagonal, activation-matched, weight-matched */
-	meanCorr: { diagonal: number[]; activation: number[]; weight: number[] };
-	weightSweeps: number;
-	activationMs: number;
-	weightMs: number;
-};
-
-export type StitchReport = {
-	width: number;
-	accA: number;
-	accB: number;
-	/** test accuracy per method, index k−1 for cut k; NaN = not computed */
-	acc: Record<Method, number[]>;
-	align: AlignResult;
-	interpolation: Interpolation | null;
-	timings: { lstsqMs: number; stitchTrainMs: number | null; stitchSteps: number };
-	/** loss curves of the trained stitches at the default cut */
-	stitchCurves: { trained: [number, number][]; random: [number, number][] } | null;
-};
-
-export function emptyAcc(): Record<Method, number[]> {
-	return Object.fromEntries(METHODS.map((m) => [m, CUTS.map(() => NaN)])) as Record<Method, number[]>;
 }
 
 async function readPairs(ts: tf.Tensor1D[]): Promise<[number, number][]> {
@@ -447,89 +445,3 @@ export async function analyse(
 	}
 }
 
-// ---- width sweep -----------------------------------------------------------------------------------
-
-export type SweepPoint = {
-	width: number;
-	accA: number;
-	accB: number;
-	barrier: Record<PathName, number>;
-	worstAcc: Record<PathName, number>;
-	/** stitch accuracy at the default cut */
-	stitch: Record<'naive' | 'activation' | 'weight', number>;
-	weightMs: number;
-};
-
-export function sweepPointFrom(r: StitchReport): SweepPoint {
-	const i = DEFAULT_CUT - 1;
-	const interp = r.interpolation;
-	return {
-		width: r.width,
-		accA: r.accA,
-		accB: r.accB,
-		barrier: { naive: interp?.naive.barrier ?? NaN, weight: interp?.weight.barrier ?? NaN, activation: interp?.activation.barrier ?? NaN },
-		worstAcc: { naive: interp?.naive.worstAcc ?? NaN, weight: interp?.weight.worstAcc ?? NaN, activation: interp?.activation.worstAcc ?? NaN },
-		stitch: { naive: r.acc.naive[i], activation: r.acc.activation[i], weight: r.acc.weight[i] },
-		weightMs: r.align.weightMs
-	};
-}
-
-// ---- summary and verdict ---------------------------------------------------------------------------
-
-/** Headline numbers of one report, by name (the multi-seed summary quoted in the essay). */
-export function headline(r: StitchReport): Record<string, number> {
-	const out: Record<string, number> = { accA: r.accA, accB: r.accB };
-	for (const m of METHODS) CUTS.forEach((k, i) => (out[`${m}${k}`] = r.acc[m][i]));
-	for (const m of METHODS) out[`${m}Mean`] = r.acc[m].reduce((a, b) => a + b, 0) / CUTS.length;
-	if (r.interpolation) {
-		for (const p of PATHS) {
-			out[`barrier_${p}`] = r.interpolation[p].barrier;
-			out[`worst_${p}`] = r.interpolation[p].worstAcc;
-			out[`mid_${p}`] = r.interpolation[p].acc[Math.floor(r.interpolation.alphas.length / 2)];
-		}
-	}
-	const l = DEFAULT_CUT - 1;
-	out.corrDiagonal = r.align.meanCorr.diagonal[l];
-	out.corrActivation = r.align.meanCorr.activation[l];
-	out.corrWeight = r.align.meanCorr.weight[l];
-	out.weightSweeps = r.align.weightSweeps;
-	out.weightMs = r.align.weightMs;
-	out.activationMs = r.align.activationMs;
-	out.lstsqMs = r.timings.lstsqMs;
-	if (r.timings.stitchTrainMs !== null) out.stitchTrainMs = r.timings.stitchTrainMs;
-	return out;
-}
-
-export type Verdict = { shown: boolean; text: string };
-
-const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)} %` : '–');
-
-/**
- * Does this run show the claim at cut k? Falsified (for this run) if stitching through a permutation
- * found without gradient training is not clearly better than the naive weld (by `minGain`).
- */
-export function verdict(r: Pick<StitchReport, 'accA' | 'accB' | 'acc'>, k: number, minGain = 0.1): Verdict {
-	const i = k - 1;
-	const naive = r.acc.naive[i];
-	const act = r.acc.activation[i];
-	const wt = r.acc.weight[i];
-	const best = Math.max(Number.isFinite(act) ? act : -1, Number.isFinite(wt) ? wt : -1);
-	const bestName = best === act ? 'matching activations' : 'matching weights';
-	if (!Number.isFinite(naive) || best < 0) return { shown: false, text: 'Still computing the stitches for this cut…' };
-	if (Math.min(r.accA, r.accB) < 0.5)
-		return { shown: false, text: `The nets only reached ${pct(r.accA)} and ${pct(r.accB)}, so this run cannot test the claim. Train longer.` };
-	let text: string;
-	let shown: boolean;
-	if (best - naive < minGain) {
-		shown = false;
-		text = `Not shown by this run: at cut ${k}, the best permutation (${bestName}) stitches at ${pct(best)}, not clearly better than welding without alignment (${pct(naive)}).`;
-	} else {
-		shown = true;
-		text = `Shown by this run: at cut ${k}, relabelling B's units by ${bestName} (no gradient training) stitches at ${pct(best)}, against ${pct(naive)} for the naive weld; A alone scores ${pct(r.accA)}, B ${pct(r.accB)}.`;
-	}
-	const tr = r.acc.trained[i];
-	const rnd = r.acc.random[i];
-	if (Number.isFinite(tr) && Number.isFinite(rnd))
-		text += ` The trained stitch reaches ${pct(tr)}, but from an untrained random bottom the same training reaches ${pct(rnd)}, so it alone proves little.`;
-	return { shown, text };
-}

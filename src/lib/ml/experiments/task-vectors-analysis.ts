@@ -126,19 +126,5 @@ export function verdict(curves: Curves, A: Task, B: Task, margin = 0.015): Verdi
 	};
 }
 
-
-/** Mean, sd, min, max over seeds, per key. */
-export type Stat = { mean: number; sd: number; min: number; max: number; n: number };
-
-export function aggregate(records: Record<string, number>[]): Record<string, Stat> {
-	const out: Record<string, Stat> = {};
-	for (const k of Object.keys(records[0] ?? {})) {
-		const xs = records.map((r) => r[k]).filter((v) => Number.isFinite(v));
-		const n = xs.length;
-		const mean = xs.reduce((a, b) => a + b, 0) / n;
-		const sd = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-		out[k] = { mean, sd, min: Math.min(...xs), max: Math.max(...xs), n };
-	}
-	return out;
-}
-
+/** Mean, sd, min, max over seeds, per key (shared by every experiment). */
+export { aggregate, type Stat } from './common';

@@ -2,7 +2,9 @@
 // figures and quoted numbers are on screen before tfjs or the digit data have loaded. The page
 // recomputes every one of them live.
 import results from '../../../../static/checkpoints/credit/results.json';
-import type { RaceCurves, RaceSettings, Stat, SweepPoint, WidthTuning } from '$lib/ml/experiments/credit';
+import type { Stat } from '$lib/ml/experiments/common';
+import type { RaceCurves, SweepPoint, WidthTuning } from '$lib/ml/experiments/credit-analysis';
+import type { RaceSettings } from '$lib/ml/experiments/credit-defaults';
 
 export type ShippedCosine = { seed: number; useless: number; d: number; points: { pairs: number; cosine: number; theory: number }[] };
 

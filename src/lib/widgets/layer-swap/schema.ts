@@ -1,8 +1,7 @@
 // The layer-swap widget's parameters: one declaration drives its controls, its URL query, validation
-// and (later) its embed attributes. Defaults are the shipped checkpoints' settings.
+// and its embed attributes. Defaults are the shipped checkpoints' settings.
 import { defineSchema, type ParamValues } from '$lib/params/schema';
-import { DEFAULT_SETTINGS } from '$lib/ml/experiments/modularity-defaults';
-import type { ModularitySettings } from '$lib/ml/experiments/modularity';
+import { DEFAULT_SETTINGS, type ModularitySettings } from '$lib/ml/experiments/modularity-defaults';
 
 export const MAX_DEPTH = 12;
 

@@ -3,7 +3,8 @@
 // recompute every one of them (the shipped checkpoints are re-evaluated live; Retrain live starts over).
 import results from '../../../../static/checkpoints/modularity/results.json';
 import type { SurgeryReport } from '$lib/ml/surgery';
-import type { Arch, CurvePoint, ModularitySettings, Stat } from '$lib/ml/experiments/modularity';
+import type { CurvePoint, Stat } from '$lib/ml/experiments/common';
+import type { Arch, ModularitySettings } from '$lib/ml/experiments/modularity-defaults';
 
 export type ShippedNet = { testAccuracy: number; curve: CurvePoint[]; report: SurgeryReport; predictions: number[] };
 export type ShippedResults = {

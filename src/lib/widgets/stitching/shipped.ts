@@ -2,7 +2,9 @@
 // figures and quoted numbers are on screen before tfjs or the digit data have loaded. The page
 // recomputes every one of them from the shipped checkpoints (or from the reader's own nets).
 import results from '../../../../static/checkpoints/stitching/results.json';
-import type { CurvePoint, Stat, StitchReport, StitchSettings, SweepPoint } from '$lib/ml/experiments/stitching';
+import type { CurvePoint, Stat } from '$lib/ml/experiments/common';
+import type { StitchReport, SweepPoint } from '$lib/ml/experiments/stitching-analysis';
+import type { StitchSettings } from '$lib/ml/experiments/stitching-defaults';
 
 export type ShippedStitching = {
 	createdBy: string;
