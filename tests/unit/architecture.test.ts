@@ -375,6 +375,17 @@ export function checkArchitecture(files: SourceFile[]): Violation[] {
 					violations.push({ path, line, rule: 'experiment-isolation', detail: `experiment "${experiment}" imports ${spec} (${other ?? t}); share it through ./common` });
 			}
 		}
+
+		// (g) widgets own no worker plumbing: the LiveSession (src/lib/live) starts the worker, pauses,
+		// steps and cancels its runs; a widget only says what to compute.
+		if (under(path, 'src/lib/widgets')) {
+			for (const { spec, line, typeOnly } of findStaticImports(code)) {
+				if (typeOnly) continue; // the jobs' event types are the worker's contract, not plumbing
+				const t = target(path, spec);
+				if (spec === 'comlink' || under(t, 'src/lib/worker') || t.startsWith('src/lib/ui/pause-gate'))
+					violations.push({ path, line, rule: 'widget-lifecycle', detail: `imports ${spec}; use the LiveSession ($lib/live)` });
+			}
+		}
 	}
 	// (d) needs the whole graph.
 	violations.push(...mainThreadTfjs(files.map((f) => ({ ...f, path: f.path.split(sep).join('/') }))));
@@ -446,6 +457,11 @@ describe('architecture', () => {
 
 	it('experiments share code only through experiments/common.ts', () => {
 		const v = found.filter((x) => x.rule === 'experiment-isolation');
+		expect(v, format(v)).toEqual([]);
+	});
+
+	it('widgets start no worker and hold no run control of their own (the LiveSession does)', () => {
+		const v = found.filter((x) => x.rule === 'widget-lifecycle');
 		expect(v, format(v)).toEqual([]);
 	});
 });
@@ -575,7 +591,8 @@ describe('architecture checker (self-test)', () => {
 			'src/lib/ui/Direct.svelte:2:no-tfjs-in-view',
 			'src/lib/widgets/w/helper.ts:1:main-thread-tfjs',
 			'src/lib/widgets/w/W.svelte:2:main-thread-tfjs',
-			'src/lib/widgets/w/W.svelte:4:main-thread-tfjs'
+			'src/lib/widgets/w/W.svelte:4:main-thread-tfjs',
+			'src/lib/widgets/w/W.svelte:7:widget-lifecycle'
 		]);
 		const detail = checkArchitecture(files).find((v) => v.path === 'src/lib/widgets/w/W.svelte' && v.line === 2)?.detail;
 		expect(detail).toBe('imports $lib/ml/middle → src/lib/ml/middle.ts → src/lib/ml/heavy.ts → @tensorflow/tfjs-core');
@@ -663,6 +680,29 @@ describe('architecture checker (self-test)', () => {
 			'src/lib/ml/experiments/credit.ts:1:experiment-isolation',
 			'src/lib/ml/experiments/credit.ts:2:experiment-isolation',
 			'src/lib/ml/experiments/task-vectors-analysis.ts:2:experiment-isolation'
+		]);
+	});
+
+	it('finds widgets reaching for the worker, Comlink or the pause gate', () => {
+		const files: SourceFile[] = [
+			{
+				path: 'src/lib/widgets/w/W.svelte',
+				text: [
+					'<script lang="ts">', // 1
+					"\timport * as Comlink from 'comlink';", // 2
+					"\timport { getMlWorker } from '$lib/worker/client';", // 3
+					"\timport type { SweepEvent } from '../../worker/jobs/j';", // 4: a type, fine
+					"\timport { PauseGate } from '$lib/ui/pause-gate.svelte';", // 5
+					"\timport { LiveSession } from '$lib/live/session.svelte';", // 6: the way
+					'</script>'
+				].join('\n')
+			},
+			{ path: 'src/lib/live/session.svelte.ts', text: "import * as Comlink from 'comlink';\nimport { getMlWorker } from '$lib/worker/client';" }
+		];
+		expect(rulesOf(files).filter((r) => r.endsWith('widget-lifecycle'))).toEqual([
+			'src/lib/widgets/w/W.svelte:2:widget-lifecycle',
+			'src/lib/widgets/w/W.svelte:3:widget-lifecycle',
+			'src/lib/widgets/w/W.svelte:5:widget-lifecycle'
 		]);
 	});
 
