@@ -132,6 +132,26 @@ for (const essay of essays) {
 			if (g.worst) console.log(`    largest change over ${g.worst.digits} digits: ${g.worst.key} shipped ${pts(g.worst.shipped)} → ${pts(g.worst.value)} %`);
 		if (s.other.worst) console.log(`    other numbers: largest relative change ${s.other.worst.key} ${s.other.worst.shipped} → ${s.other.worst.value.toPrecision(5)}`);
 		if (mism) console.log(`    ${mism}`);
+		if (essay === 'task-vectors') {
+			// what storage does to the task vectors themselves: RMS of the error in τ = θ − θ0, relative to RMS τ
+			const b0 = originals.base.params;
+			const bq = nets.base.params;
+			const rel = CHECKPOINTS[essay]
+				.filter((n) => n !== 'base')
+				.map((n) => {
+					const t0 = originals[n].params;
+					const tq = nets[n].params;
+					let e = 0;
+					let t = 0;
+					for (let i = 0; i < b0.length; i++) {
+						const tau = t0[i] - b0[i];
+						e += (tq[i] - bq[i] - tau) ** 2;
+						t += tau ** 2;
+					}
+					return `${n.replace('ft-', '')} ${((100 * Math.sqrt(e)) / Math.sqrt(t)).toFixed(2)} %`;
+				});
+			console.log(`    error of τ = θ − θ0 (RMS, relative to RMS τ): ${rel.join(', ')}`);
+		}
 		const changed = rows.filter((r) => r.digits && r.digits >= 1000 && Math.round(Math.abs(r.value - r.shipped) * r.digits) > 0);
 		if (changed.length && changed.length <= 16)
 			console.log(`    changed (≥ 1,000 digits): ${changed.map((r) => `${r.key} ${pts(r.shipped)}→${pts(r.value)}`).join(', ')}`);
