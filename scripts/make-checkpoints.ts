@@ -1,8 +1,11 @@
 // Trains the shipped checkpoints and results of the modularity essay from fixed seeds, in Node.
-//   static/checkpoints/modularity/{residual,plain}.nrsc   the default nets (seed 1), loaded by the page
+//   static/checkpoints/modularity/{residual,plain}.nrsc   the default nets (seed 1), loaded by the page (float16)
 //   static/checkpoints/modularity/results.json            their surgery reports and training curves, shown
 //                                                        before tfjs has loaded, plus a summary over seeds
 // Everything the page shows from these files it can recompute live (Retrain live / the same code).
+// The nets are stored in float16 (SHIPPED_DTYPE, src/lib/ml/checkpoint.ts); the results are computed from
+// the float32 nets before storing, and the stored ones give them back to within 0.1 point
+// (tests/unit/checkpoints.test.ts, scripts/checkpoint-formats.ts).
 // Usage: npm run make-checkpoints [-- --seeds 1,2,3 --steps 1500]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +14,7 @@ import { TrainingData } from '../src/lib/ml/trainer';
 import { LoadedNet, TestSet } from '../src/lib/ml/surgery';
 import { identityOrder } from '../src/lib/ml/model';
 import { SAMPLE_COUNT } from '../src/lib/ml/experiments/modularity-defaults';
-import { encodeCheckpoint } from '../src/lib/ml/checkpoint';
+import { SHIPPED_DTYPE, encodeCheckpoint } from '../src/lib/ml/checkpoint';
 import {
 	ARCHS,
 	aggregate,
@@ -60,7 +63,8 @@ for (const seed of seeds) {
 					testAccuracy: net.testAccuracy,
 					createdBy: 'scripts/make-checkpoints.ts'
 				},
-				net.params
+				net.params,
+				SHIPPED_DTYPE
 			);
 			writeFileSync(join(outDir, `${arch}.nrsc`), bytes);
 			const ln = new LoadedNet(net.config, net.params, test);

@@ -1,5 +1,6 @@
 // Trains the shipped checkpoints and results of the stitching essay from fixed seeds, in Node (wasm).
-//   static/checkpoints/stitching/{A,B}.nrsc   the default pair (seeds 1 and 2, width 256), loaded by the page
+//   static/checkpoints/stitching/{A,B}.nrsc   the default pair (seeds 1 and 2, width 256), loaded by the page;
+//                                             float16 (SHIPPED_DTYPE), the results computed from the float32 nets
 //   static/checkpoints/stitching/results.json every figure's numbers for that pair (shown before tfjs
 //                                             loads), the width sweep, and a summary over seed pairs
 // Also trains, per seed pair, a net C with A's initialisation but another batch order, to measure the
@@ -11,7 +12,7 @@ import { useBackend, loadMnistFromDisk } from './node-tf';
 import { TrainingData } from '../src/lib/ml/trainer';
 import { TestSet } from '../src/lib/ml/surgery';
 import { initParams } from '../src/lib/ml/model';
-import { encodeCheckpoint } from '../src/lib/ml/checkpoint';
+import { SHIPPED_DTYPE, encodeCheckpoint } from '../src/lib/ml/checkpoint';
 import {
 	DEFAULT_CUT,
 	DEFAULT_STITCH,
@@ -107,7 +108,8 @@ for (const [seedA, seedB] of pairs) {
 					testAccuracy: net.testAccuracy,
 					createdBy: 'scripts/make-stitching.ts'
 				},
-				net.params
+				net.params,
+				SHIPPED_DTYPE
 			);
 			writeFileSync(join(outDir, `${net.name}.nrsc`), bytes);
 		}

@@ -4,11 +4,13 @@
 //   static/checkpoints/task-vectors/results.json               everything the widget shows before tfjs loads:
 //       accuracies per domain (base, fine-tunes, sum, negation, random control, multi-task, probe), λ curves
 //       and λ-grids per task pair, cosines, the narrow-base equivalents, and a multi-seed summary.
+// The nets are stored in float16 (SHIPPED_DTYPE); the results are computed from the float32 nets before
+// storing (tests/unit/checkpoints.test.ts and scripts/checkpoint-formats.ts measure what storage changes).
 // Usage: npx tsx scripts/make-task-vectors.ts [--seeds 1,2,3]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend, loadMnistFromDisk } from './node-tf';
-import { encodeCheckpoint } from '../src/lib/ml/checkpoint';
+import { SHIPPED_DTYPE, encodeCheckpoint } from '../src/lib/ml/checkpoint';
 import { DOMAINS, type Domain, taskSplit, sliceDigits } from '../src/lib/ml/domains';
 import { MergeEvaluator, TV_NET } from '../src/lib/ml/task-vectors';
 import {
@@ -201,7 +203,8 @@ for (const seed of seeds) {
 								testAccuracy: acc,
 								createdBy: 'scripts/make-task-vectors.ts'
 							},
-							params
+							params,
+							SHIPPED_DTYPE
 						)
 					);
 				write('base', r.params.base, DEFAULT_SETTINGS.baseSteps, DEFAULT_SETTINGS.baseLr, r.lossCurves.base, (r.accuracy.base as DomainAcc).upright);

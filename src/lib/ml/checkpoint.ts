@@ -1,10 +1,22 @@
-// Checkpoint file: a small JSON header (config, training record, metrics) and the flat float32
-// parameter vector, in one binary so a page fetches one file per net.
+// Checkpoint file: a small JSON header (config, training record, metrics) and the flat parameter
+// vector, in one binary so a page fetches one file per net.
 //   bytes 0..3   'NRSC'
 //   bytes 4..7   header length H (uint32 LE)
 //   bytes 8..8+H JSON header (utf-8), padded with spaces to a multiple of 4
-//   then         float32 LE parameters
-import { type NetConfig, paramCount } from './model';
+//   then         the parameters, little-endian, in the encoding the header names:
+//
+// Versions (the JSON header's `format` field; a header without one is version 1):
+//   1  float32, 4 bytes a parameter (the original format; still decoded)
+//   2  format { version: 2, dtype }:
+//        'float32'  4 bytes a parameter, as version 1
+//        'float16'  IEEE 754 half, 2 bytes a parameter, rounded to nearest, ties to even
+//        'int8'     1 byte a parameter, symmetric per tensor (tensors as paramLayout lays them out):
+//                   value = q · scales[t], q in −127..127, scales[t] = max |w| / 127 rounded to float32
+//                   (the body is padded with zeros to a multiple of 4 bytes)
+// Decoding always returns float32 parameters, so whoever loads a net does not care which it was.
+// The shipped nets are float16 (SHIPPED_DTYPE): measured, it changes no shipped accuracy by more than
+// 0.1 point (scripts/checkpoint-formats.ts; tests/unit/checkpoints.test.ts) at half the bytes.
+import { type NetConfig, paramCount, paramLayout } from './model';
 
 const MAGIC = 0x4353524e; // 'NRSC'
 
@@ -18,31 +30,147 @@ export type CheckpointHeader = {
 	createdBy: string;
 };
 
-export function encodeCheckpoint(header: CheckpointHeader, params: Float32Array): Uint8Array {
-	let json = JSON.stringify(header);
+export type CheckpointDtype = 'float32' | 'float16' | 'int8';
+/** How the parameters are stored (the header's `format`; version 1 files have none and are float32). */
+export type CheckpointFormat = { version: 1 | 2; dtype: CheckpointDtype; scales?: number[] };
+
+/** The encoding the make-* scripts and scripts/compact-checkpoints.ts write the shipped nets in. */
+export const SHIPPED_DTYPE: CheckpointDtype = 'float16';
+
+const BYTES: Record<CheckpointDtype, number> = { float32: 4, float16: 2, int8: 1 };
+
+// ---- float16 ---------------------------------------------------------------------------------------
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** IEEE 754 binary16 bits of a number (first rounded to float32), round to nearest, ties to even. */
+export function toFloat16Bits(x: number): number {
+	f32[0] = x;
+	const b = u32[0];
+	const sign = (b >>> 16) & 0x8000;
+	const exp = (b >>> 23) & 0xff;
+	let mant = b & 0x7fffff;
+	if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 | (mant >>> 13) : 0); // NaN stays NaN (quiet), ±Inf
+	const e = exp - 127 + 15;
+	if (e >= 0x1f) return sign | 0x7c00; // too large: ±Inf
+	if (e <= 0) {
+		// subnormal half (or zero): value = m · 2^−24 with m = (1.mant · 2^23) >> (14 − e)
+		if (e < -10) return sign; // below half the smallest subnormal: ±0
+		mant |= 0x800000;
+		const shift = 14 - e;
+		let h = mant >>> shift;
+		const rem = mant & ((1 << shift) - 1);
+		const half = 1 << (shift - 1);
+		if (rem > half || (rem === half && h & 1)) h++;
+		return sign | h; // a carry into the exponent field gives the smallest normal, as it should
+	}
+	let h = (e << 10) | (mant >>> 13);
+	const rem = mant & 0x1fff;
+	if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++; // a carry can reach the exponent (or Inf): correct
+	return sign | h;
+}
+
+/** The number a binary16 bit pattern stands for. */
+export function fromFloat16Bits(h: number): number {
+	const s = h & 0x8000 ? -1 : 1;
+	const e = (h >>> 10) & 0x1f;
+	const m = h & 0x3ff;
+	if (e === 0) return s * m * 2 ** -24;
+	if (e === 0x1f) return m ? NaN : s * Infinity;
+	return s * (1024 + m) * 2 ** (e - 25);
+}
+
+let halfTable: Float32Array | null = null;
+/** All 65,536 half values as float32 (256 kB, built on first decode). */
+function halves(): Float32Array {
+	if (!halfTable) {
+		halfTable = new Float32Array(65536);
+		for (let h = 0; h < 65536; h++) halfTable[h] = fromFloat16Bits(h);
+	}
+	return halfTable;
+}
+
+// ---- int8 ------------------------------------------------------------------------------------------
+
+/** Per-tensor symmetric scale: max |w| / 127, as float32 (0 for an all-zero tensor). */
+function int8Scale(w: Float32Array): number {
+	let m = 0;
+	for (let i = 0; i < w.length; i++) m = Math.max(m, Math.abs(w[i]));
+	return Math.fround(m / 127);
+}
+
+function quantInt8(x: number, scale: number): number {
+	if (scale === 0) return 0;
+	const q = Math.round(Math.abs(x) / scale); // half away from zero: symmetric
+	return Math.sign(x) * Math.min(127, q);
+}
+
+// ---- encode / decode -------------------------------------------------------------------------------
+
+function bodyBytes(dtype: CheckpointDtype, n: number): number {
+	const raw = n * BYTES[dtype];
+	return Math.ceil(raw / 4) * 4;
+}
+
+/**
+ * The file for a net. `dtype` float32 writes version 1 (byte for byte the original format); float16
+ * and int8 write version 2.
+ */
+export function encodeCheckpoint(header: CheckpointHeader, params: Float32Array, dtype: CheckpointDtype = 'float32'): Uint8Array {
+	const n = paramCount(header.config);
+	if (params.length !== n) throw new Error('Checkpoint parameters do not match the net shape.');
+	let scales: number[] | undefined;
+	if (dtype === 'int8') scales = paramLayout(header.config).map((s) => int8Scale(params.subarray(s.offset, s.offset + s.size)));
+	const format: CheckpointFormat | undefined = dtype === 'float32' ? undefined : { version: 2, dtype, ...(scales ? { scales } : {}) };
+	let json = JSON.stringify(format ? { ...header, format } : header);
 	const enc = new TextEncoder();
 	while (enc.encode(json).length % 4 !== 0) json += ' ';
 	const jsonBytes = enc.encode(json);
-	const out = new Uint8Array(8 + jsonBytes.length + params.length * 4);
+	const start = 8 + jsonBytes.length;
+	const out = new Uint8Array(start + bodyBytes(dtype, n));
 	const view = new DataView(out.buffer);
 	view.setUint32(0, MAGIC, true);
 	view.setUint32(4, jsonBytes.length, true);
 	out.set(jsonBytes, 8);
-	const body = new Float32Array(out.buffer, 8 + jsonBytes.length, params.length);
-	body.set(params);
+	if (dtype === 'float32') for (let i = 0; i < n; i++) view.setFloat32(start + 4 * i, params[i], true);
+	else if (dtype === 'float16') for (let i = 0; i < n; i++) view.setUint16(start + 2 * i, toFloat16Bits(params[i]), true);
+	else
+		paramLayout(header.config).forEach((s, t) => {
+			for (let i = s.offset; i < s.offset + s.size; i++) view.setInt8(start + i, quantInt8(params[i], scales![t]));
+		});
 	return out;
 }
 
-export function decodeCheckpoint(bytes: Uint8Array): { header: CheckpointHeader; params: Float32Array } {
+export function decodeCheckpoint(bytes: Uint8Array): { header: CheckpointHeader; params: Float32Array; format: CheckpointFormat } {
 	if (bytes.length < 8) throw new Error('Checkpoint file is truncated.');
 	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 	if (view.getUint32(0, true) !== MAGIC) throw new Error('Not a checkpoint file.');
 	const h = view.getUint32(4, true);
 	if (8 + h > bytes.length) throw new Error('Checkpoint header is truncated.');
-	const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + h))) as CheckpointHeader;
+	const { format: stored, ...header } = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + h))) as CheckpointHeader & {
+		format?: CheckpointFormat;
+	};
+	const format: CheckpointFormat = stored ?? { version: 1, dtype: 'float32' };
+	if (format.version !== 1 && format.version !== 2) throw new Error(`Checkpoint format version ${format.version} is newer than this page.`);
+	if (!(format.dtype in BYTES)) throw new Error(`Unknown checkpoint dtype ${format.dtype}.`);
 	const n = paramCount(header.config);
-	if (bytes.length !== 8 + h + n * 4) throw new Error('Checkpoint size does not match its net shape.');
-	// copy so the parameters are 4-byte aligned whatever the source buffer offset
-	const params = new Float32Array(bytes.slice(8 + h).buffer);
-	return { header, params };
+	const start = 8 + h;
+	const expected = format.version === 1 ? n * 4 : bodyBytes(format.dtype, n);
+	if (bytes.length !== start + expected) throw new Error('Checkpoint size does not match its net shape.');
+	const params = new Float32Array(n);
+	if (format.dtype === 'float32') for (let i = 0; i < n; i++) params[i] = view.getFloat32(start + 4 * i, true);
+	else if (format.dtype === 'float16') {
+		const t = halves();
+		for (let i = 0; i < n; i++) params[i] = t[view.getUint16(start + 2 * i, true)];
+	} else {
+		const layout = paramLayout(header.config);
+		const scales = format.scales;
+		if (!scales || scales.length !== layout.length) throw new Error('Checkpoint int8 scales do not match its net shape.');
+		layout.forEach((s, t) => {
+			const scale = Math.fround(scales[t]);
+			for (let i = s.offset; i < s.offset + s.size; i++) params[i] = view.getInt8(start + i) * scale;
+		});
+	}
+	return { header, params, format };
 }
