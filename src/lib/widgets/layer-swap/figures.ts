@@ -1,6 +1,9 @@
 // Pure figure logic of the layer-swap widget (no DOM, no tfjs; unit-tested): what an order of blocks
 // is, what the shipped/live report already knows about it, and the preset surgeries.
 import type { SurgeryReport } from '$lib/ml/surgery';
+import type { BarGroup, LineSeries } from '$lib/plots';
+import type { CurvePoint } from '$lib/ml/experiments/common';
+import { ARCHS, type Arch } from '$lib/ml/experiments/modularity-defaults';
 
 export const intactOrder = (depth: number): number[] => Array.from({ length: depth }, (_, i) => i);
 
@@ -62,4 +65,37 @@ export const swapEntries = (reports: readonly SurgeryReport[]): number[] => repo
 /** The horizon plot's floor: a little below the lowest point, so differences of a few points show. */
 export function horizonFloor(residual: SurgeryReport, plain: SurgeryReport): number {
 	return Math.max(0, Math.floor((Math.min(...residual.horizon, plain.intact, residual.intact) - 0.05) * 10) / 10);
+}
+
+/** Loss and accuracy curves of both nets, as line-chart series (accuracy only where it was measured). */
+export function curveSeries(curves: Record<Arch, CurvePoint[]>, colors: Record<Arch, string>): { loss: LineSeries[]; accuracy: LineSeries[] } {
+	return {
+		loss: ARCHS.map((a) => ({ name: a, color: colors[a], points: curves[a].map((p) => ({ x: p.step, y: p.loss })) })),
+		accuracy: ARCHS.map((a) => ({
+			name: a,
+			color: colors[a],
+			points: curves[a].filter((p) => p.accuracy !== null).map((p) => ({ x: p.step, y: p.accuracy as number }))
+		}))
+	};
+}
+
+/** Accuracy against horizon k for the residual net, with both intact accuracies as flat references. */
+export function horizonSeries(reports: Record<Arch, SurgeryReport>, depth: number, colors: Record<Arch, string>): LineSeries[] {
+	const flat = (y: number) => [
+		{ x: 0, y },
+		{ x: depth, y }
+	];
+	return [
+		{ name: 'residual, horizon k', color: colors.residual, points: reports.residual.horizon.map((y, k) => ({ x: k, y })) },
+		{ name: 'intact residual', color: 'var(--muted)', dashed: true, points: flat(reports.residual.intact) },
+		{ name: 'plain, intact', color: colors.plain, dashed: true, points: flat(reports.plain.intact) }
+	];
+}
+
+/** Relative edit size per block, both nets side by side. */
+export function ratioGroups(reports: Record<Arch, SurgeryReport>, depth: number, colors: Record<Arch, string>): BarGroup[] {
+	return intactOrder(depth).map((i) => ({
+		label: String(i + 1),
+		values: ARCHS.map((a) => ({ name: a, value: reports[a].editRatio[i], color: colors[a] }))
+	}));
 }
