@@ -66,6 +66,34 @@ for (const backend of ['wasm', 'webgl', 'cpu', 'webgpu'] as const) {
 	});
 }
 
+test('Step starts a race paused at its start, steps one checkpoint, and Cancel & reset goes back', async ({ page }) => {
+	test.setTimeout(90_000);
+	await page.goto('/essays/credit-assignment?backend=wasm&width=4&budget=300&pairs=4');
+	await show(page);
+	const widget = page.locator(WIDGET);
+	await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+	// a fast backend runs the race on its own first: let it finish
+	await expect(widget).toHaveAttribute('data-race', 'live', { timeout: 60_000 });
+	await expect(widget).toHaveAttribute('data-race-done', 'true', { timeout: 60_000 });
+	await expect(widget).toHaveAttribute('data-busy', 'idle');
+	const race = page.getByTestId('race');
+	await race.getByRole('button', { name: 'Step' }).click();
+	await expect(widget).toHaveAttribute('data-busy', 'race');
+	await expect(widget).toHaveAttribute('data-paused', 'true');
+	await expect(widget).toHaveAttribute('data-race-done', 'false');
+	await expect(race).toHaveAttribute('data-points', '3'); // the shared starting point only
+	await race.getByRole('button', { name: 'Step' }).click();
+	await expect(race).toHaveAttribute('data-points', '6', { timeout: 20_000 }); // one checkpoint per method
+	expect(await attr(page, 'final-sgd', 'data-compute')).toBe(15);
+	await page.waitForTimeout(500);
+	await expect(race).toHaveAttribute('data-points', '6'); // and no further: still paused
+	await expect(widget).toHaveAttribute('data-paused', 'true');
+	await race.getByRole('button', { name: 'Cancel & reset' }).click();
+	await expect(widget).toHaveAttribute('data-busy', 'idle');
+	await expect(widget).toHaveAttribute('data-paused', 'false');
+	await expect(widget).toHaveAttribute('data-race', 'none'); // these settings have no shipped race
+});
+
 test('the sweep produces points, can be cancelled, and reuses finished widths', async ({ page }) => {
 	test.setTimeout(90_000);
 	await page.goto('/essays/credit-assignment?backend=wasm&budget=300&pairs=2');

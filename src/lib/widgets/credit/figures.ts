@@ -1,0 +1,188 @@
+// Pure figure logic of the credit-assignment widget (no DOM, no tfjs; unit-tested in Node): which
+// results apply to the reader's settings (live, shipped or none), the chart series, the weight
+// pictures, the race's progress and final points, the cosine request, and the sentences for screen
+// readers and the provenance line. The one formula that lives in a tfjs-bearing module (ml/es's
+// theoryCosine) comes in as an argument.
+import type { CosineRequest, CosineResult } from '$lib/ml/es-theory';
+import type { RaceCurves, RacePoint, RaceProgress, SweepPoint, WidthTuning } from '$lib/ml/experiments/credit-analysis';
+import { COSINE_PAIRS, COSINE_SIGMA, METHODS, METHOD_LABEL, type Method, type RaceSettings } from '$lib/ml/experiments/credit-defaults';
+import type { LinePoint, LineSeries } from '$lib/plots';
+import { pct } from '$lib/plots/format';
+import { sameRace } from './schema';
+import type { ShippedCredit } from './shipped';
+
+/** √(N/(N+d)), the cosine N random directions reach in d dimensions (ml/es's theoryCosine). */
+export type Theory = (pairs: number, d: number) => number;
+/** Where a figure's numbers come from. */
+export type Source = 'shipped' | 'live' | 'none';
+
+export const COLOR: Record<Method, string> = { sgd: 'var(--accent)', es: '#e69f00', ga: '#7f7f7f' };
+/** first-layer units whose 784 incoming weights are drawn as pictures */
+export const PICTURE_UNITS = [0, 1, 2];
+/** the population size the headline cosine is read at */
+export const HEADLINE_PAIRS = 16;
+/** the parameter counts the sweep's theory curve is drawn at */
+export const SWEEP_THEORY_D = [1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000];
+
+export const fmtCos = (v: number | undefined | null): string => (v === undefined || v === null || !Number.isFinite(v) ? '–' : v.toFixed(3));
+
+// ---- the cosine ------------------------------------------------------------------------------------
+
+export type CosPoint = { pairs: number; cosine: number; theory: number };
+export type CosineKey = { width: number; seed: number; useless: number };
+/** a live measurement, with the settings it was made for */
+export type LiveCosine = CosineResult & { width: number; seed: number };
+export type Picture = { unit: number; truth: Float32Array; estimate: Float32Array };
+export type CosineShown = { source: Source; points: CosPoint[]; pictures: Picture[]; picturesN: number };
+
+/** Each entry divided by the largest magnitude, so a picture spans −1…1 (all zeros stay zeros). */
+export function normalise(v: ArrayLike<number>): Float32Array {
+	let m = 0;
+	for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]));
+	const out = new Float32Array(v.length);
+	for (let i = 0; i < v.length; i++) out[i] = m > 0 ? v[i] / m : 0;
+	return out;
+}
+
+const pictureOf = (p: { unit: number; truth: ArrayLike<number>; estimate: ArrayLike<number> }): Picture => ({
+	unit: p.unit,
+	truth: normalise(p.truth),
+	estimate: normalise(p.estimate)
+});
+
+/**
+ * The cosine figure for the reader's settings: the live measurement if it was made for exactly these
+ * settings, else the shipped one (shipped width and seed; one curve per shipped `useless`), else none.
+ * The shipped pictures were taken without useless parameters; they stay up while `useless` changes.
+ */
+export function cosineShown(live: LiveCosine | null, s: Pick<ShippedCredit, 'cosine' | 'seeds'>, key: CosineKey): CosineShown {
+	if (live && live.width === key.width && live.seed === key.seed && live.useless === key.useless) {
+		return { source: 'live', points: live.points, pictures: live.pictures.map(pictureOf), picturesN: Math.max(...live.points.map((p) => p.pairs)) };
+	}
+	const shippedNet = key.width === s.cosine.width && key.seed === s.seeds[0];
+	const curve = shippedNet ? s.cosine.byN.find((c) => c.seed === s.seeds[0] && c.useless === key.useless) : undefined;
+	return {
+		source: curve ? 'shipped' : 'none',
+		points: curve?.points ?? [],
+		pictures: shippedNet ? s.cosine.pictures.map(pictureOf) : [],
+		picturesN: COSINE_PAIRS[COSINE_PAIRS.length - 1]
+	};
+}
+
+/** What to ask the worker for: every population size, or up to 64 pairs on a slow backend. */
+export function cosineRequest(key: CosineKey, slow: boolean, batchSize: number): CosineRequest {
+	return {
+		width: key.width,
+		seed: key.seed,
+		pairs: slow ? COSINE_PAIRS.filter((n) => n <= 64) : [...COSINE_PAIRS],
+		sigma: COSINE_SIGMA,
+		useless: key.useless,
+		batchSize,
+		units: PICTURE_UNITS
+	};
+}
+
+export const atPairs = (points: readonly CosPoint[], pairs: number): CosPoint | null => points.find((p) => p.pairs === pairs) ?? null;
+
+/** The theory curve over N = 1…256, five points per doubling. */
+export function theoryCurve(d: number, theory: Theory): LinePoint[] {
+	return Array.from({ length: 41 }, (_, i) => 2 ** (i / 5)).map((N) => ({ x: N, y: theory(N, d) }));
+}
+
+/** Theory (dashed) and measurement; a log axis cannot show a cosine ≤ 0, so it is floored at 1e-4. */
+export function cosineSeries(points: readonly CosPoint[], source: Source, d: number, theory: Theory): LineSeries[] {
+	return [
+		{ name: `theory √(N/(N+d)), d = ${d.toLocaleString('en')}`, color: 'var(--muted)', dashed: true, points: theoryCurve(d, theory) },
+		{
+			name: source === 'live' ? 'measured in your browser' : 'measured (shipped)',
+			color: COLOR.es,
+			points: points.map((p) => ({ x: p.pairs, y: Math.max(p.cosine, 1e-4) }))
+		}
+	];
+}
+
+// ---- the race --------------------------------------------------------------------------------------
+
+export type RaceShown = { source: Source; curves: RaceCurves; done: boolean };
+
+export const emptyCurves = (): RaceCurves => ({ sgd: [], es: [], ga: [] });
+
+/** The race on screen: the reader's own (running or finished), else the shipped one if it applies, else none. */
+export function raceShown(live: { curves: RaceCurves; done: boolean } | null, shippedApplies: boolean, shipped: RaceCurves): RaceShown {
+	if (live) return { source: 'live', curves: live.curves, done: live.done };
+	return shippedApplies ? { source: 'shipped', curves: shipped, done: true } : { source: 'none', curves: emptyCurves(), done: true };
+}
+
+/** The curves with one more point from the worker (a new object: the old one is not changed). */
+export const withPoint = (curves: RaceCurves, p: RaceProgress): RaceCurves => ({ ...curves, [p.method]: [...curves[p.method], p.point] });
+
+/** How far the race is: the slowest method's compute over the budget. */
+export const raceFraction = (curves: RaceCurves, budget: number): number => Math.min(...METHODS.map((m) => curves[m].at(-1)?.compute ?? 0)) / budget;
+
+/** Has any compute been spent (past the shared starting point)? Only then is there a verdict. */
+export const raceStarted = (curves: RaceCurves): boolean => (curves.sgd.at(-1)?.compute ?? 0) > 0;
+
+export const pointCount = (curves: RaceCurves): number => METHODS.reduce((n, m) => n + curves[m].length, 0);
+
+export function finals(curves: RaceCurves): Record<Method, RacePoint | null> {
+	return Object.fromEntries(METHODS.map((m) => [m, curves[m].at(-1) ?? null])) as Record<Method, RacePoint | null>;
+}
+
+/** One series per method against compute (the GA dashed). */
+export function raceSeries(curves: RaceCurves, y: 'loss' | 'accuracy'): LineSeries[] {
+	return METHODS.map((m) => ({ name: METHOD_LABEL[m], color: COLOR[m], dashed: m === 'ga', points: curves[m].map((p) => ({ x: p.compute, y: p[y] })) }));
+}
+
+/** How many step sizes the shipped tuning tried per method. */
+export function trialCounts(trials: readonly { method: string }[]): Record<Method, number> {
+	return Object.fromEntries(METHODS.map((m) => [m, trials.filter((t) => t.method === m).length])) as Record<Method, number>;
+}
+
+// ---- the sweep -------------------------------------------------------------------------------------
+
+export type SweepShown = { source: 'shipped' | 'live'; points: SweepPoint[]; pairs: number };
+
+export function sweepShown(live: { points: SweepPoint[]; pairs: number } | null, s: Pick<ShippedCredit, 'sweep' | 'settings'>): SweepShown {
+	return live ? { source: 'live', ...live } : { source: 'shipped', points: s.sweep, pairs: s.settings.pairs };
+}
+
+/** The shipped per-width step sizes apply to the shipped settings (any width); otherwise the reader's own. */
+export function sweepTuning(settings: RaceSettings, s: Pick<ShippedCredit, 'settings' | 'tuning'>): WidthTuning | null {
+	return sameRace({ ...settings, width: s.settings.width }, s.settings) ? s.tuning.widths : null;
+}
+
+/** The sweep's three charts against d: cosine (with theory at the sweep's N), final accuracy, final loss. */
+export function sweepSeries(points: readonly SweepPoint[], pairs: number, theory: Theory): { cosine: LineSeries[]; accuracy: LineSeries[]; loss: LineSeries[] } {
+	const per = (y: 'accuracy' | 'loss') =>
+		(['sgd', 'es'] as const).map((m) => ({ name: METHOD_LABEL[m], color: COLOR[m], points: points.map((p) => ({ x: p.d, y: p.final[m][y] })) }));
+	return {
+		cosine: [
+			{ name: `theory, N = ${pairs}`, color: 'var(--muted)', dashed: true, points: SWEEP_THEORY_D.map((x) => ({ x, y: theory(pairs, x) })) },
+			{ name: 'measured', color: COLOR.es, points: points.map((p) => ({ x: p.d, y: p.cosine })) }
+		],
+		accuracy: per('accuracy'),
+		loss: per('loss')
+	};
+}
+
+// ---- sentences -------------------------------------------------------------------------------------
+
+/** What the figures show now, for screen readers (the header's live summary). */
+export function figureSummary(o: { points: readonly CosPoint[]; d: number; useless: number; curves: RaceCurves; theory: Theory }): string {
+	const at = atPairs(o.points, HEADLINE_PAIRS);
+	const f = finals(o.curves);
+	return (
+		`Cosine of the ES estimate with the true gradient at N = ${HEADLINE_PAIRS}: ${fmtCos(at?.cosine)} (theory ${fmtCos(o.theory(HEADLINE_PAIRS, o.d + o.useless))}), ` +
+		`d = ${o.d.toLocaleString('en')}${o.useless ? ` + ${o.useless.toLocaleString('en')} useless` : ''}. ` +
+		`Race: ${METHODS.map((m) => `${METHOD_LABEL[m]} ${f[m] ? pct(f[m].accuracy, 1) : '–'}`).join(', ')} ` +
+		`after ${(f.sgd?.compute ?? 0).toLocaleString('en')} forward passes.`
+	);
+}
+
+/** The footer's provenance: how the shipped results were made, and where the live ones were (if any). */
+export function provenance(s: Pick<ShippedCredit, 'seeds' | 'backend' | 'evalDigits' | 'testDigits'>, liveBackend: string | null): string {
+	return (
+		`Shipped results: scripts/make-credit.ts (seed ${s.seeds[0]}, ${s.backend} backend in Node); loss on ${s.evalDigits} training digits, accuracy on ${s.testDigits} test digits. ` +
+		(liveBackend ? `Live figures computed in your browser on ${liveBackend}.` : '')
+	);
+}

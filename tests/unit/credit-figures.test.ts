@@ -1,0 +1,237 @@
+// The credit widget's pure figure logic (src/lib/widgets/credit/figures.ts): which results apply to
+// the reader's settings, the chart series, the pictures, the race's progress, and the sentences.
+// Runs in Node without tfjs: the theory formula is passed in, as the widget does.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { RaceCurves, RacePoint, SweepPoint } from '../../src/lib/ml/experiments/credit-analysis';
+import { COSINE_PAIRS, COSINE_SIGMA, DEFAULT_RACE } from '../../src/lib/ml/experiments/credit-defaults';
+import { shipped } from '../../src/lib/widgets/credit/shipped';
+import {
+	COLOR,
+	PICTURE_UNITS,
+	atPairs,
+	cosineRequest,
+	cosineSeries,
+	cosineShown,
+	emptyCurves,
+	figureSummary,
+	finals,
+	fmtCos,
+	normalise,
+	pointCount,
+	provenance,
+	raceFraction,
+	raceSeries,
+	raceShown,
+	raceStarted,
+	sweepSeries,
+	sweepShown,
+	sweepTuning,
+	theoryCurve,
+	trialCounts,
+	withPoint,
+	type LiveCosine
+} from '../../src/lib/widgets/credit/figures';
+
+const theory = (n: number, d: number) => Math.sqrt(n / (n + d));
+const SEED = shipped.seeds[0];
+const at = (compute: number, accuracy = 0.5, loss = 1): RacePoint => ({ compute, loss, accuracy });
+const curves = (sgd: number[], es: number[], ga: number[]): RaceCurves => ({ sgd: sgd.map((c) => at(c)), es: es.map((c) => at(c)), ga: ga.map((c) => at(c)) });
+
+function live(o: Partial<LiveCosine> = {}): LiveCosine {
+	return {
+		width: 8,
+		seed: 5,
+		d: 6370,
+		useless: 0,
+		compute: 32,
+		points: [1, 16].map((pairs) => ({ pairs, d: 6370, cosine: 0.05 * pairs, theory: theory(pairs, 6370), cosineUseful: 0.05 * pairs })),
+		pictures: [{ unit: 0, truth: Float32Array.from([2, -4]), estimate: Float32Array.from([0, 0]) }],
+		...o
+	};
+}
+
+describe('normalise', () => {
+	it('divides by the largest magnitude, keeping signs, so a picture spans −1…1', () => {
+		expect([...normalise([2, -4, 1])]).toEqual([0.5, -1, 0.25]);
+	});
+	it('leaves an all-zero vector zero (no division by zero)', () => {
+		expect([...normalise(new Float32Array(3))]).toEqual([0, 0, 0]);
+	});
+});
+
+describe('the cosine figure', () => {
+	it('shows the shipped curve and pictures at the shipped width and seed, one curve per shipped useless count', () => {
+		for (const useless of shipped.cosine.useless) {
+			const c = cosineShown(null, shipped, { width: shipped.cosine.width, seed: SEED, useless });
+			expect(c.source).toBe('shipped');
+			expect(c.points.length).toBe(COSINE_PAIRS.length);
+			expect(c.pictures.map((p) => p.unit)).toEqual(PICTURE_UNITS);
+			expect(c.picturesN).toBe(COSINE_PAIRS.at(-1));
+		}
+	});
+	it('has no shipped curve for another useless count, but keeps the shipped pictures (they have no useless part)', () => {
+		const c = cosineShown(null, shipped, { width: shipped.cosine.width, seed: SEED, useless: 5000 });
+		expect(c.source).toBe('none');
+		expect(c.points).toEqual([]);
+		expect(c.pictures.length).toBe(PICTURE_UNITS.length);
+	});
+	it('shows nothing shipped for another width or seed', () => {
+		expect(cosineShown(null, shipped, { width: 16, seed: SEED, useless: 0 })).toMatchObject({ source: 'none', points: [], pictures: [] });
+		expect(cosineShown(null, shipped, { width: shipped.cosine.width, seed: SEED + 100, useless: 0 })).toMatchObject({ source: 'none', pictures: [] });
+	});
+	it('shows a live measurement only for the settings it was made for', () => {
+		const m = live();
+		const c = cosineShown(m, shipped, { width: 8, seed: 5, useless: 0 });
+		expect(c.source).toBe('live');
+		expect(c.points).toBe(m.points);
+		expect(c.picturesN).toBe(16);
+		expect([...c.pictures[0].truth]).toEqual([0.5, -1]);
+		expect(cosineShown(m, shipped, { width: 8, seed: 5, useless: 5000 }).source).toBe('none');
+		expect(cosineShown(m, shipped, { width: 8, seed: 6, useless: 0 }).source).toBe('none');
+		expect(cosineShown(live({ width: 32, seed: SEED }), shipped, { width: 32, seed: SEED, useless: 0 }).source).toBe('live');
+	});
+	it('asks for every population size, or at most 64 pairs on a slow backend', () => {
+		const fast = cosineRequest({ width: 32, seed: 1, useless: 25000 }, false, 128);
+		expect(fast).toMatchObject({ width: 32, seed: 1, useless: 25000, batchSize: 128, sigma: COSINE_SIGMA, units: PICTURE_UNITS });
+		expect(fast.pairs).toEqual([...COSINE_PAIRS]);
+		const slow = cosineRequest({ width: 32, seed: 1, useless: 0 }, true, 128);
+		expect(Math.max(...slow.pairs)).toBe(64);
+		expect(slow.pairs).toEqual(COSINE_PAIRS.filter((n) => n <= 64));
+	});
+	it('reads the cosine at a given N, or null when it was not measured there', () => {
+		const pts = [{ pairs: 16, cosine: 0.1, theory: 0.2 }];
+		expect(atPairs(pts, 16)?.cosine).toBe(0.1);
+		expect(atPairs(pts, 8)).toBeNull();
+	});
+	it('draws the theory from N = 1 to 256, five points per doubling, with the given formula', () => {
+		const t = theoryCurve(1000, theory);
+		expect(t.length).toBe(41);
+		expect(t[0]).toEqual({ x: 1, y: theory(1, 1000) });
+		expect(t.at(-1)!.x).toBeCloseTo(256, 9);
+		expect(t[5].x).toBeCloseTo(2, 9);
+	});
+	it('names the theory by d and the measurement by where it was made, and floors cosines ≤ 0 for the log axis', () => {
+		const [th, m] = cosineSeries([{ pairs: 1, cosine: -0.01, theory: 0 }], 'live', 25450, theory);
+		expect(th.name).toContain('d = 25,450');
+		expect(th.dashed).toBe(true);
+		expect(m.name).toBe('measured in your browser');
+		expect(m.points).toEqual([{ x: 1, y: 1e-4 }]);
+		expect(cosineSeries([], 'shipped', 10, theory)[1].name).toBe('measured (shipped)');
+	});
+	it('formats a cosine to three decimals, and a missing one as a dash', () => {
+		expect(fmtCos(0.12345)).toBe('0.123');
+		expect(fmtCos(undefined)).toBe('–');
+		expect(fmtCos(NaN)).toBe('–');
+	});
+});
+
+describe('the race', () => {
+	it('shows the reader’s own race first, else the shipped one where it applies, else none', () => {
+		const mine = { curves: curves([0], [0], [0]), done: false };
+		expect(raceShown(mine, true, shipped.race)).toEqual({ source: 'live', curves: mine.curves, done: false });
+		expect(raceShown(null, true, shipped.race)).toEqual({ source: 'shipped', curves: shipped.race, done: true });
+		expect(raceShown(null, false, shipped.race)).toEqual({ source: 'none', curves: emptyCurves(), done: true });
+	});
+	it('adds a point to its method without changing the curves it was given', () => {
+		const before = emptyCurves();
+		const after = withPoint(before, { method: 'es', point: at(40), budget: 300 });
+		expect(before.es).toEqual([]);
+		expect(after.es).toEqual([at(40)]);
+		expect(after.sgd).toBe(before.sgd);
+	});
+	it('is as far along as its slowest method', () => {
+		expect(raceFraction(curves([0, 150, 300], [0, 150], [0, 75]), 300)).toBe(0.25);
+		expect(raceFraction(emptyCurves(), 300)).toBe(0);
+	});
+	it('has started once compute was spent past the shared starting point', () => {
+		expect(raceStarted(emptyCurves())).toBe(false);
+		expect(raceStarted(curves([0], [0], [0]))).toBe(false);
+		expect(raceStarted(curves([0, 15], [0], [0]))).toBe(true);
+		expect(raceStarted(shipped.race)).toBe(true);
+	});
+	it('counts every point and reads each method’s last one', () => {
+		const c = curves([0, 15, 30], [0, 16], [0]);
+		expect(pointCount(c)).toBe(6);
+		expect(finals(c)).toEqual({ sgd: at(30), es: at(16), ga: at(0) });
+		expect(finals(emptyCurves())).toEqual({ sgd: null, es: null, ga: null });
+		expect(finals(shipped.race).sgd?.compute).toBe(shipped.settings.budget);
+	});
+	it('draws one series per method against compute, the GA dashed', () => {
+		const s = raceSeries(curves([0, 15], [0], [0]), 'accuracy');
+		expect(s.map((x) => x.color)).toEqual([COLOR.sgd, COLOR.es, COLOR.ga]);
+		expect(s.map((x) => !!x.dashed)).toEqual([false, false, true]);
+		expect(s[0].points).toEqual([
+			{ x: 0, y: 0.5 },
+			{ x: 15, y: 0.5 }
+		]);
+		expect(raceSeries(curves([0], [], []), 'loss')[0].points).toEqual([{ x: 0, y: 1 }]);
+	});
+	it('counts the shipped tuning trials per method', () => {
+		const n = trialCounts(shipped.tuning.trials);
+		expect(n.sgd + n.es + n.ga).toBe(shipped.tuning.trials.length);
+		expect(trialCounts([{ method: 'es' }, { method: 'es' }, { method: 'ga' }])).toEqual({ sgd: 0, es: 2, ga: 1 });
+	});
+});
+
+describe('the width sweep', () => {
+	const point = (width: number, d: number): SweepPoint => ({
+		width,
+		d,
+		final: { sgd: at(300, 0.8, 0.5), es: at(300, 0.3, 2) },
+		cosine: 0.1,
+		theory: 0.1,
+		sgdLearningRate: 0.01,
+		esLearningRate: 0.01
+	});
+	it('shows the live sweep with its own N, else the shipped one with the shipped N', () => {
+		expect(sweepShown(null, shipped)).toEqual({ source: 'shipped', points: shipped.sweep, pairs: shipped.settings.pairs });
+		const mine = { points: [point(2, 1600)], pairs: 4 };
+		expect(sweepShown(mine, shipped)).toEqual({ source: 'live', ...mine });
+	});
+	it('uses the shipped per-width step sizes for the shipped settings at any width, and the reader’s own otherwise', () => {
+		expect(sweepTuning(shipped.settings, shipped)).toBe(shipped.tuning.widths);
+		expect(sweepTuning({ ...shipped.settings, width: 8 }, shipped)).toBe(shipped.tuning.widths);
+		expect(sweepTuning({ ...shipped.settings, budget: 300 }, shipped)).toBeNull();
+		expect(sweepTuning({ ...DEFAULT_RACE, esLearningRate: 0.02 }, shipped)).toBeNull();
+	});
+	it('draws the theory at the sweep’s own N, and backprop and ES (not the GA) against d', () => {
+		const s = sweepSeries([point(2, 1600), point(8, 6370)], 4, theory);
+		expect(s.cosine[0].name).toBe('theory, N = 4');
+		expect(s.cosine[0].points[0]).toEqual({ x: 1000, y: theory(4, 1000) });
+		expect(s.cosine[1].points).toEqual([
+			{ x: 1600, y: 0.1 },
+			{ x: 6370, y: 0.1 }
+		]);
+		expect(s.accuracy.map((x) => x.points[0].y)).toEqual([0.8, 0.3]);
+		expect(s.loss.map((x) => x.points[1].y)).toEqual([0.5, 2]);
+	});
+});
+
+describe('sentences', () => {
+	it('summarises the headline cosine with its theory, d, and each method’s accuracy', () => {
+		const text = figureSummary({
+			points: [{ pairs: 16, cosine: 0.0251, theory: 0.025 }],
+			d: 25450,
+			useless: 25000,
+			curves: { sgd: [at(6000, 0.942)], es: [at(6000, 0.8)], ga: [] },
+			theory
+		});
+		expect(text).toContain('at N = 16: 0.025 (theory 0.018)');
+		expect(text).toContain('d = 25,450 + 25,000 useless');
+		expect(text).toMatch(/backprop \(Adam\) 94\.2\s%, evolution strategies 80\.0\s%, genetic algorithm –/);
+		expect(text).toContain('after 6,000 forward passes');
+	});
+	it('says where the live figures were computed only when there are some', () => {
+		expect(provenance(shipped, null)).toMatch(/^Shipped results: scripts\/make-credit\.ts \(seed 1, wasm backend in Node\); loss on 1000 training digits, accuracy on 2000 test digits\. $/);
+		expect(provenance(shipped, 'webgl')).toMatch(/Live figures computed in your browser on webgl\.$/);
+	});
+});
+
+describe('the module', () => {
+	it('takes only types from the tfjs-bearing ml modules (it must load without tfjs)', () => {
+		const src = readFileSync(new URL('../../src/lib/widgets/credit/figures.ts', import.meta.url), 'utf8');
+		const valueImports = [...src.matchAll(/^import\s+(?!type\b)[^;]*?from\s+'([^']+)'/gm)].map((m) => m[1]);
+		expect(valueImports.filter((s) => /\$lib\/ml\/(es|model|trainer|experiments\/credit)$/.test(s) || s.startsWith('@tensorflow'))).toEqual([]);
+	});
+});
