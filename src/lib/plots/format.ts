@@ -1,21 +1,9 @@
 // Shared number formatters and the categorical palette for every plot.
 import * as d3 from 'd3';
 
-/** Non-breaking space between a number and its unit ("94.1 %"). */
-export const NBSP = '\u00a0';
-
-/** A fraction in [0, 1] as a percentage: pct(0.941, 1) → "94.1 %". NaN → "–". */
-export function pct(v: number, digits = 0): string {
-	if (!Number.isFinite(v)) return '–';
-	return `${(v * 100).toFixed(digits)}${NBSP}%`;
-}
-
-/** Fixed decimals with a real minus sign: fixed(-0.5) → "−0.50". */
-export function fixed(v: number, digits = 2): string {
-	if (!Number.isFinite(v)) return '–';
-	const s = Math.abs(v).toFixed(digits);
-	return v < 0 && Number(s) !== 0 ? `\u2212${s}` : s;
-}
+// pct, fixed and NBSP live in $lib/format (no d3: the ml verdicts and the essays use them too).
+import { fixed } from '$lib/format';
+export { NBSP, pct, fixed } from '$lib/format';
 
 const fmtSI = d3.format('.3~s');
 const fmtG = d3.format('.3~g');

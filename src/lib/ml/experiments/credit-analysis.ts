@@ -3,6 +3,7 @@
 import { COST, logLogFit } from '../es-theory';
 import type { Verdict } from './common';
 import { METHODS, type Method, type RaceSettings } from './credit-defaults';
+import { pct } from '../../format';
 
 export const gaPopulation = (s: Pick<RaceSettings, 'pairs'>) => COST.esGeneration(s.pairs);
 
@@ -44,7 +45,6 @@ export function sweepSlopes(points: SweepPoint[]) {
 
 // ---- the verdict --------------------------------------------------------------------------------
 
-const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
 
 /** Does this run show the claim? At equal compute backprop must clearly beat both gradient-free methods. */
 export function verdict(curves: RaceCurves, done: boolean, minGap = 0.02): Verdict {
@@ -59,10 +59,10 @@ export function verdict(curves: RaceCurves, done: boolean, minGap = 0.02): Verdi
 	if (gapEs >= minGap && gapGa >= minGap)
 		return {
 			shown: true,
-			text: `${prefix}${done ? 'Shown by this run: ' : ''}${at}, backprop reached ${pct(f.sgd.accuracy)} test accuracy, evolution strategies ${pct(f.es.accuracy)}, the genetic algorithm ${pct(f.ga.accuracy)}.`
+			text: `${prefix}${done ? 'Shown by this run: ' : ''}${at}, backprop reached ${pct(f.sgd.accuracy, 1)} test accuracy, evolution strategies ${pct(f.es.accuracy, 1)}, the genetic algorithm ${pct(f.ga.accuracy, 1)}.`
 		};
 	return {
 		shown: false,
-		text: `${prefix}${done ? 'Not shown by this run: ' : ''}${at}, backprop reached ${pct(f.sgd.accuracy)}, evolution strategies ${pct(f.es.accuracy)}, the genetic algorithm ${pct(f.ga.accuracy)}: backprop is not clearly ahead of ${gapEs < minGap ? 'ES' : 'the GA'}.`
+		text: `${prefix}${done ? 'Not shown by this run: ' : ''}${at}, backprop reached ${pct(f.sgd.accuracy, 1)}, evolution strategies ${pct(f.es.accuracy, 1)}, the genetic algorithm ${pct(f.ga.accuracy, 1)}: backprop is not clearly ahead of ${gapEs < minGap ? 'ES' : 'the GA'}.`
 	};
 }

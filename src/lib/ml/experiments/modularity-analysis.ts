@@ -2,6 +2,7 @@
 // shows them for shipped and live reports, the script writes the multi-seed summary with them.
 import type { SurgeryReport } from '../surgery';
 import type { Verdict } from './common';
+import { pct } from '../../format';
 
 /** Headline numbers of one report, by name (used for the multi-seed summary quoted in the essay). */
 export function headline(r: SurgeryReport): Record<string, number> {
@@ -38,23 +39,22 @@ export function headline(r: SurgeryReport): Record<string, number> {
 export function verdict(residual: SurgeryReport, plain: SurgeryReport, maxDrop = 0.05, minGap = 0.1): Verdict {
 	const r = headline(residual);
 	const p = headline(plain);
-	const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
 	const rDrop = r.intact - r.swapAdjacent;
 	const gap = r.swapAdjacent - p.swapAdjacent;
 	if (r.intact < 0.5)
-		return { shown: false, text: `The residual net only reached ${pct(r.intact)} test accuracy, so this run cannot test the claim. Train longer or with a different learning rate.` };
+		return { shown: false, text: `The residual net only reached ${pct(r.intact, 1)} test accuracy, so this run cannot test the claim. Train longer or with a different learning rate.` };
 	if (rDrop > maxDrop)
 		return {
 			shown: false,
-			text: `Not shown by this run: swapping neighbouring blocks costs the residual net ${pct(rDrop)} on average (from ${pct(r.intact)} to ${pct(r.swapAdjacent)}), more than the ${pct(maxDrop)} the claim allows.`
+			text: `Not shown by this run: swapping neighbouring blocks costs the residual net ${pct(rDrop, 1)} on average (from ${pct(r.intact, 1)} to ${pct(r.swapAdjacent, 1)}), more than the ${pct(maxDrop, 1)} the claim allows.`
 		};
 	if (gap < minGap)
 		return {
 			shown: false,
-			text: `Not shown by this run: the plain control survives neighbour swaps almost as well (${pct(p.swapAdjacent)} vs ${pct(r.swapAdjacent)} for the residual net), so skip connections are not what makes the difference here.`
+			text: `Not shown by this run: the plain control survives neighbour swaps almost as well (${pct(p.swapAdjacent, 1)} vs ${pct(r.swapAdjacent, 1)} for the residual net), so skip connections are not what makes the difference here.`
 		};
 	return {
 		shown: true,
-		text: `Shown by this run: swapping neighbouring blocks keeps the residual net at ${pct(r.swapAdjacent)} on average (intact ${pct(r.intact)}), while the plain control falls to ${pct(p.swapAdjacent)}.`
+		text: `Shown by this run: swapping neighbouring blocks keeps the residual net at ${pct(r.swapAdjacent, 1)} on average (intact ${pct(r.intact, 1)}), while the plain control falls to ${pct(p.swapAdjacent, 1)}.`
 	};
 }

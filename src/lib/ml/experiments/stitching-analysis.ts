@@ -2,6 +2,7 @@
 // multi-seed summary and the verdict. No tfjs: the page shows shipped and live reports with these.
 import type { Verdict } from './common';
 import { CUTS, DEFAULT_CUT, METHODS, PATHS, type Method, type PathName } from './stitching-defaults';
+import { pct } from '../../format';
 
 export type PathCurve = { loss: number[]; acc: number[]; barrier: number; worstAcc: number };
 export type Interpolation = { alphas: number[] } & Record<PathName, PathCurve>;
@@ -82,7 +83,6 @@ export function headline(r: StitchReport): Record<string, number> {
 	return out;
 }
 
-const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)} %` : '–');
 
 /**
  * Does this run show the claim at cut k? Falsified (for this run) if stitching through a permutation
@@ -97,19 +97,19 @@ export function verdict(r: Pick<StitchReport, 'accA' | 'accB' | 'acc'>, k: numbe
 	const bestName = best === act ? 'matching activations' : 'matching weights';
 	if (!Number.isFinite(naive) || best < 0) return { shown: false, text: 'Still computing the stitches for this cut…' };
 	if (Math.min(r.accA, r.accB) < 0.5)
-		return { shown: false, text: `The nets only reached ${pct(r.accA)} and ${pct(r.accB)}, so this run cannot test the claim. Train longer.` };
+		return { shown: false, text: `The nets only reached ${pct(r.accA, 1)} and ${pct(r.accB, 1)}, so this run cannot test the claim. Train longer.` };
 	let text: string;
 	let shown: boolean;
 	if (best - naive < minGain) {
 		shown = false;
-		text = `Not shown by this run: at cut ${k}, the best permutation (${bestName}) stitches at ${pct(best)}, not clearly better than welding without alignment (${pct(naive)}).`;
+		text = `Not shown by this run: at cut ${k}, the best permutation (${bestName}) stitches at ${pct(best, 1)}, not clearly better than welding without alignment (${pct(naive, 1)}).`;
 	} else {
 		shown = true;
-		text = `Shown by this run: at cut ${k}, relabelling B's units by ${bestName} (no gradient training) stitches at ${pct(best)}, against ${pct(naive)} for the naive weld; A alone scores ${pct(r.accA)}, B ${pct(r.accB)}.`;
+		text = `Shown by this run: at cut ${k}, relabelling B's units by ${bestName} (no gradient training) stitches at ${pct(best, 1)}, against ${pct(naive, 1)} for the naive weld; A alone scores ${pct(r.accA, 1)}, B ${pct(r.accB, 1)}.`;
 	}
 	const tr = r.acc.trained[i];
 	const rnd = r.acc.random[i];
 	if (Number.isFinite(tr) && Number.isFinite(rnd))
-		text += ` The trained stitch reaches ${pct(tr)}, but from an untrained random bottom the same training reaches ${pct(rnd)}, so it alone proves little.`;
+		text += ` The trained stitch reaches ${pct(tr, 1)}, but from an untrained random bottom the same training reaches ${pct(rnd, 1)}, so it alone proves little.`;
 	return { shown, text };
 }

@@ -2,6 +2,7 @@
 // verdict and the multi-seed summary. The widget imports this on the main thread without pulling tfjs in.
 import { DOMAINS, type Domain } from '../domains';
 import type { Task } from './task-vectors-defaults';
+import { pct } from '../../format';
 
 // ---- measuring merges -----------------------------------------------------------------------------
 
@@ -53,7 +54,7 @@ export function bestLambda(curves: Curves, A: Task, B: Task): number {
 
 export type Verdict = { shown: boolean; text: string; addGain: number; randomGain: number; negDropTask: number; negDropUpright: number; negLambda: number };
 
-const pctText = (v: number) => `${(v * 100).toFixed(1)} %`;
+const pctText = (v: number) => pct(v, 1);
 const pts = (v: number) => `${(v * 100).toFixed(1)} points`;
 
 /**
