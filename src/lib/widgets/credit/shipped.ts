@@ -2,6 +2,7 @@
 // figures and quoted numbers are on screen before tfjs or the digit data have loaded. The page
 // recomputes every one of them live.
 import results from '../../../../static/checkpoints/credit/results.json';
+import { shippedResults } from '$lib/shipped';
 import type { Stat } from '$lib/ml/experiments/common';
 import type { RaceCurves, SweepPoint, WidthTuning } from '$lib/ml/experiments/credit-analysis';
 import type { RaceSettings } from '$lib/ml/experiments/credit-defaults';
@@ -35,4 +36,4 @@ export type ShippedCredit = {
 	summary: { stats: Record<string, Stat> };
 };
 
-export const shipped = results as unknown as ShippedCredit;
+export const shipped = shippedResults<ShippedCredit>(results, 'credit', ['settings', 'race', 'sweep', 'cosine', 'summary', 'tuning']);

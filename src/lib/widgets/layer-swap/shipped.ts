@@ -2,6 +2,7 @@
 // figures and quoted numbers are on screen before tfjs or the digit data have loaded. The page can
 // recompute every one of them (the shipped checkpoints are re-evaluated live; Retrain live starts over).
 import results from '../../../../static/checkpoints/modularity/results.json';
+import { decodeBase64, shippedResults } from '$lib/shipped';
 import type { SurgeryReport } from '$lib/ml/surgery';
 import type { CurvePoint, Stat } from '$lib/ml/experiments/common';
 import type { Arch, ModularitySettings } from '$lib/ml/experiments/modularity-defaults';
@@ -17,11 +18,5 @@ export type ShippedResults = {
 	summary: { seeds: number[] } & Record<Arch, Record<string, Stat>>;
 };
 
-export const shipped = results as unknown as ShippedResults;
-
-export function decodeBase64(b64: string): Uint8Array {
-	const bin = atob(b64);
-	const out = new Uint8Array(bin.length);
-	for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-	return out;
-}
+export const shipped = shippedResults<ShippedResults>(results, 'modularity', ['settings', 'nets', 'samples', 'summary']);
+export { decodeBase64 };
