@@ -38,6 +38,8 @@ export type RaceHooks = {
 	onPoint?: (p: RaceProgress) => void | Promise<void>;
 	shouldStop?: () => boolean;
 	waitWhilePaused?: () => Promise<void>;
+	/** between training steps or generations: may yield so a cancel or pause is read mid-checkpoint; true stops */
+	interrupt?: Interrupt;
 	/** which methods to run (default all) */
 	methods?: readonly Method[];
 };
@@ -71,31 +73,36 @@ export async function measure(width: number, flat: tf.Tensor1D, evalSet: EvalSet
 
 type Runner = { compute: () => number; unit: number; advance: (units: number) => Promise<void>; flat: () => tf.Tensor1D; dispose: () => void };
 
-const repeat = (step: () => Promise<unknown>) => async (n: number) => {
-	for (let i = 0; i < n; i++) await step();
+type Interrupt = () => boolean | Promise<boolean>;
+
+const repeat = (step: () => Promise<unknown>, interrupt?: Interrupt) => async (n: number) => {
+	for (let i = 0; i < n; i++) {
+		await step();
+		if (i < n - 1 && interrupt && (await interrupt())) return;
+	}
 };
 
-function makeRunner(method: Method, s: RaceSettings, train: TrainingData, init: Float32Array): Runner {
+function makeRunner(method: Method, s: RaceSettings, train: TrainingData, init: Float32Array, interrupt?: Interrupt): Runner {
 	if (method === 'sgd') {
 		const t = new Trainer({ ...mlpConfig(s.width), seed: s.seed, learningRate: s.sgdLearningRate, batchSize: s.batchSize, layerDrop: 0 }, train, init);
 		return {
 			compute: () => COST.backpropStep * t.step,
 			unit: COST.backpropStep,
-			advance: async (n) => void (await t.train(n, { readEvery: n })),
+			advance: async (n) => void (await t.train(n, { readEvery: n, interrupt })),
 			flat: () => t.params,
 			dispose: () => t.dispose()
 		};
 	}
 	if (method === 'es') {
 		const es = new EvolutionStrategy({ width: s.width, seed: s.seed, pairs: s.pairs, sigma: s.sigma, learningRate: s.esLearningRate, batchSize: s.batchSize }, train, init);
-		return { compute: () => es.compute, unit: COST.esGeneration(s.pairs), advance: repeat(() => es.step()), flat: () => es.params, dispose: () => es.dispose() };
+		return { compute: () => es.compute, unit: COST.esGeneration(s.pairs), advance: repeat(() => es.step(), interrupt), flat: () => es.params, dispose: () => es.dispose() };
 	}
 	const ga = new GeneticAlgorithm(
 		{ width: s.width, seed: s.seed, population: gaPopulation(s), sigma: s.gaSigma, parents: s.gaParents, batchSize: s.batchSize },
 		train,
 		init
 	);
-	return { compute: () => ga.compute, unit: COST.gaGeneration(gaPopulation(s)), advance: repeat(() => ga.step()), flat: () => ga.best, dispose: () => ga.dispose() };
+	return { compute: () => ga.compute, unit: COST.gaGeneration(gaPopulation(s)), advance: repeat(() => ga.step(), interrupt), flat: () => ga.best, dispose: () => ga.dispose() };
 }
 
 /**
@@ -106,7 +113,7 @@ function makeRunner(method: Method, s: RaceSettings, train: TrainingData, init: 
 export async function runRace(s: RaceSettings, train: TrainingData, evalSet: EvalSet, test: TestSet, hooks: RaceHooks = {}): Promise<{ curves: RaceCurves; stopped: boolean }> {
 	const methods = hooks.methods ?? METHODS;
 	const init = initParams(mlpConfig(s.width), s.seed);
-	const runners = methods.map((m) => [m, makeRunner(m, s, train, init)] as const);
+	const runners = methods.map((m) => [m, makeRunner(m, s, train, init, hooks.interrupt)] as const);
 	const curves = Object.fromEntries(METHODS.map((m) => [m, [] as RacePoint[]])) as RaceCurves;
 	let stopped = false;
 	try {

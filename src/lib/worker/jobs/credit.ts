@@ -30,7 +30,7 @@ export const creditJob = {
 	async race(runId: number, settings: RaceSettings, onPoint: (p: RaceProgress) => Promise<void> | void): Promise<{ curves: RaceCurves; stopped: boolean }> {
 		return ctx.run(runId, (run) => {
 			const { train, test, evalSet } = sets();
-			return runRace(settings, train, evalSet, test, { onPoint, shouldStop: run.shouldStop, waitWhilePaused: run.waitWhilePaused });
+			return runRace(settings, train, evalSet, test, { onPoint, shouldStop: run.shouldStop, waitWhilePaused: run.waitWhilePaused, interrupt: run.interrupt });
 		});
 	},
 
@@ -72,6 +72,7 @@ export const creditJob = {
 					{
 						shouldStop: run.shouldStop,
 						waitWhilePaused: run.waitWhilePaused,
+						interrupt: run.interrupt,
 						onPoint: (e) => onEvent({ width, fraction: (i + (e.point.compute / e.budget) * 0.95) / widths.length })
 					},
 					undefined,
