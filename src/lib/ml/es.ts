@@ -8,6 +8,8 @@
 // Noise is never stored between generations: pair i of generation g is regenerated from
 // (seed, g, i), which is what lets distributed ES exchange only scalars, and what lets the cosine
 // measurement stream through hundreds of pairs without holding them all.
+// (Long: ES, the GA and the cosine measurement share the noise generation and the batched population
+// evaluation; the tf-free theory is in es-theory.ts.)
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_SIZE, NUM_CLASSES } from './data';
 import { COST, type CosinePoint, type CosineRequest, type CosineResult, mlpConfig, mlpParamCount, theoryCosine } from './es-theory';

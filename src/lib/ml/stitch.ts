@@ -12,6 +12,8 @@
 // columns, the biases and the outgoing weights' rows move together; inputs and outputs never move.
 // Convention everywhere: perm[i] = j means "new unit i is old unit j" (of B), found by maximising
 // Σ_i score[i][perm[i]] where rows are A's units and columns B's.
+// (Long because activation matching, weight matching and the stitches share one set of layer
+// conventions; splitting them would spread those index conventions over several files.)
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_SIZE, NUM_CLASSES } from './data';
 import { type Net, type NetConfig, applyBlock, embed, head, matMulAT, matMulBT, paramLayout } from './model';

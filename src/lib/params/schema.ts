@@ -5,6 +5,8 @@
 // Everything here is pure and DOM-free so it runs in Node (unit tests, scripts), workers and SSR.
 // parseParams() is the only door for untrusted text (URL query, element attributes): it never
 // throws, always returns valid values, and explains each correction in a short plain-text note.
+// (One file of ~400 lines on purpose: parse, coerce and serialise must agree exactly, and the fuzz test
+// in tests/unit/params.test.ts holds them together.)
 
 type Common = {
 	/** URL key and attribute name: lowercase letters, digits, '-' or '_' (attributes are case-insensitive). */

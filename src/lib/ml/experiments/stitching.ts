@@ -7,6 +7,8 @@
 //   trained     an affine map trained on the task loss, A and B frozen (gradient training)
 //   random      the trained stitch's own control: the same training on an UNTRAINED random bottom
 // plus linear interpolation (1−α)·A + α·B' between the nets, with and without aligning B to A.
+// (Long: StitchLab keeps the two nets' tensors and caches between the alignment, the stitches and the
+// interpolation, which reuse each other's intermediate results.)
 import * as tf from '@tensorflow/tfjs-core';
 import { Trainer, type TrainConfig, type TrainingData, type TrainMetrics, testAccuracy } from '../trainer';
 import { type Net, type NetConfig, disposeNet, forward, initParams, unpack } from '../model';
