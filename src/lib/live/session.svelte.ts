@@ -46,6 +46,8 @@ export type RunHandle = {
 	stale(): boolean;
 	/** Say what the run is doing now (e.g. from analysing to training), and whether that part is pausable. */
 	phase(label: string, opts?: { pausable?: boolean; progressLabel?: string }): void;
+	/** Report how far the run is (0…1, or null when unknown) and, optionally, what it is doing. */
+	progress(fraction: number | null, label?: string): void;
 	/** proxy a progress callback for the worker; calls that arrive after the run went stale are dropped */
 	callback<A extends unknown[]>(fn: (...args: A) => void | Promise<void>): (...args: A) => void | Promise<void>;
 };
@@ -71,7 +73,9 @@ export class LiveSession {
 
 	readonly gate: PauseGate;
 	worker: MlWorker | null = null;
-	#active = $state<ActiveRun | null>(null);
+	/** the run going on (plain, not a rune: `#enter` mutates it); `#pausable` mirrors its flag for the view */
+	#active: ActiveRun | null = null;
+	#pausable = $state(false);
 	#token = 0;
 	#mounted = false;
 
@@ -102,7 +106,7 @@ export class LiveSession {
 	}
 	/** a pausable run is going on (show play/pause/step) */
 	get pausable(): boolean {
-		return !!this.#active?.pausable;
+		return this.#pausable;
 	}
 	/** the status line: a lost-device note first, then what the widget is doing */
 	get statusLine(): string {
@@ -181,6 +185,11 @@ export class LiveSession {
 				this.busy = l;
 				this.#enter(run, o.pausable ?? false, o.progressLabel);
 			},
+			progress: (fraction, label) => {
+				if (stale()) return;
+				this.progress = fraction;
+				if (label !== undefined) this.progressLabel = label;
+			},
 			callback: (f) => Comlink.proxy((...args) => (stale() ? undefined : f(...args)))
 		};
 		try {
@@ -197,6 +206,7 @@ export class LiveSession {
 	/** Start a pausable part: not paused by the reader, but paused at once if the widget is off screen. */
 	#enter(run: ActiveRun, pausable: boolean, progressLabel?: string) {
 		run.pausable = pausable;
+		this.#pausable = pausable;
 		this.progress = pausable ? 0 : null;
 		this.progressLabel = progressLabel ?? '';
 		this.paused = false;
@@ -207,6 +217,7 @@ export class LiveSession {
 
 	#finish() {
 		this.#active = null;
+		this.#pausable = false;
 		this.busy = 'idle';
 		this.paused = false;
 		this.progress = null;

@@ -300,6 +300,8 @@ export type StitchTrainOptions = {
 	onLoss?: (step: number, loss: number) => void;
 	shouldStop?: () => boolean;
 	waitWhilePaused?: () => Promise<void>;
+	/** between steps: may yield so a cancel or pause is read mid-group; true stops the training */
+	interrupt?: () => boolean | Promise<boolean>;
 };
 
 const BETA1 = 0.9;
@@ -333,13 +335,15 @@ export async function trainStitch(
 	const readEvery = Math.max(1, opts.readEvery ?? 25);
 	const losses: [number, number][] = [];
 	let step = 0;
+	let stop = false;
 	try {
-		while (step < opts.steps) {
+		while (step < opts.steps && !stop) {
 			await opts.waitWhilePaused?.();
 			if (opts.shouldStop?.()) break;
 			const n = Math.min(readEvery, opts.steps - step);
 			let sum = tf.scalar(0);
-			for (let s = 0; s < n; s++) {
+			let done = 0;
+			for (let s = 0; s < n && !stop; s++) {
 				const idx = new Int32Array(opts.batchSize);
 				for (let b = 0; b < opts.batchSize; b++) {
 					if (cursor >= order.length) {
@@ -383,8 +387,10 @@ export async function trainStitch(
 				const next = tf.add(sum, loss) as tf.Scalar;
 				tf.dispose([sum, loss]);
 				sum = next;
+				done++;
+				if (s < n - 1 && opts.interrupt && (await opts.interrupt())) stop = true;
 			}
-			const mean = (await sum.data())[0] / n;
+			const mean = (await sum.data())[0] / done;
 			sum.dispose();
 			losses.push([step, mean]);
 			opts.onLoss?.(step, mean);

@@ -316,6 +316,7 @@ export class StitchLab {
 			randomSeed: number;
 			shouldStop?: () => boolean;
 			waitWhilePaused?: () => Promise<void>;
+			interrupt?: () => boolean | Promise<boolean>;
 			onStitch?: (method: 'trained' | 'random', k: number, acc: number, done: number, total: number) => void;
 			onLoss?: (method: 'trained' | 'random', k: number, step: number, loss: number) => void;
 			readEvery?: number;
@@ -342,6 +343,7 @@ export class StitchLab {
 					readEvery: opts.readEvery,
 					shouldStop: opts.shouldStop,
 					waitWhilePaused: opts.waitWhilePaused,
+					interrupt: opts.interrupt,
 					onLoss: (step, loss) => opts.onLoss?.(method, k, step, loss)
 				});
 				if (res.steps < opts.steps) return { trained, random, msPerStitch: count ? ms / count : NaN, curves, stopped: true };

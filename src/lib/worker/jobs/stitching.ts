@@ -103,6 +103,7 @@ export const stitchingJob = {
 					readEvery: Math.max(5, Math.min(100, run.chunk())),
 					shouldStop: run.shouldStop,
 					waitWhilePaused: run.waitWhilePaused,
+					interrupt: run.interrupt,
 					onStitch: (method, k, acc, done, total) => onEvent({ kind: 'stitch', method, k, acc, done, total }),
 					onLoss: (method, k, step, loss) => onEvent({ kind: 'loss', method, k, step, loss })
 				}),
