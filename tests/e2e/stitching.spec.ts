@@ -108,3 +108,61 @@ test('garbage parameters are clamped with a visible note', async ({ page }) => {
 	expect(await page.locator(`${WIDGET} script`).count()).toBe(0);
 	await expect(page.getByRole('slider', { name: /Cut after hidden layer/ })).toHaveValue('3');
 });
+
+test('the trained stitches pause, step one chunk at a time, resume, and cancel', async ({ page }) => {
+	test.setTimeout(150_000);
+	// Long stitches at cut 1 (trained first), one loss point per chunk of 5 steps. On webgl, because the
+	// stitch job yields to the worker's messages only while it waits for the GPU: on wasm and cpu a
+	// pause, step or cancel reaches it only when the job ends (StitchLab.trainedStitches has no interrupt).
+	await page.goto('/essays/stitching?backend=webgl&cut=1&sst=2000&spu=5');
+	await show(page);
+	const widget = page.locator(WIDGET);
+	const train = page.getByTestId('train');
+	const points = async () => Number(await train.getAttribute('data-stitch-points'));
+	await expect(widget).toHaveAttribute('data-busy', 'stitches', { timeout: 90_000 });
+	await expect(widget).toHaveAttribute('data-paused', 'false');
+	await expect.poll(points).toBeGreaterThan(1);
+	await train.getByRole('button', { name: 'Pause', exact: true }).click();
+	await expect(widget).toHaveAttribute('data-paused', 'true');
+	await page.waitForTimeout(500); // a chunk already in flight may still land
+	const before = await points();
+	await page.waitForTimeout(1000);
+	expect(await points()).toBe(before);
+	await train.getByRole('button', { name: 'Step' }).click();
+	await expect.poll(points).toBe(before + 1);
+	await page.waitForTimeout(1000);
+	expect(await points()).toBe(before + 1);
+	await expect(widget).toHaveAttribute('data-paused', 'true');
+	await expect(widget).toHaveAttribute('data-busy', 'stitches');
+	await train.getByRole('button', { name: 'Play' }).click();
+	await expect(widget).toHaveAttribute('data-paused', 'false');
+	await expect.poll(points).toBeGreaterThan(before + 2);
+	// Cancel & reset: the link's settings go, and the shipped nets are scored again
+	await train.getByRole('button', { name: 'Cancel & reset' }).click();
+	await expect(page).not.toHaveURL(/sst=/);
+	await expect(widget).toHaveAttribute('data-gf', 'live', { timeout: 60_000 });
+	await expect(page.getByRole('slider', { name: /Cut after hidden layer/ })).toHaveValue('2');
+});
+
+test('the width sweep pauses, steps and cancels, keeping the shipped sweep when no width finished', async ({ page }) => {
+	test.setTimeout(150_000);
+	await page.goto('/essays/stitching?backend=wasm&spu=5');
+	const widget = page.locator(WIDGET);
+	await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+	const run = page.locator('[data-action="sweep"]');
+	await run.scrollIntoViewIfNeeded();
+	await run.click();
+	await expect(widget).toHaveAttribute('data-busy', 'sweep');
+	const controls = page.locator('[data-figure="sweep"]').locator('..');
+	await controls.getByRole('button', { name: 'Pause', exact: true }).click();
+	await expect(widget).toHaveAttribute('data-paused', 'true');
+	await controls.getByRole('button', { name: 'Step' }).click();
+	await expect(widget).toHaveAttribute('data-paused', 'true');
+	await controls.getByRole('button', { name: 'Play' }).click();
+	await expect(widget).toHaveAttribute('data-paused', 'false');
+	await controls.getByRole('button', { name: 'Cancel sweep' }).click();
+	await expect(widget).toHaveAttribute('data-busy', 'idle');
+	await expect(widget).toHaveAttribute('data-sweep', 'shipped');
+	await expect(page.locator('[data-figure="sweep"]')).toHaveAttribute('data-points', '4');
+	await expect(run).toBeEnabled();
+});

@@ -2,6 +2,7 @@
 // figures and quoted numbers are on screen before tfjs or the digit data have loaded. The page
 // recomputes every one of them from the shipped checkpoints (or from the reader's own nets).
 import results from '../../../../static/checkpoints/stitching/results.json';
+import { decodeBase64, shippedResults } from '$lib/shipped';
 import type { CurvePoint, Stat } from '$lib/ml/experiments/common';
 import type { StitchReport, SweepPoint } from '$lib/ml/experiments/stitching-analysis';
 import type { StitchSettings } from '$lib/ml/experiments/stitching-defaults';
@@ -22,12 +23,9 @@ export type ShippedStitching = {
 	summary: { pairs: [number, number][]; stats: Record<string, Stat> };
 };
 
-export const shipped = results as unknown as ShippedStitching;
+export const shipped = shippedResults<ShippedStitching>(results, 'stitching', ['settings', 'nets', 'report', 'corr', 'sweep', 'summary']);
 
 /** The shipped correlation matrix back in [−1, 1]. */
 export function shippedCorrelation(): Float32Array {
-	const bin = atob(shipped.corr.base64);
-	const out = new Float32Array(bin.length);
-	for (let i = 0; i < bin.length; i++) out[i] = (bin.charCodeAt(i) / 255) * 2 - 1;
-	return out;
+	return Float32Array.from(decodeBase64(shipped.corr.base64), (b) => (b / 255) * 2 - 1);
 }
