@@ -83,3 +83,24 @@ export async function noHorizontalScroll(page: Page): Promise<void> {
 		`horizontal scroll: scrollWidth ${scrollWidth} > clientWidth ${clientWidth}; widest: ${offenders.join(', ') || 'n/a'}`
 	).toBeLessThanOrEqual(clientWidth);
 }
+
+type RunState = { id: number; paused: boolean; waiting: boolean };
+
+/**
+ * Wait until the page's worker has a run blocked in its pause (needs `?testhooks` in the URL). Each call
+ * is a round trip to the worker, so progress it sent before pausing has reached the page by then: what
+ * the page shows afterwards is final, with no fixed wait for "a chunk still in flight".
+ */
+export async function waitForPausedRun(page: Page): Promise<void> {
+	await expect
+		.poll(
+			() =>
+				page.evaluate(() =>
+					(globalThis as unknown as { __nrsWorker: { runStates(): Promise<RunState[]> } }).__nrsWorker
+						.runStates()
+						.then((runs) => runs.some((r) => r.waiting))
+				),
+			{ timeout: 60_000 }
+		)
+		.toBe(true);
+}

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { test, expect, noHorizontalScroll } from './helpers';
+import { test, expect, noHorizontalScroll, waitForPausedRun } from './helpers';
 
 const WIDGET = '[data-widget="layer-swap"]';
 
@@ -159,7 +159,7 @@ test('the embed route renders the widget alone', async ({ page }) => {
 
 test('training pauses while the widget is off screen and resumes when it returns', async ({ page }) => {
 	test.setTimeout(120_000);
-	await page.goto('/essays/modularity?backend=wasm&depth=2&width=16&steps=5000&spu=5');
+	await page.goto('/essays/modularity?backend=wasm&depth=2&width=16&steps=5000&spu=5&testhooks');
 	const widget = page.locator(WIDGET);
 	const train = page.getByTestId('train');
 	await train.scrollIntoViewIfNeeded();
@@ -169,9 +169,9 @@ test('training pauses while the widget is off screen and resumes when it returns
 	// scroll to the references at the end of the essay: the widget leaves the screen
 	await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
 	await expect(widget).toHaveAttribute('data-paused', 'true');
-	await page.waitForTimeout(500); // a chunk already in flight may still land
+	await waitForPausedRun(page); // the worker's run is blocked in its pause: no chunk is in flight
 	const points = await train.getAttribute('data-points');
-	await page.waitForTimeout(1500);
+	await waitForPausedRun(page);
 	expect(await train.getAttribute('data-points')).toBe(points);
 	await train.scrollIntoViewIfNeeded();
 	await expect(widget).toHaveAttribute('data-paused', 'false');

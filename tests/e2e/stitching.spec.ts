@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { test, expect, noHorizontalScroll } from './helpers';
+import { test, expect, noHorizontalScroll, waitForPausedRun } from './helpers';
 
 const WIDGET = '[data-widget="stitching"]';
 
@@ -111,10 +111,9 @@ test('garbage parameters are clamped with a visible note', async ({ page }) => {
 
 test('the trained stitches pause, step one chunk at a time, resume, and cancel', async ({ page }) => {
 	test.setTimeout(150_000);
-	// Long stitches at cut 1 (trained first), one loss point per chunk of 5 steps. On webgl, because the
-	// stitch job yields to the worker's messages only while it waits for the GPU: on wasm and cpu a
-	// pause, step or cancel reaches it only when the job ends (StitchLab.trainedStitches has no interrupt).
-	await page.goto('/essays/stitching?backend=webgl&cut=1&sst=2000&spu=5');
+	// Long stitches at cut 1 (trained first), one loss point per chunk of 5 steps. The worker says when
+	// the run is really blocked in its pause, so nothing here waits a fixed time.
+	await page.goto('/essays/stitching?backend=wasm&cut=1&sst=2000&spu=5&testhooks');
 	await show(page);
 	const widget = page.locator(WIDGET);
 	const train = page.getByTestId('train');
@@ -124,13 +123,13 @@ test('the trained stitches pause, step one chunk at a time, resume, and cancel',
 	await expect.poll(points).toBeGreaterThan(1);
 	await train.getByRole('button', { name: 'Pause', exact: true }).click();
 	await expect(widget).toHaveAttribute('data-paused', 'true');
-	await page.waitForTimeout(500); // a chunk already in flight may still land
+	await waitForPausedRun(page);
 	const before = await points();
-	await page.waitForTimeout(1000);
+	await waitForPausedRun(page);
 	expect(await points()).toBe(before);
 	await train.getByRole('button', { name: 'Step' }).click();
 	await expect.poll(points).toBe(before + 1);
-	await page.waitForTimeout(1000);
+	await waitForPausedRun(page);
 	expect(await points()).toBe(before + 1);
 	await expect(widget).toHaveAttribute('data-paused', 'true');
 	await expect(widget).toHaveAttribute('data-busy', 'stitches');

@@ -39,7 +39,11 @@ describe('RunRegistry', () => {
 		const b = reg.run(2, (h) => fakeTraining(h, logB, { chunks: Infinity, stepMs: 0.2 }));
 		await until(() => logA.length >= 2);
 		reg.pause(1);
-		await until(() => logB.length >= logA.length + 1); // A sees the pause at its next yield
+		await until(() => reg.states().some((r) => r.id === 1 && r.waiting)); // A stops at its next yield
+		expect(reg.states()).toEqual([
+			{ id: 1, paused: true, waiting: true },
+			{ id: 2, paused: false, waiting: false }
+		]);
 		const frozen = logA.length;
 		const bBefore = logB.length;
 		await until(() => logB.length >= bBefore + 5); // B goes on for 5 chunks…

@@ -95,7 +95,8 @@ export const ctx = {
 	cancel: (id: number) => runs.cancel(id),
 	setStepsPerUpdate: (id: number, n: number) => runs.setStepsPerUpdate(id, n),
 	activeRuns: () => runs.active(),
-	runHistory: () => runs.history()
+	runHistory: () => runs.history(),
+	runStates: () => runs.states()
 };
 
 function watchDevice() {

@@ -24,6 +24,8 @@ const api = {
 	activeRuns: ctx.activeRuns,
 	/** How promptly the last runs obeyed pause and cancel (for tests and the bench). */
 	runHistory: ctx.runHistory,
+	/** Each run going on: paused, and blocked in its pause now (tests wait for this, not for a time). */
+	runStates: ctx.runStates,
 
 	// proxy-marked so Comlink types (and calls) it as a nested remote object
 	modularity: Comlink.proxy(modularityJob),

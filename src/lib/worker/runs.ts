@@ -34,6 +34,8 @@ type Run = {
 	stepsAfterPause: number;
 	stepsAfterCancel: number;
 	pauseLatency: number | null;
+	/** blocked in a pause right now (not computing) */
+	waiting: boolean;
 };
 
 /** How promptly a finished run obeyed its last pause and its cancel (tests and the bench read these). */
@@ -108,7 +110,8 @@ export class RunRegistry {
 			cancelledAt: early.cancelled ? this.now() : null,
 			stepsAfterPause: 0,
 			stepsAfterCancel: 0,
-			pauseLatency: null
+			pauseLatency: null,
+			waiting: false
 		};
 		/** the run is about to wait while paused: note how long the pause took to take effect */
 		const halted = () => {
@@ -124,7 +127,7 @@ export class RunRegistry {
 				r.stepping = false;
 				if (!r.paused || r.cancelled) return;
 				halted();
-				while (r.paused && !r.stepping && !r.cancelled) await new Promise<void>((res) => r.waiters.push(res));
+				await this.#block(r);
 				r.lastYield = this.now();
 			},
 			interrupt: () => {
@@ -134,7 +137,7 @@ export class RunRegistry {
 				return (async () => {
 					await yieldToEventLoop();
 					if (r.paused && !r.stepping && !r.cancelled) halted();
-					while (r.paused && !r.stepping && !r.cancelled) await new Promise<void>((res) => r.waiters.push(res));
+					await this.#block(r);
 					r.lastYield = this.now();
 					return shouldStop();
 				})();
@@ -211,6 +214,20 @@ export class RunRegistry {
 	#early(id: number, c: Pending) {
 		this.#pending.set(id, { ...this.#pending.get(id), ...c });
 		if (this.#pending.size > MAX_PENDING) this.#pending.delete(this.#pending.keys().next().value as number);
+	}
+
+	/** Wait while the run is paused (and not stepping or cancelled). */
+	async #block(r: Run) {
+		while (r.paused && !r.stepping && !r.cancelled) {
+			r.waiting = true;
+			await new Promise<void>((res) => r.waiters.push(res));
+		}
+		r.waiting = false;
+	}
+
+	/** The runs going on: paused or not, and whether each is blocked in its pause now (tests use this). */
+	states(): { id: number; paused: boolean; waiting: boolean }[] {
+		return [...this.#runs.values()].map((r) => ({ id: r.id, paused: r.paused, waiting: r.waiting }));
 	}
 
 	#wake(r: Run) {
