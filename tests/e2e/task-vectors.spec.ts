@@ -32,7 +32,7 @@ for (const backend of ['wasm', 'webgl', 'cpu', 'webgpu'] as const) {
 }
 
 test('sliders change the accuracies; the heat map renders live; the random control does little', async ({ page }) => {
-	await page.goto(`${PAGE}?backend=wasm`);
+	await page.goto(`${PAGE}?backend=wasm&testhooks`);
 	await waitScored(page);
 	await expect(page.locator('[data-figure="lambda-plane"]')).toHaveAttribute('data-live', 'true', { timeout: 60_000 });
 	expect(await page.locator('[data-figure="lambda-plane"] [data-cell]').count()).toBe(4 * 121);
@@ -53,6 +53,14 @@ test('sliders change the accuracies; the heat map renders live; the random contr
 	await page.keyboard.press('End');
 	await expect(page).toHaveURL(/la=2/);
 	await expect.poll(() => acc(page, 'rot90'), { timeout: 15_000 }).toBeGreaterThan(base);
+	// a slider moved faster than the worker answers ends on the latest λ's numbers (λA 2 → 1.5, λr 1)
+	for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowLeft');
+	await expect(page).toHaveURL(/la=1\.5/);
+	const direct = await page.evaluate(() =>
+		(globalThis as unknown as { __nrsWorker: { taskVectors: { evaluate(a: number, b: number, r: number): Promise<{ acc: Record<string, number> }> } } }).__nrsWorker.taskVectors.evaluate(1.5, 0, 1)
+	);
+	await expect.poll(() => acc(page, 'rot90'), { timeout: 15_000 }).toBe(direct.acc.rot90);
+	expect(await acc(page, 'upright')).toBe(direct.acc.upright);
 	// a cell of the heat map moves the sliders there
 	await page.locator('[data-figure="lambda-plane"] [data-cell="5-4"]').first().click();
 	await expect(page).toHaveURL(/la=0\.25/);
@@ -81,8 +89,12 @@ test('fine-tune live: the reader’s own vectors replace the shipped ones; nothi
 	test.setTimeout(150_000);
 	// settings other than the shipped ones (30 fine-tune steps) start training at once; it pauses off screen
 	await page.goto(`${PAGE}?backend=wasm&testhooks&la=0.5&lb=0.5&steps=30&spu=10`);
+	const widget = page.locator(WIDGET);
+	await expect(widget).toHaveAttribute('data-busy', 'train', { timeout: 60_000 });
 	await page.locator('[data-testid="train"]').scrollIntoViewIfNeeded();
-	await expect(page.locator(WIDGET)).toHaveAttribute('data-source', 'trained', { timeout: 120_000 });
+	await expect(widget).toHaveAttribute('data-paused', 'false');
+	await expect(widget).toHaveAttribute('data-source', 'trained', { timeout: 120_000 });
+	await expect(widget).toHaveAttribute('data-busy', 'idle', { timeout: 60_000 });
 	expect(Number(await page.getByTestId('train').getAttribute('data-points'))).toBeGreaterThanOrEqual(6);
 	await waitScored(page);
 	await expect(page.getByTestId('provenance')).toContainText('fine-tuned in this page');
