@@ -2,6 +2,7 @@
 // figures and quoted numbers are on screen before tfjs or the digit data have loaded. The page recomputes
 // them live from the shipped checkpoints (and from the reader's own fine-tunes).
 import results from '../../../../static/checkpoints/task-vectors/results.json';
+import { decodeBase64, shippedResults } from '$lib/shipped';
 import type { BaseKind, CurvePoint, Curves, DomainAcc, Grid, Stat, Task, TaskVectorSettings, VectorStats, Verdict } from '$lib/ml/experiments/task-vectors';
 
 export type ShippedPair = { curves: Curves; grid: Grid; verdict: Verdict; stats: VectorStats; predictions: number[] };
@@ -40,11 +41,5 @@ export type ShippedResults = {
 	summary: { seeds: number[] } & Record<BaseKind, Record<string, Stat>>;
 };
 
-export const shipped = results as unknown as ShippedResults;
-
-export function decodeBase64(b64: string): Uint8Array {
-	const bin = atob(b64);
-	const out = new Uint8Array(bin.length);
-	for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-	return out;
-}
+export const shipped = shippedResults<ShippedResults>(results, 'task-vectors', ['settings', 'tasks', 'generalist', 'narrow', 'samples', 'summary']);
+export { decodeBase64 };
