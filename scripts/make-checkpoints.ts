@@ -3,9 +3,10 @@
 //   static/checkpoints/modularity/results.json            their surgery reports and training curves, shown
 //                                                        before tfjs has loaded, plus a summary over seeds
 // Everything the page shows from these files it can recompute live (Retrain live / the same code).
-// The nets are stored in float16 (SHIPPED_DTYPE, src/lib/ml/checkpoint.ts); the results are computed from
-// the float32 nets before storing, and the stored ones give them back to within 0.1 point
-// (tests/unit/checkpoints.test.ts, scripts/checkpoint-formats.ts).
+// The nets are stored in float16 (SHIPPED_DTYPE, src/lib/ml/checkpoint.ts). Every net, shipped or only
+// summarised, is rounded to it (roundToStored) as soon as it is trained, and everything here is computed
+// from the rounded parameters, so the stored files give back exactly the numbers in results.json
+// (tests/unit/checkpoints.test.ts); the last point of each training curve is that net's accuracy too.
 // Usage: npm run make-checkpoints [-- --seeds 1,2,3 --steps 1500]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { TrainingData } from '../src/lib/ml/trainer';
 import { LoadedNet, TestSet } from '../src/lib/ml/surgery';
 import { identityOrder } from '../src/lib/ml/model';
 import { SAMPLE_COUNT } from '../src/lib/ml/experiments/modularity-defaults';
-import { SHIPPED_DTYPE, encodeCheckpoint } from '../src/lib/ml/checkpoint';
+import { SHIPPED_DTYPE, encodeCheckpoint, roundToStored } from '../src/lib/ml/checkpoint';
 import {
 	ARCHS,
 	aggregate,
@@ -46,10 +47,13 @@ mkdirSync(outDir, { recursive: true });
 for (const seed of seeds) {
 	const settings: ModularitySettings = { ...DEFAULT_SETTINGS, seed, steps };
 	const t0 = performance.now();
-	const nets = await trainPair(settings, train, test, { chunk: 50, accuracyEvery: 2 });
+	const trained = await trainPair(settings, train, test, { chunk: 50, accuracyEvery: 2 });
 	for (const arch of ARCHS) {
-		const net = nets[arch];
-		const report = await analyse(net, test);
+		// the net as stored: every number below is computed from these parameters
+		const params = roundToStored(trained[arch].params);
+		const report = await analyse({ config: trained[arch].config, params }, test);
+		const curve = trained[arch].curve.map((p, i, all) => (i === all.length - 1 ? { ...p, accuracy: report.intact } : p));
+		const net = { ...trained[arch], params, curve, testAccuracy: report.intact };
 		headlines[arch].push(headline(report));
 		console.log(
 			`  seed ${seed} ${arch}: test ${(net.testAccuracy * 100).toFixed(2)} %, adjacent swap ${(headline(report).swapAdjacent * 100).toFixed(1)} %`

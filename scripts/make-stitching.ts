@@ -1,10 +1,14 @@
 // Trains the shipped checkpoints and results of the stitching essay from fixed seeds, in Node (wasm).
 //   static/checkpoints/stitching/{A,B}.nrsc   the default pair (seeds 1 and 2, width 256), loaded by the page;
-//                                             float16 (SHIPPED_DTYPE), the results computed from the float32 nets
+//                                             float16 (SHIPPED_DTYPE)
 //   static/checkpoints/stitching/results.json every figure's numbers for that pair (shown before tfjs
 //                                             loads), the width sweep, and a summary over seed pairs
 // Also trains, per seed pair, a net C with A's initialisation but another batch order, to measure the
 // same-init control (copies from one init are already linearly connected on MNIST).
+// Every net (shipped, other pairs, C, the width sweep) is rounded to SHIPPED_DTYPE (roundToStored) as soon
+// as it is trained, and every number here is computed from the rounded parameters, so the stored files
+// give back exactly the numbers in results.json (tests/unit/checkpoints.test.ts); the last point of each
+// training curve is that net's accuracy too.
 // Usage: npx tsx scripts/make-stitching.ts [--pairs 1:2,3:4,5:6] [--steps 1500] [--widths 64,128,256,512]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +16,7 @@ import { useBackend, loadMnistFromDisk } from './node-tf';
 import { TrainingData } from '../src/lib/ml/trainer';
 import { TestSet } from '../src/lib/ml/surgery';
 import { initParams } from '../src/lib/ml/model';
-import { SHIPPED_DTYPE, encodeCheckpoint } from '../src/lib/ml/checkpoint';
+import { SHIPPED_DTYPE, encodeCheckpoint, roundToStored } from '../src/lib/ml/checkpoint';
 import {
 	DEFAULT_CUT,
 	DEFAULT_STITCH,
@@ -56,9 +60,28 @@ function quantise(c: Float32Array): string {
 	return Buffer.from(q).toString('base64');
 }
 
+/**
+ * Train nets as trainNets does, then round each to the stored dtype: its params, its test accuracy and
+ * its curve's last point are those of the net as stored.
+ */
+async function trainStored(...args: Parameters<typeof trainNets>): Promise<TrainedNet[]> {
+	const out: TrainedNet[] = [];
+	for (const net of await trainNets(...args)) {
+		const params = roundToStored(net.params);
+		const lab = new StitchLab(net.config, params, params, train, args[3], DEFAULT_STITCH.statDigits);
+		try {
+			const { accA: acc } = await lab.baseline(); // as analyse() measures accA and accB
+			out.push({ ...net, params, testAccuracy: acc, curve: net.curve.map((p, i, all) => (i === all.length - 1 ? { ...p, accuracy: acc } : p)) });
+		} finally {
+			lab.dispose();
+		}
+	}
+	return out;
+}
+
 async function sameInitBarrier(s: StitchSettings, A: TrainedNet, seedC: number) {
 	const cfg = stitchNetConfig(s.width);
-	const [C] = await trainNets([{ name: 'C', config: stitchTrainConfig(s, seedC), init: initParams(cfg, s.seedA) }], s.steps, train, test, { chunk: 100, accuracyEvery: 0 });
+	const [C] = await trainStored([{ name: 'C', config: stitchTrainConfig(s, seedC), init: initParams(cfg, s.seedA) }], s.steps, train, test, { chunk: 100, accuracyEvery: 0 });
 	const lab = new StitchLab(cfg, A.params, C.params, train, test, s.statDigits);
 	try {
 		const ip = await lab.interpolation(interpAlphas(), ['naive']);
@@ -74,7 +97,7 @@ let defaultSweepPoint: SweepPoint | null = null;
 for (const [seedA, seedB] of pairs) {
 	const s: StitchSettings = { ...DEFAULT_STITCH, seedA, seedB, steps };
 	const t0 = performance.now();
-	const [A, B] = await trainNets(
+	const [A, B] = await trainStored(
 		[
 			{ name: 'A', config: stitchTrainConfig(s, seedA) },
 			{ name: 'B', config: stitchTrainConfig(s, seedB) }
@@ -87,7 +110,7 @@ for (const [seedA, seedB] of pairs) {
 	const trainMs = performance.now() - t0;
 	const { report, corr } = await analyse(A.config, A.params, B.params, train, test, s);
 	const same = await sameInitBarrier(s, A, seedB);
-	const h = { ...headline(report), barrier_sameInit: same.barrier, worst_sameInit: same.worstAcc };
+	const h: Record<string, number> = { ...headline(report), barrier_sameInit: same.barrier, worst_sameInit: same.worstAcc };
 	records.push(h);
 	console.log(
 		`  pair ${seedA}:${seedB}: A ${pctS(report.accA)} B ${pctS(report.accB)} (trained in ${(trainMs / 1000).toFixed(1)} s)\n` +
@@ -133,7 +156,7 @@ for (const width of widths) {
 	}
 	const t0 = performance.now();
 	const s: StitchSettings = { ...DEFAULT_STITCH, width, steps };
-	const [A, B] = await trainNets(
+	const [A, B] = await trainStored(
 		[
 			{ name: 'A', config: stitchTrainConfig(s, s.seedA) },
 			{ name: 'B', config: stitchTrainConfig(s, s.seedB) }

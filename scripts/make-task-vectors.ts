@@ -4,13 +4,17 @@
 //   static/checkpoints/task-vectors/results.json               everything the widget shows before tfjs loads:
 //       accuracies per domain (base, fine-tunes, sum, negation, random control, multi-task, probe), λ curves
 //       and λ-grids per task pair, cosines, the narrow-base equivalents, and a multi-seed summary.
-// The nets are stored in float16 (SHIPPED_DTYPE); the results are computed from the float32 nets before
-// storing (tests/unit/checkpoints.test.ts and scripts/checkpoint-formats.ts measure what storage changes).
+// The nets are stored in float16 (SHIPPED_DTYPE). Every net of every seed (base, fine-tunes, multi-task
+// baseline) is rounded to it (roundToStored) as soon as it is trained: the fine-tunes, the multi-task
+// baseline and the linear probe start from the rounded base (the probe's head, never stored, stays
+// float32), τ = fine-tune − base is taken between rounded nets, and every number here is computed from the
+// rounded parameters, so the stored files give back exactly the numbers in results.json
+// (tests/unit/checkpoints.test.ts).
 // Usage: npx tsx scripts/make-task-vectors.ts [--seeds 1,2,3]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend, loadMnistFromDisk } from './node-tf';
-import { SHIPPED_DTYPE, encodeCheckpoint } from '../src/lib/ml/checkpoint';
+import { SHIPPED_DTYPE, encodeCheckpoint, roundToStored } from '../src/lib/ml/checkpoint';
 import { DOMAINS, type Domain, taskSplit, sliceDigits } from '../src/lib/ml/domains';
 import { MergeEvaluator, TV_NET } from '../src/lib/ml/task-vectors';
 import {
@@ -108,13 +112,13 @@ async function run(seed: number, kind: BaseKind, full: boolean): Promise<Run> {
 	const s = { ...DEFAULT_SETTINGS, seed };
 	const t0 = performance.now();
 	const baseRun = await trainBase(split.train, kind, s);
-	const base = baseRun.params;
+	const base = roundToStored(baseRun.params); // the net as stored, from here on
 	const tasks: Task[] = kind === 'generalist' ? [...TASKS] : [A, B];
 	const ft: Partial<Record<Task, Float32Array>> = {};
 	const lossCurves: Record<string, CurvePoint[]> = { base: baseRun.curve };
 	for (const t of tasks) {
 		const r = await fineTune(base, split.train, t, s);
-		ft[t] = r.params;
+		ft[t] = roundToStored(r.params);
 		lossCurves[`ft-${t}`] = r.curve;
 	}
 	const multi = await multitask(base, split.train, [A, B], s);
@@ -141,7 +145,7 @@ async function run(seed: number, kind: BaseKind, full: boolean): Promise<Run> {
 	const acc: Record<string, DomainAcc> = Object.fromEntries(names.map((n, i) => [n, res[i]]));
 	const ftAcc: Partial<Record<Task, DomainAcc>> = {};
 	for (const t of tasks) ftAcc[t] = await accOf(ft[t]!);
-	const multiAcc = await accOf(multi.params);
+	const multiAcc = await accOf(roundToStored(multi.params));
 
 	const pairs: Record<string, PairResult> = {};
 	const pairList: [Task, Task][] = full ? TASKS.flatMap((a) => TASKS.filter((b) => b !== a).map((b) => [a, b] as [Task, Task])) : [[A, B]];

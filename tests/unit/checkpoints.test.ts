@@ -1,6 +1,6 @@
 // Checkpoint files: the float16 converter (exhaustively), every storage format round-tripping, old
-// float32 (version 1) files still decoding, and the shipped compact checkpoints giving back the
-// headline numbers their essays ship in results.json, to within 0.1 point.
+// float32 (version 1) files still decoding, roundToStored agreeing with them, and the shipped compact
+// checkpoints giving back exactly the headline numbers their essays ship in results.json.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,9 +13,10 @@ import {
 	decodeCheckpoint,
 	encodeCheckpoint,
 	fromFloat16Bits,
+	roundToStored,
 	toFloat16Bits
 } from '../../src/lib/ml/checkpoint';
-import { CHECKPOINTS, ESSAYS, type Nets, checkpointDir, evalEssay } from '../../scripts/shipped-evals';
+import { CHECKPOINTS, ESSAYS, type Nets, checkpointDir, evalEssay, shippedResults } from '../../scripts/shipped-evals';
 
 // The wasm backend, as the scripts that made the shipped results used (and ~5× faster than cpu here).
 beforeAll(async () => {
@@ -182,6 +183,27 @@ describe('checkpoint formats', () => {
 		expect(Array.from(back.params.subarray(s[1].offset, s[1].offset + s[1].size)).every((x) => x === 0)).toBe(true);
 	});
 
+	it('roundToStored gives the parameters a file of each dtype decodes to, bit for bit, and is idempotent', () => {
+		const odd: NetConfig = { depth: 1, width: 3, residual: false };
+		const cases: [NetConfig, Float32Array][] = [[cfg, params], [odd, initParams(odd, 3)]];
+		cases[1][1][4] = -1e-9; // rounds to −0 in float16 and to 0 in int8
+		for (const [c, p] of cases)
+			for (const dtype of ['float32', 'float16', 'int8'] as const) {
+				const copy = Float32Array.from(p);
+				const r = dtype === 'float16' ? roundToStored(p) : roundToStored(p, dtype, c);
+				expect(r).not.toBe(p);
+				expect(p).toEqual(copy); // input untouched
+				const want = decodeCheckpoint(encodeCheckpoint({ ...header, config: c }, p, dtype)).params;
+				let bad = 0;
+				for (let i = 0; i < p.length; i++) if (!Object.is(r[i], want[i])) bad++;
+				expect(bad, `${dtype}, depth ${c.depth}`).toBe(0);
+				const again = roundToStored(r, dtype, c);
+				for (let i = 0; i < p.length; i++) if (!Object.is(again[i], r[i])) bad++;
+				expect(bad, `${dtype} twice`).toBe(0);
+			}
+		expect(() => roundToStored(params, 'int8')).toThrow(/config/);
+	});
+
 	it('rejects damaged or unknown files', () => {
 		for (const dtype of ['float32', 'float16', 'int8'] as const) {
 			const bytes = encodeCheckpoint(header, params, dtype);
@@ -211,13 +233,15 @@ describe('shipped checkpoints', () => {
 		return nets;
 	}
 
-	// The shipped numbers were computed from the float32 nets; these are the float16 files, on the same
-	// backend. 0.1 point is 2 of the 2,000 test digits (per domain, for the task vectors).
+	// The make-* scripts compute the shipped numbers from the nets rounded as stored (roundToStored), on
+	// wasm: these float16 files, on the same backend, give them back exactly (accuracies are k / 2,000, which
+	// results.json's 5–6 significant digits hold exactly).
 	for (const essay of ESSAYS)
-		it(`${essay}: the headline accuracies match results.json within 0.1 point`, async () => {
+		it(`${essay}: the headline accuracies match results.json exactly`, async () => {
+			expect(shippedResults<{ backend: string }>(essay).backend).toBe('wasm');
 			const rows = await evalEssay(essay, load(essay), mnist(), false);
 			expect(rows.length).toBeGreaterThan(3);
-			const off = rows.filter((r) => !(Math.abs(r.value - r.shipped) <= 0.001 + 1e-9));
+			const off = rows.filter((r) => r.value !== r.shipped);
 			expect(off.map((r) => `${r.key}: shipped ${r.shipped}, now ${r.value}`)).toEqual([]);
 		});
 });

@@ -14,8 +14,9 @@
 //                   value = q · scales[t], q in −127..127, scales[t] = max |w| / 127 rounded to float32
 //                   (the body is padded with zeros to a multiple of 4 bytes)
 // Decoding always returns float32 parameters, so whoever loads a net does not care which it was.
-// The shipped nets are float16 (SHIPPED_DTYPE): measured, it changes no shipped accuracy by more than
-// 0.1 point (scripts/checkpoint-formats.ts; tests/unit/checkpoints.test.ts) at half the bytes.
+// The shipped nets are float16 (SHIPPED_DTYPE), at half the bytes. The make-* scripts round each net they
+// train through it (roundToStored) before computing anything from it, so results.json describes the nets
+// as stored and a page recomputes it from the files exactly (tests/unit/checkpoints.test.ts).
 import { type NetConfig, paramCount, paramLayout } from './model';
 
 const MAGIC = 0x4353524e; // 'NRSC'
@@ -104,6 +105,31 @@ function quantInt8(x: number, scale: number): number {
 	if (scale === 0) return 0;
 	const q = Math.round(Math.abs(x) / scale); // half away from zero: symmetric
 	return Math.sign(x) * Math.min(127, q);
+}
+
+// ---- the parameters as stored ----------------------------------------------------------------------
+
+/**
+ * The parameters as a file of `dtype` gives them back: decodeCheckpoint(encodeCheckpoint(…, dtype)).params,
+ * element for element, without writing a file (a new array; `params` is left alone). The make-* scripts
+ * evaluate these, so the shipped numbers are those of the shipped nets. int8 needs the net's `config`
+ * (its scales are per tensor).
+ */
+export function roundToStored(params: Float32Array, dtype: CheckpointDtype = SHIPPED_DTYPE, config?: NetConfig): Float32Array {
+	const out = new Float32Array(params.length);
+	if (dtype === 'float32') out.set(params);
+	else if (dtype === 'float16') {
+		const t = halves();
+		for (let i = 0; i < params.length; i++) out[i] = t[toFloat16Bits(params[i])];
+	} else {
+		if (!config) throw new Error('roundToStored: int8 needs the net config (per-tensor scales).');
+		if (params.length !== paramCount(config)) throw new Error('Checkpoint parameters do not match the net shape.');
+		for (const s of paramLayout(config)) {
+			const scale = int8Scale(params.subarray(s.offset, s.offset + s.size));
+			for (let i = s.offset; i < s.offset + s.size; i++) out[i] = (quantInt8(params[i], scale) | 0) * scale; // as an int8 byte reads back: no −0
+		}
+	}
+	return out;
 }
 
 // ---- encode / decode -------------------------------------------------------------------------------
