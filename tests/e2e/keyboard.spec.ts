@@ -14,6 +14,12 @@ const FIGURE_CONTROL: Record<string, string> = {
 /** The section that holds a widget's training controls (data-testid), where it isn't "train". */
 const TRAIN_SECTION: Record<string, string> = { credit: 'race' };
 
+/**
+ * Widgets whose start-up pipeline shows and hides run controls as it goes (stitching trains its
+ * stitches, with Play/Pause/Step/Cancel, after loading): walk them once it is done, not mid-change.
+ */
+const SETTLES_IDLE = new Set(['stitching']);
+
 const focusInfo = (page: Page) =>
 	page.evaluate(() => {
 		const el = document.activeElement as HTMLElement | null;
@@ -43,7 +49,8 @@ for (const name of widgetNames) {
 		const widget = page.locator(`[data-widget="${name}"]`);
 		await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
 		// let the first live recomputation settle so controls don't appear/disappear mid-walk
-		await page.waitForTimeout(1500);
+		if (SETTLES_IDLE.has(name)) await expect(widget).toHaveAttribute('data-busy', 'idle', { timeout: 120_000 });
+		else await page.waitForTimeout(1500);
 
 		// 1. Tab through the whole widget: every stop shows focus; every enabled control gets one.
 		const visited = new Set<string>();
