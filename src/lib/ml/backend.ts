@@ -106,7 +106,14 @@ export async function selectBackend(forced: BackendName | null, opts: BackendOpt
 	throw new Error(`No tfjs backend could start: ${attempts.map((a) => `${a.name}: ${a.note}`).join('; ')}`);
 }
 
-type GpuDeviceLike = { lost?: Promise<{ message?: string; reason?: string }>; destroy?: () => void };
+type GpuBufferLike = { mapAsync(mode: number): Promise<void>; unmap(): void; destroy(): void };
+type GpuDeviceLike = {
+	lost?: Promise<{ message?: string; reason?: string }>;
+	destroy?: () => void;
+	createBuffer?: (desc: { size: number; usage: number }) => GpuBufferLike;
+};
+/** GPUBufferUsage.MAP_READ and GPUMapMode.READ (both 1; the globals are absent in Node) */
+const MAP_READ = 1;
 type GlLike = {
 	isContextLost(): boolean;
 	getExtension(name: 'WEBGL_lose_context'): { loseContext(): void } | null;
@@ -147,15 +154,18 @@ export async function gpuStillWorks(): Promise<boolean> {
 	if (gl) return !gl.isContextLost();
 	if (!device?.lost) return true;
 	const gone = device.lost.then(() => false);
+	// a mapping of a fresh buffer, straight on the device (tfjs would compute a tiny op on its CPU copy)
 	const probe = (async () => {
-		const t = tf.scalar(1);
+		if (!device.createBuffer) return true;
+		const buffer = device.createBuffer({ size: 4, usage: MAP_READ });
 		try {
-			await t.data();
+			await buffer.mapAsync(MAP_READ);
+			buffer.unmap();
 			return true;
 		} catch {
 			return false;
 		} finally {
-			t.dispose();
+			buffer.destroy();
 		}
 	})();
 	return Promise.race([gone, probe]);
