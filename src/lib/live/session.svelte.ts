@@ -32,8 +32,11 @@ export type RunOptions = {
 	/** a training loop the reader can pause and step (it gets a run id the worker knows) */
 	pausable?: boolean;
 	progressLabel?: string;
-	/** the worker restarts this run on the next backend if the device is lost (training from a seed) */
-	survivesDeviceLoss?: boolean;
+	/**
+	 * The worker restarts this run from its seed on the next backend if the GPU is lost (training from a
+	 * seed). `what` names it in the note ("the training"); `reset` clears what the lost attempt drew.
+	 */
+	survivesDeviceLoss?: boolean | { what?: string; reset?: () => void };
 	/** prefix of the message shown when the run fails */
 	failure?: string;
 };
@@ -52,7 +55,7 @@ export type RunHandle = {
 	callback<A extends unknown[]>(fn: (...args: A) => void | Promise<void>): (...args: A) => void | Promise<void>;
 };
 
-type ActiveRun = { id: number; token: number; pausable: boolean; survivesDeviceLoss: boolean };
+type ActiveRun = { id: number; token: number; pausable: boolean; restarts: { what: string; reset?: () => void } | null };
 
 export class LiveSession {
 	phase = $state<'starting' | 'ready' | 'failed'>('starting');
@@ -78,6 +81,8 @@ export class LiveSession {
 	#pausable = $state(false);
 	#token = 0;
 	#mounted = false;
+	/** what the worker said when the GPU went (for the note when a run restarts) */
+	#lostMessage = '';
 
 	constructor(
 		readonly params: ParamState<Schema>,
@@ -129,6 +134,8 @@ export class LiveSession {
 			if (e.kind === 'data') this.loadFraction = e.total ? e.loaded / e.total : null;
 			if (e.kind === 'backend') this.backend = e.choice;
 			if (e.kind === 'device-lost') void this.#deviceLost(e.message, e.choice);
+			if (e.kind === 'run-restarted') this.#runRestarted(e.runId, e.backend);
+			if (e.kind === 'backend-failed') this.#backendFailed(e.error);
 		});
 		const stopWatching = this.gate.watch(root);
 		void this.#start();
@@ -171,7 +178,9 @@ export class LiveSession {
 		if (!worker || this.phase !== 'ready' || !this.#mounted) return undefined;
 		if (this.#active) this.cancel();
 		const token = ++this.#token;
-		const run: ActiveRun = { id: nextRunId(), token, pausable: !!opts.pausable, survivesDeviceLoss: !!opts.survivesDeviceLoss };
+		const survives = opts.survivesDeviceLoss;
+		const restarts = survives ? { what: 'the run', ...(survives === true ? {} : survives) } : null;
+		const run: ActiveRun = { id: nextRunId(), token, pausable: !!opts.pausable, restarts };
 		const stale = () => token !== this.#token;
 		this.#active = run;
 		this.busy = label;
@@ -251,16 +260,44 @@ export class LiveSession {
 		if (run && this.worker) void this.worker.setStepsPerUpdate(run.id, n);
 	}
 
-	/** The one device-lost policy: say so, leave self-restarting runs alone, recompute anything else. */
+	/**
+	 * The one device-lost policy. A run the worker restarts from its seed is left alone (the worker's
+	 * `run-restarted` says when it did); anything else is cancelled and the widget's `refresh` recomputes
+	 * what is on screen on the new backend. A problem line from the dead GPU is dropped: it is stale now.
+	 */
 	async #deviceLost(msg: string, choice: BackendChoice) {
 		this.backend = choice;
-		this.lostNote = `The GPU device was lost (${msg}); switched to ${choice.name} and carried on.`;
+		this.problem = null;
+		this.#lostMessage = msg;
 		const run = this.#active;
-		if (run?.survivesDeviceLoss) return;
-		this.cancel();
-		if (this.worker && this.hooks.refresh && this.#mounted) {
-			await this.hooks.refresh(this.worker).catch((e) => (this.problem = `Could not recompute after the switch: ${message(e)}`));
+		if (run?.restarts) {
+			this.lostNote = `The GPU device was lost (${msg}); switched to ${choice.name}.`;
+			return;
 		}
+		this.cancel();
+		const refresh = this.hooks.refresh;
+		this.lostNote = `The GPU device was lost (${msg}); switched to ${choice.name}${refresh ? ', where the figures are recomputed' : ''}.`;
+		if (this.worker && refresh && this.#mounted) {
+			await refresh(this.worker).catch((e) => (this.problem = `Could not recompute after the switch: ${message(e)}`));
+		}
+	}
+	/** The worker started this widget's run again from its seed on `backend`: say so, and clear its old drawing. */
+	#runRestarted(runId: number, backend: string) {
+		const run = this.#active;
+		if (run?.id !== runId || !run.restarts) return;
+		this.problem = null;
+		this.progress = this.#pausable ? 0 : null;
+		this.lostNote = `The GPU device was lost (${this.#lostMessage}); ${run.restarts.what} restarted from the seed on ${backend}.`;
+		run.restarts.reset?.();
+	}
+
+	/** The GPU went and no backend could take over: nothing live works from here on. */
+	#backendFailed(error: string) {
+		this.cancel();
+		this.phase = 'failed';
+		this.lostNote = null;
+		this.problem = `Live computation stopped: ${error}. The figures keep the last results.`;
+		this.status = 'Live computation is unavailable.';
 	}
 }
 

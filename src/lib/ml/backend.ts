@@ -106,18 +106,80 @@ export async function selectBackend(forced: BackendName | null, opts: BackendOpt
 	throw new Error(`No tfjs backend could start: ${attempts.map((a) => `${a.name}: ${a.note}`).join('; ')}`);
 }
 
-/** Resolves when the current WebGPU device is lost (never, on other backends). */
-export function onDeviceLost(): Promise<string> {
-	const backend = tf.backend() as unknown as { device?: { lost?: Promise<{ message?: string; reason?: string }> } };
-	const lost = tf.getBackend() === 'webgpu' ? backend.device?.lost : undefined;
-	if (!lost) return new Promise(() => {});
-	return lost.then((info) => info?.message || info?.reason || 'the GPU device was lost');
+type GpuBufferLike = { mapAsync(mode: number): Promise<void>; unmap(): void; destroy(): void };
+type GpuDeviceLike = {
+	lost?: Promise<{ message?: string; reason?: string }>;
+	destroy?: () => void;
+	createBuffer?: (desc: { size: number; usage: number }) => GpuBufferLike;
+};
+/** GPUBufferUsage.MAP_READ and GPUMapMode.READ (both 1; the globals are absent in Node) */
+const MAP_READ = 1;
+type GlLike = {
+	isContextLost(): boolean;
+	getExtension(name: 'WEBGL_lose_context'): { loseContext(): void } | null;
+	canvas?: { addEventListener?(type: 'webglcontextlost', fn: () => void, opts?: { once: boolean }): void };
+};
+
+/** The current backend's WebGPU device, or its WebGL context (tfjs-backend-webgl: `backend.gpgpu.gl`). */
+function gpu(): { device?: GpuDeviceLike; gl?: GlLike } {
+	const name = tf.getBackend();
+	const backend = tf.backend() as unknown as { device?: GpuDeviceLike; gpgpu?: { gl?: GlLike } };
+	if (name === 'webgpu') return { device: backend.device };
+	if (name === 'webgl') return { gl: backend.gpgpu?.gl };
+	return {};
 }
 
-/** For tests: destroy the WebGPU device as a driver reset would. */
-export function destroyDeviceForTesting(): boolean {
-	const backend = tf.backend() as unknown as { device?: { destroy?: () => void } };
-	if (tf.getBackend() !== 'webgpu' || !backend.device?.destroy) return false;
-	backend.device.destroy();
+/**
+ * Resolves when the current backend's GPU goes away: the WebGPU device is lost, or the WebGL context is
+ * (a driver reset, the browser reclaiming contexts). Never resolves on wasm or cpu.
+ */
+export function onDeviceLost(): Promise<string> {
+	const { device, gl } = gpu();
+	if (device?.lost) return device.lost.then((info) => info?.message || info?.reason || 'the GPU device was lost');
+	if (gl) {
+		if (gl.isContextLost()) return Promise.resolve('the WebGL context was lost');
+		// in the worker this is tfjs's OffscreenCanvas; tfjs listens too (and calls preventDefault)
+		return new Promise((resolve) => gl.canvas?.addEventListener?.('webglcontextlost', () => resolve('the WebGL context was lost'), { once: true }));
+	}
+	return new Promise(() => {});
+}
+
+/**
+ * After an error on a GPU backend: is the GPU still there? A job's readback can fail on a lost device
+ * before `onDeviceLost` has fired; this tells such an error from an ordinary one. WebGL answers at once;
+ * WebGPU by reading back one tiny result (it fails, or `lost` settles first, on a lost device).
+ */
+export async function gpuStillWorks(): Promise<boolean> {
+	const { device, gl } = gpu();
+	if (gl) return !gl.isContextLost();
+	if (!device?.lost) return true;
+	const gone = device.lost.then(() => false);
+	// a mapping of a fresh buffer, straight on the device (tfjs would compute a tiny op on its CPU copy)
+	const probe = (async () => {
+		if (!device.createBuffer) return true;
+		const buffer = device.createBuffer({ size: 4, usage: MAP_READ });
+		try {
+			await buffer.mapAsync(MAP_READ);
+			buffer.unmap();
+			return true;
+		} catch {
+			return false;
+		} finally {
+			buffer.destroy();
+		}
+	})();
+	return Promise.race([gone, probe]);
+}
+
+/** For tests: lose the GPU as a driver reset would (WebGPU: destroy the device; WebGL: lose the context). */
+export function loseDeviceForTesting(): boolean {
+	const { device, gl } = gpu();
+	if (device?.destroy) {
+		device.destroy();
+		return true;
+	}
+	const lose = gl?.getExtension('WEBGL_lose_context');
+	if (!lose) return false;
+	lose.loseContext();
 	return true;
 }

@@ -2,7 +2,7 @@
 // copy for all jobs), per-run pause/step/cancel (./runs), and the move to another backend when the GPU
 // device is lost. Jobs (one module per essay, in ./jobs) keep their own nets as plain Float32Arrays and
 // rebuild tensors when `onBackendChange` fires.
-import { type BackendChoice, type BackendName, onDeviceLost, selectBackend } from '../ml/backend';
+import { type BackendChoice, type BackendName, gpuStillWorks, onDeviceLost, selectBackend } from '../ml/backend';
 import { type Mnist, loadMnist } from '../ml/data';
 import { TestSet } from '../ml/surgery';
 import { TrainingData } from '../ml/trainer';
@@ -12,7 +12,11 @@ export type InitOptions = { forcedBackend: BackendName | null; dataUrl: string; 
 export type StatusEvent =
 	| { kind: 'backend'; choice: BackendChoice }
 	| { kind: 'data'; loaded: number; total: number | null }
-	| { kind: 'device-lost'; message: string; choice: BackendChoice };
+	| { kind: 'device-lost'; message: string; choice: BackendChoice }
+	/** the GPU went and no other backend could start: live computation is over in this page */
+	| { kind: 'backend-failed'; message: string; error: string }
+	/** run `runId`, stopped by the lost device, starts again from its seed on `backend` */
+	| { kind: 'run-restarted'; runId: number; backend: BackendName };
 export type { RunHooks };
 
 let options: InitOptions | null = null;
@@ -20,6 +24,14 @@ let choice: BackendChoice | null = null;
 let data: Mnist | null = null;
 let statusListener: ((e: StatusEvent) => void) | null = null;
 let deviceLost: string | null = null;
+/** every backend that failed in this worker: never chosen again */
+const failedBackends: BackendName[] = [];
+/** set for good when the GPU went and no backend could take over */
+let noBackend: string | null = null;
+/** settles when the current backend is lost; replaced at each switch */
+let lost = signal();
+/** settles when the switch going on now (if any) has ended, either way */
+let switched: Promise<void> = Promise.resolve();
 const backendChangeListeners = new Set<() => void>();
 const runs = new RunRegistry();
 let testSet: TestSet | null = null;
@@ -67,24 +79,38 @@ export const ctx = {
 	 * cancels this run or when the GPU device is lost.
 	 */
 	run<T>(id: number, fn: (hooks: RunHooks) => Promise<T>, stepsPerUpdate?: number): Promise<T> {
-		return runs.run(id, fn, { stepsPerUpdate, alsoStop: () => deviceLost !== null });
+		return runs.run(id, fn, { stepsPerUpdate, alsoStop: () => deviceLost !== null || noBackend !== null });
 	},
 
 	/**
-	 * Run `attempt` until it finishes on one backend: if the device is lost under it, wait for the move
-	 * to the next backend and start it again (from the same seed) there. `attempt` gets a `moved()` check
-	 * for its stop condition and may return null when it stopped because of the move.
+	 * Run `attempt` (run `run`'s work) until it finishes on one backend: if the GPU is lost under it, wait
+	 * for the move to the next backend, say so (a `run-restarted` event), and start it again from the same
+	 * seed there. `attempt` gets a `moved()` check for its stop condition and may return null when it
+	 * stopped because of the move. An attempt still waiting on the lost GPU (a WebGL readback never
+	 * settles) is abandoned. Throws if no backend could take over.
 	 */
-	async retryOnDeviceLost<T>(attempt: (moved: () => boolean) => Promise<T | null>): Promise<T> {
+	async retryOnDeviceLost<T>(run: RunHooks, attempt: (moved: () => boolean) => Promise<T | null>): Promise<T> {
 		for (;;) {
+			if (noBackend) throw new Error(noBackend);
 			const backendAtStart = choice?.name;
-			const moved = () => deviceLost !== null || choice?.name !== backendAtStart;
-			const result = await attempt(moved).catch((e) => {
-				if (moved()) return null;
-				throw e;
-			});
+			const lostHere = lost.promise;
+			const moved = () => deviceLost !== null || noBackend !== null || choice?.name !== backendAtStart;
+			const going = attempt(moved);
+			// an abandoned attempt may still fail later, on the dead device: nobody is waiting for it
+			going.catch(() => {});
+			const result = await Promise.race([
+				going.catch(async (e) => {
+					if (moved() || !(await gpuStillWorks())) return null;
+					throw e;
+				}),
+				lostHere.then(() => null)
+			]);
 			if (result !== null && !moved()) return result;
-			while (deviceLost) await new Promise((r) => setTimeout(r, 50));
+			await lostHere;
+			await switched;
+			if (noBackend) throw new Error(noBackend);
+			// awaited: the page hears of the restart before any progress of the new attempt
+			if (!run.shouldStop() && choice) await statusListener?.({ kind: 'run-restarted', runId: run.id, backend: choice.name });
 		}
 	},
 
@@ -99,20 +125,54 @@ export const ctx = {
 	runStates: () => runs.states()
 };
 
+/** Follow the current backend's GPU (armed again after every switch: the next backend may have one too). */
 function watchDevice() {
-	onDeviceLost().then((message) => switchBackend(message));
+	const backendNow = choice?.name;
+	onDeviceLost().then((message) => {
+		if (choice?.name === backendNow) void switchBackend(message);
+	});
 }
 
-/** Move to the next backend after the current one failed; jobs rebuild their tensors there. */
+/**
+ * Move to the next backend after the current one's GPU went; jobs rebuild their tensors there. If no
+ * backend starts, say so once (`backend-failed`) and stop: `deviceLost` never stays set.
+ */
 async function switchBackend(message: string) {
-	if (!options || !choice) return;
+	if (!options || !choice || deviceLost !== null || noBackend) return;
 	deviceLost = message;
 	const failed = choice.name;
-	const next = await selectBackend(null, { wasmPath: options.wasmPath }, [failed]);
-	choice = { ...next, reason: `${next.name}: switched after ${failed} failed (${message})` };
-	testSet = null;
-	trainSet = null;
-	for (const fn of backendChangeListeners) fn();
-	deviceLost = null;
-	statusListener?.({ kind: 'device-lost', message, choice });
+	failedBackends.push(failed);
+	let done = () => {};
+	switched = new Promise((resolve) => (done = resolve));
+	const wasLost = lost;
+	lost = signal();
+	wasLost.resolve();
+	try {
+		const next = await selectBackend(null, { wasmPath: options.wasmPath }, failedBackends);
+		choice = { ...next, reason: `${next.name}: switched after ${failed} failed (${message})` };
+		testSet = null;
+		trainSet = null;
+		for (const fn of backendChangeListeners) {
+			try {
+				fn();
+			} catch {
+				// a job that cannot drop its tensors cleanly must not stop the others from moving
+			}
+		}
+		deviceLost = null;
+		statusListener?.({ kind: 'device-lost', message, choice });
+		watchDevice();
+	} catch (e) {
+		noBackend = `the GPU was lost (${message}) and no other backend could start (${e instanceof Error ? e.message : String(e)})`;
+		deviceLost = null;
+		statusListener?.({ kind: 'backend-failed', message, error: noBackend });
+	} finally {
+		done();
+	}
+}
+
+function signal(): { promise: Promise<void>; resolve: () => void } {
+	let resolve = () => {};
+	const promise = new Promise<void>((r) => (resolve = r));
+	return { promise, resolve };
 }

@@ -4,7 +4,7 @@
 // is a job module in ./jobs, reached as `worker.<job>.<method>(…)`.
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
-import { destroyDeviceForTesting } from '../ml/backend';
+import { loseDeviceForTesting } from '../ml/backend';
 import { ctx } from './context';
 import { modularityJob } from './jobs/modularity';
 import { taskVectorsJob } from './jobs/task-vectors';
@@ -35,8 +35,8 @@ const api = {
 
 	/** Live tensor count, for tests that check nothing leaks. */
 	numTensors: (): number => tf.memory().numTensors,
-	/** For tests: make the WebGPU device go away as a driver reset would. */
-	loseDevice: (): boolean => destroyDeviceForTesting()
+	/** For tests: make the GPU go away as a driver reset would (WebGPU device destroyed, WebGL context lost). */
+	loseDevice: (): boolean => loseDeviceForTesting()
 };
 
 export type MlWorkerApi = typeof api;

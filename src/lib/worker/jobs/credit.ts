@@ -28,10 +28,19 @@ export type CreditSweepEvent = { width: number; fraction: number; point?: SweepP
 export const creditJob = {
 	/** The race; every point is reported (and awaited: backpressure). Pause/step/cancel via the worker. */
 	async race(runId: number, settings: RaceSettings, onPoint: (p: RaceProgress) => Promise<void> | void): Promise<{ curves: RaceCurves; stopped: boolean }> {
-		return ctx.run(runId, (run) => {
-			const { train, test, evalSet } = sets();
-			return runRace(settings, train, evalSet, test, { onPoint, shouldStop: run.shouldStop, waitWhilePaused: run.waitWhilePaused, interrupt: run.interrupt });
-		});
+		// a lost device restarts the race from its seed on the next backend
+		return ctx.run(runId, (run) =>
+			ctx.retryOnDeviceLost(run, async (moved) => {
+				const { train, test, evalSet } = sets();
+				const r = await runRace(settings, train, evalSet, test, {
+					onPoint,
+					shouldStop: () => run.shouldStop() || moved(),
+					waitWhilePaused: run.waitWhilePaused,
+					interrupt: async () => (await run.interrupt()) || moved()
+				});
+				return moved() ? null : r;
+			})
+		);
 	},
 
 	/** Cosine(ES estimate, true gradient) at the seeded initial weights, for each N (nested). */
@@ -50,40 +59,44 @@ export const creditJob = {
 		tuning: WidthTuning | null,
 		onEvent: (e: CreditSweepEvent) => void
 	): Promise<{ cancelled: boolean; points: SweepPoint[] }> {
-		return ctx.run(runId, async (run) => {
-			const { train, test, evalSet } = sets();
-			const points: SweepPoint[] = [];
-			for (let i = 0; i < widths.length; i++) {
-				const width = widths[i];
-				const key = sweepKey(settingsForWidth(settings, width, tuning ?? undefined));
-				const cached = sweepCache.get(key);
-				if (cached) {
-					points.push(cached);
-					onEvent({ width, fraction: (i + 1) / widths.length, point: cached, reused: true });
-					continue;
+		// a lost device restarts the sweep from its seed on the next backend (the finished widths went with it)
+		return ctx.run(runId, (run) =>
+			ctx.retryOnDeviceLost(run, async (moved) => {
+				const { train, test, evalSet } = sets();
+				const points: SweepPoint[] = [];
+				for (let i = 0; i < widths.length; i++) {
+					const width = widths[i];
+					const key = sweepKey(settingsForWidth(settings, width, tuning ?? undefined));
+					const cached = sweepCache.get(key);
+					if (cached) {
+						points.push(cached);
+						onEvent({ width, fraction: (i + 1) / widths.length, point: cached, reused: true });
+						continue;
+					}
+					onEvent({ width, fraction: i / widths.length });
+					const p = await sweepPoint(
+						settings,
+						width,
+						train,
+						evalSet,
+						test,
+						{
+							shouldStop: () => run.shouldStop() || moved(),
+							waitWhilePaused: run.waitWhilePaused,
+							interrupt: async () => (await run.interrupt()) || moved(),
+							onPoint: (e) => onEvent({ width, fraction: (i + (e.point.compute / e.budget) * 0.95) / widths.length })
+						},
+						undefined,
+						tuning ?? undefined
+					);
+					if (moved()) return null;
+					if (!p || run.shouldStop()) return { cancelled: true, points };
+					sweepCache.set(key, p);
+					points.push(p);
+					onEvent({ width, fraction: (i + 1) / widths.length, point: p });
 				}
-				onEvent({ width, fraction: i / widths.length });
-				const p = await sweepPoint(
-					settings,
-					width,
-					train,
-					evalSet,
-					test,
-					{
-						shouldStop: run.shouldStop,
-						waitWhilePaused: run.waitWhilePaused,
-						interrupt: run.interrupt,
-						onPoint: (e) => onEvent({ width, fraction: (i + (e.point.compute / e.budget) * 0.95) / widths.length })
-					},
-					undefined,
-					tuning ?? undefined
-				);
-				if (!p || run.shouldStop()) return { cancelled: true, points };
-				sweepCache.set(key, p);
-				points.push(p);
-				onEvent({ width, fraction: (i + 1) / widths.length, point: p });
-			}
-			return { cancelled: false, points };
-		});
+				return moved() ? null : { cancelled: false, points };
+			})
+		);
 	}
 };

@@ -121,7 +121,7 @@ export const stitchingJob = {
 		return ctx.run(
 			runId,
 			async (run) => {
-				const result = await ctx.retryOnDeviceLost((moved) =>
+				const result = await ctx.retryOnDeviceLost(run, (moved) =>
 					trainPair(settings, ctx.trainSet(), ctx.testSet(), {
 						onProgress,
 						shouldStop: () => run.shouldStop() || moved(),

@@ -181,18 +181,18 @@ export const taskVectorsJob = {
 	 * then optionally the baselines. Pausable and cancellable through ctx; progress per chunk.
 	 */
 	async train(runId: number, req: TvTrainRequest, stepsPerUpdate: number, onProgress: (p: Progress) => void): Promise<TvTrainResult> {
-		return ctx.run(runId, (run) => trainRun(run, req, onProgress), stepsPerUpdate);
+		// a lost device restarts the whole run from its seed on the next backend
+		return ctx.run(runId, (run) => ctx.retryOnDeviceLost(run, (moved) => trainRun(run, req, onProgress, moved)), stepsPerUpdate);
 	}
 };
 
-/** One live training run (the body of `taskVectorsJob.train`). */
-async function trainRun(run: RunHooks, req: TvTrainRequest, onProgress: (p: Progress) => void): Promise<TvTrainResult> {
+/** One attempt at a live training run (the body of `taskVectorsJob.train`); null when the device went under it. */
+async function trainRun(run: RunHooks, req: TvTrainRequest, onProgress: (p: Progress) => void, moved: () => boolean): Promise<TvTrainResult | null> {
 	const s = split();
-	const backendAtStart = ctx.backend?.name;
 	const hooks = {
-		shouldStop: () => run.shouldStop() || ctx.backend?.name !== backendAtStart,
+		shouldStop: () => run.shouldStop() || moved(),
 		waitWhilePaused: run.waitWhilePaused,
-		interrupt: run.interrupt,
+		interrupt: async () => (await run.interrupt()) || moved(),
 		chunk: run.chunk
 	};
 	const tasks: Task[] = [req.tasks.a, req.tasks.b];
@@ -231,7 +231,7 @@ async function trainRun(run: RunHooks, req: TvTrainRequest, onProgress: (p: Prog
 		}
 		return { cancelled: false, curves, baselines };
 	} catch (e) {
-		if (e instanceof Stopped) return { cancelled: true, curves, baselines: null };
+		if (e instanceof Stopped) return moved() ? null : { cancelled: true, curves, baselines: null };
 		throw e;
 	}
 }
