@@ -145,7 +145,8 @@ export function populationLosses(width: number, thetas: tf.Tensor2D, x: tf.Tenso
 		const B = x.shape[0];
 		const h = width;
 		const nW1 = IMAGE_SIZE * h;
-		const W1 = tf.reshape(tf.transpose(tf.reshape(tf.slice(thetas, [0, 0], [C, nW1]), [C, IMAGE_SIZE, h]), [1, 0, 2]), [IMAGE_SIZE, C * h]);
+		// (its own tidy: the sliced copy is freed before the product, which at large C·h is ~30 MB)
+		const W1 = tf.tidy(() => tf.reshape(tf.transpose(tf.reshape(tf.slice(thetas, [0, 0], [C, nW1]), [C, IMAGE_SIZE, h]), [1, 0, 2]), [IMAGE_SIZE, C * h]));
 		const b1 = tf.reshape(tf.slice(thetas, [0, nW1], [C, h]), [C * h]);
 		// (not fused: the wasm fused kernel rejects this bias after the reshape)
 		const H = tf.relu(tf.add(tf.matMul(x, W1 as tf.Tensor2D), b1));
@@ -331,8 +332,11 @@ export class EvolutionStrategy {
 			for (const [i, n] of chunks) {
 				losses.push(
 					tf.tidy(() => {
-						const e = tf.mul(E ? tf.slice(E, [i, 0], [n, d]) : noiseMatrix(seed, g, n, d, i), sigma);
-						const thetas = tf.concat([tf.add(this.params, e), tf.sub(this.params, e)]) as tf.Tensor2D;
+						// θ ± σε in its own tidy, so ε and the halves are freed before the evaluation
+						const thetas = tf.tidy(() => {
+							const e = tf.mul(E ? tf.slice(E, [i, 0], [n, d]) : noiseMatrix(seed, g, n, d, i), sigma);
+							return tf.concat([tf.add(this.params, e), tf.sub(this.params, e)]) as tf.Tensor2D;
+						});
 						return evaluatePopulation(this.mode, width, thetas, x, y);
 					})
 				);
@@ -548,8 +552,12 @@ export async function measureCosine(req: CosineRequest, data: TrainingData, mode
 			const lossT = tf.tidy(() => {
 				const buf = new Float32Array(n * d);
 				for (let j = 0; j < n; j++) buf.set(pairNoise(req.seed, 0, i + j, d + k).subarray(0, d), j * d);
-				const e = tf.mul(tf.tensor2d(buf, [n, d]), req.sigma);
-				return evaluatePopulation(mode, req.width, tf.concat([tf.add(theta, e), tf.sub(theta, e)]) as tf.Tensor2D, x, y);
+				// θ ± σε in its own tidy, so ε and the halves are freed before the evaluation
+				const thetas = tf.tidy(() => {
+					const e = tf.mul(tf.tensor2d(buf, [n, d]), req.sigma);
+					return tf.concat([tf.add(theta, e), tf.sub(theta, e)]) as tf.Tensor2D;
+				});
+				return evaluatePopulation(mode, req.width, thetas, x, y);
 			});
 			let v: Float32Array;
 			try {
