@@ -23,6 +23,11 @@ import { layerSwapSchema } from '../../src/lib/widgets/layer-swap/schema';
 import { stitchingSchema } from '../../src/lib/widgets/stitching/schema';
 import { taskVectorSchema } from '../../src/lib/widgets/task-vectors/schema';
 import { parseParams, type Schema } from '../../src/lib/params/schema';
+import { autoRun } from '../../src/lib/widgets/auto-run';
+import * as swap from '../../src/lib/widgets/layer-swap/schema';
+import * as stitch from '../../src/lib/widgets/stitching/schema';
+import * as tv from '../../src/lib/widgets/task-vectors/schema';
+import * as credit from '../../src/lib/widgets/credit/schema';
 
 const CEILING = 256 * 2 ** 20;
 
@@ -186,5 +191,34 @@ describe('a throw mid-step leaves no tensor behind', () => {
 		expect(tf.memory().numTensors).toBe(before);
 		es.dispose();
 		ga.dispose();
+	});
+});
+
+describe('what a link may start on load (widgets/auto-run.ts)', () => {
+	const fast = false;
+	const slow = true;
+	it('the worst link of each widget waits for a click, on every backend', () => {
+		const worst = [
+			autoRun(swap.trainingWork({ depth: 12, width: 256, steps: 5000 }), swap.SHIPPED_TRAINING_WORK, fast),
+			autoRun(stitch.startWork({ width: 512, steps: 5000, sst: 2000 }, true), stitch.SHIPPED_WORK, fast),
+			autoRun(tv.trainingWork({ steps: 2000 }), tv.SHIPPED_TRAINING_WORK, fast),
+			autoRun(credit.raceWork({ width: 256, budget: 30000 }), credit.SHIPPED_RACE_WORK, fast),
+			autoRun(credit.cosineWork({ width: 256, useless: 200000 }), credit.SHIPPED_COSINE_WORK, fast)
+		];
+		for (const w of worst) expect(w.run).toBe(false);
+		expect(worst.map((w) => Math.round(w.ratio))).toEqual([15, 13, 4, 40, 16]);
+	});
+
+	it('small links still start at once on a fast backend; a cpu only starts small ones', () => {
+		// the links the e2e tests use to train live
+		expect(autoRun(swap.trainingWork({ depth: 8, width: 64, steps: 5000 }), swap.SHIPPED_TRAINING_WORK, fast).run).toBe(true);
+		expect(autoRun(swap.trainingWork({ depth: 3, width: 32, steps: 200 }), swap.SHIPPED_TRAINING_WORK, slow).run).toBe(true);
+		expect(autoRun(stitch.startWork({ width: 32, steps: 200, sst: 20 }, true), stitch.SHIPPED_WORK, fast).run).toBe(true);
+		expect(autoRun(tv.trainingWork({ steps: 30 }), tv.SHIPPED_TRAINING_WORK, slow).run).toBe(true);
+		expect(autoRun(credit.cosineWork({ width: 16, useless: 50000 }), credit.SHIPPED_COSINE_WORK, fast).run).toBe(true);
+		// another seed of the shipped nets: minutes on wasm, a quarter of an hour on cpu
+		const reseeded = swap.trainingWork(SWAP_DEFAULTS);
+		expect(autoRun(reseeded, swap.SHIPPED_TRAINING_WORK, fast).run).toBe(true);
+		expect(autoRun(reseeded, swap.SHIPPED_TRAINING_WORK, slow).run).toBe(false);
 	});
 });
