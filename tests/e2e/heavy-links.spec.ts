@@ -47,3 +47,24 @@ test('layer-swap: nets 15× the shipped training wait for Retrain live; the ship
 	await expect(page.getByRole('button', { name: 'Retrain live' })).toBeEnabled();
 	await expect(page.getByTestId('train')).toContainText('Settings changed: retrain to see them.');
 });
+
+// The block order a link names is checked against the nets it describes (orderFor), with a note.
+test('layer-swap: an order naming blocks the shipped nets lack is corrected with a note', async ({ page }) => {
+	test.setTimeout(90_000);
+	await page.goto('/essays/modularity?backend=wasm&order=9,10,11');
+	const widget = page.locator('[data-widget="layer-swap"]');
+	await expect(widget.locator('.param-notes')).toContainText('order has no block below depth 8; using the intact order.', { timeout: 60_000 });
+	await expect(page).not.toHaveURL(/order=/);
+});
+
+test('layer-swap: an order valid for the nets the link trains survives their training', async ({ page }) => {
+	test.setTimeout(120_000);
+	await page.goto('/essays/modularity?backend=wasm&testhooks&depth=10&width=16&steps=50&order=9,8');
+	const widget = page.locator('[data-widget="layer-swap"]');
+	await page.getByTestId('train').scrollIntoViewIfNeeded();
+	await expect(widget).toHaveAttribute('data-source', 'trained', { timeout: 100_000 });
+	// the stack runs the link's two blocks (10 and 9 of the reader's 10-block nets)
+	await expect(page.locator('[data-widget="layer-swap"] [data-block]')).toHaveCount(2);
+	await expect(page).toHaveURL(/order=9%2C8|order=9,8/);
+	await expect(widget.locator('.param-notes')).toHaveCount(0);
+});
