@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SHIPPED_DTYPE, decodeCheckpoint, encodeCheckpoint } from '../src/lib/ml/checkpoint';
+import { writeCheckpointManifest } from './hash-checkpoints';
 
 const root = join(process.cwd(), 'static', 'checkpoints');
 const check = process.argv.includes('--check');
@@ -44,3 +45,5 @@ for (const essay of readdirSync(root).sort()) {
 }
 console.log(`compact-checkpoints: ${before} → ${after} bytes; ${pending} file${pending === 1 ? '' : 's'} ${check ? 'to re-encode' : 're-encoded'}`);
 if (check && pending) process.exit(1);
+// the files' hashes changed: the worker checks them against this manifest
+if (!check && pending) writeCheckpointManifest();

@@ -11,6 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend, loadMnistFromDisk } from './node-tf';
+import { writeCheckpointManifest } from './hash-checkpoints';
 import { TrainingData } from '../src/lib/ml/trainer';
 import { LoadedNet, TestSet } from '../src/lib/ml/surgery';
 import { identityOrder } from '../src/lib/ml/model';
@@ -98,6 +99,8 @@ const results = {
 	}
 };
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(6)) : v)) + '\n');
+// the worker checks every checkpoint it fetches against this manifest (size and sha256)
+writeCheckpointManifest();
 train.dispose();
 test.dispose();
 console.log(`make-checkpoints: wrote ${outDir}`);

@@ -13,6 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend, loadMnistFromDisk } from './node-tf';
+import { writeCheckpointManifest } from './hash-checkpoints';
 import { TrainingData } from '../src/lib/ml/trainer';
 import { TestSet } from '../src/lib/ml/surgery';
 import { initParams } from '../src/lib/ml/model';
@@ -186,6 +187,8 @@ const results = {
 	summary: { pairs, stats: aggregate(records) }
 };
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, round) + '\n');
+// the worker checks every checkpoint it fetches against this manifest (size and sha256)
+writeCheckpointManifest();
 train.dispose();
 test.dispose();
 console.log(`make-stitching: wrote ${outDir}`);

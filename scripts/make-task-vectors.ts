@@ -14,6 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend, loadMnistFromDisk } from './node-tf';
+import { writeCheckpointManifest } from './hash-checkpoints';
 import { SHIPPED_DTYPE, encodeCheckpoint, roundToStored } from '../src/lib/ml/checkpoint';
 import { DOMAINS, type Domain, taskSplit, sliceDigits } from '../src/lib/ml/domains';
 import { MergeEvaluator, TV_NET } from '../src/lib/ml/task-vectors';
@@ -236,4 +237,6 @@ const results = {
 	summary: { seeds, generalist: aggregate(headlines.generalist), narrow: aggregate(headlines.narrow) }
 };
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(5)) : v)) + '\n');
+// the worker checks every checkpoint it fetches against this manifest (size and sha256)
+writeCheckpointManifest();
 console.log(`make-task-vectors: wrote ${outDir}`);

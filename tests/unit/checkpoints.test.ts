@@ -17,6 +17,8 @@ import {
 	toFloat16Bits
 } from '../../src/lib/ml/checkpoint';
 import { CHECKPOINTS, ESSAYS, type Nets, checkpointDir, evalEssay, shippedResults } from '../../scripts/shipped-evals';
+import { checkpointManifest } from '../../scripts/hash-checkpoints';
+import { manifestKey, verifyCheckpoint } from '../../src/lib/worker/jobs/checkpoint-file';
 
 // The wasm backend, as the scripts that made the shipped results used (and ~5× faster than cpu here).
 beforeAll(async () => {
@@ -244,4 +246,27 @@ describe('shipped checkpoints', () => {
 			const off = rows.filter((r) => r.value !== r.shipped);
 			expect(off.map((r) => `${r.key}: shipped ${r.shipped}, now ${r.value}`)).toEqual([]);
 		});
+});
+
+describe('the checkpoint manifest (size and sha256 of every shipped file)', () => {
+	const listed = JSON.parse(readFileSync(join(process.cwd(), 'static', 'checkpoints', 'manifest.json'), 'utf8'));
+
+	it('matches the files in static/checkpoints (run npx tsx scripts/hash-checkpoints.ts after changing one)', () => {
+		expect(listed).toEqual(checkpointManifest());
+		expect(Object.keys(listed).length).toBeGreaterThanOrEqual(8);
+	});
+
+	it('is what the worker checks a fetched file against: the file passes, a flipped byte or another file fails', async () => {
+		const key = manifestKey('https://example.org/nrs/checkpoints/modularity/residual.nrsc');
+		expect(key).toBe('modularity/residual.nrsc');
+		const bytes = new Uint8Array(readFileSync(join(process.cwd(), 'static', 'checkpoints', key!)));
+		await expect(verifyCheckpoint(key!, bytes)).resolves.toBeUndefined();
+		const flipped = bytes.slice();
+		flipped[flipped.length - 3] ^= 1;
+		await expect(verifyCheckpoint(key!, flipped)).rejects.toThrow(/checksum/);
+		const plain = new Uint8Array(readFileSync(join(process.cwd(), 'static', 'checkpoints', 'modularity', 'plain.nrsc')));
+		await expect(verifyCheckpoint(key!, plain)).rejects.toThrow(/not the file this page was built with/);
+		await expect(verifyCheckpoint('modularity/other.nrsc', bytes)).rejects.toThrow(/not a checkpoint this page was built with/);
+		expect(manifestKey('https://example.org/checkpoints/../secret.nrsc')).toBeNull();
+	});
 });

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { DataError, loadMnist, type MnistManifest } from '../../src/lib/ml/data';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { DataError, gunzip, loadMnist, type MnistManifest } from '../../src/lib/ml/data';
 import { readMnistBytes } from '../../scripts/mnist-file';
 
 const dir = join(process.cwd(), 'static', 'data');
@@ -12,10 +12,10 @@ const manifest = JSON.parse(readFileSync(join(dir, 'mnist.manifest.json'), 'utf8
 const gz = new Uint8Array(readFileSync(join(dir, manifest.file)));
 
 /** A fetch that serves the manifest and the given bytes for the asset. */
-function serve(asset: Uint8Array): typeof fetch {
+function serve(asset: Uint8Array, m: Partial<MnistManifest> = manifest): typeof fetch {
 	return (async (url: string | URL | Request) => {
 		const u = String(url);
-		if (u.endsWith('mnist.manifest.json')) return new Response(JSON.stringify(manifest));
+		if (u.endsWith('mnist.manifest.json')) return new Response(JSON.stringify(m));
 		if (u.endsWith(`/${manifest.file}`)) return new Response(asset as BodyInit, { headers: { 'content-length': String(asset.length) } });
 		return new Response('not found', { status: 404 });
 	}) as typeof fetch;
@@ -50,5 +50,20 @@ describe('digit data asset', () => {
 		const raw = readMnistBytes().slice();
 		raw[1000] ^= 1;
 		await expect(loadMnist('/data', serve(raw))).rejects.toThrow(/checksum/);
+	});
+
+	it('stops decompressing a gzip bomb at the size its manifest gives', async () => {
+		// 64 MiB of zeros in ~64 kB: the cap must stop it long before the end, with a message
+		const bomb = new Uint8Array(gzipSync(new Uint8Array(64 * 2 ** 20)));
+		await expect(gunzip(bomb, 2 ** 20)).rejects.toThrow(/larger than its manifest/);
+		await expect(loadMnist('/data', serve(bomb), () => {})).rejects.toThrow(/larger than its manifest/);
+		await expect(loadMnist('/data', serve(bomb))).rejects.toThrow(/larger than its manifest/);
+	});
+
+	it('refuses a manifest without a valid size or hash (the caps depend on them)', async () => {
+		const { bytes: _bytes, ...noSize } = manifest;
+		await expect(loadMnist('/data', serve(gz, noSize), () => {})).rejects.toThrow(/manifest gives no valid size/);
+		await expect(loadMnist('/data', serve(gz, { ...manifest, bytes: -1 }))).rejects.toThrow(/no valid size/);
+		await expect(loadMnist('/data', serve(gz, { ...manifest, sha256: 'zz' }))).rejects.toThrow(/no valid sha256/);
 	});
 });

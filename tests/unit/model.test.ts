@@ -14,7 +14,7 @@ import {
 } from '../../src/lib/ml/model';
 import { Trainer, TrainingData } from '../../src/lib/ml/trainer';
 import { LoadedNet, TestSet } from '../../src/lib/ml/surgery';
-import { decodeCheckpoint, encodeCheckpoint } from '../../src/lib/ml/checkpoint';
+import { type ExpectedNet, decodeCheckpoint, encodeCheckpoint } from '../../src/lib/ml/checkpoint';
 import { makeRng, normalArray } from '../../src/lib/ml/rng';
 
 beforeAll(useCpu);
@@ -203,5 +203,78 @@ describe('checkpoint files', () => {
 		expect(back.params).toEqual(params);
 		expect(() => decodeCheckpoint(new Uint8Array(3))).toThrow();
 		expect(() => decodeCheckpoint(encodeCheckpoint(header, params).slice(0, 100))).toThrow();
+	});
+});
+
+describe('checkpoint headers are checked before anything is sized from them', () => {
+	const cfg: NetConfig = { depth: 2, width: 8, residual: true };
+	const header = {
+		config: cfg,
+		training: { seed: 1, steps: 0, learningRate: 1e-3, batchSize: 128, layerDrop: 0, backend: 'cpu' },
+		lossCurve: [] as [number, number][],
+		testAccuracy: 0.1,
+		createdBy: 'test'
+	};
+	const good = encodeCheckpoint(header, initParams(cfg, 1), 'float16');
+	/** The good file with its JSON header replaced (the body kept), e.g. a header claiming depth 3e7. */
+	function withHeader(edit: (h: Record<string, unknown>) => unknown): Uint8Array {
+		const view = new DataView(good.buffer);
+		const h = view.getUint32(4, true);
+		const parsed = JSON.parse(new TextDecoder().decode(good.subarray(8, 8 + h)));
+		let json = JSON.stringify(edit(parsed) ?? parsed);
+		while (json.length % 4) json += ' ';
+		const bytes = new TextEncoder().encode(json);
+		const out = new Uint8Array(8 + bytes.length + good.length - 8 - h);
+		out.set(good.subarray(0, 4));
+		new DataView(out.buffer).setUint32(4, bytes.length, true);
+		out.set(bytes, 8);
+		out.set(good.subarray(8 + h), 8 + bytes.length);
+		return out;
+	}
+	const residual: ExpectedNet = { residual: true, depth: [2, 12], width: [8, 256] };
+	const setConfig = (c: Record<string, unknown>) => withHeader((h) => ({ ...h, config: { ...(h.config as object), ...c } }));
+
+	it('decodes the well-formed file as the expected net', () => {
+		expect(decodeCheckpoint(good, residual).header.config).toEqual(cfg);
+		expect(decodeCheckpoint(setConfig({})).params.length).toBe(initParams(cfg, 1).length);
+	});
+
+	it.each([
+		['depth 3e7', { depth: 3e7 }, /depth 30000000 is not an integer in 2–12/],
+		['width 3e7', { width: 3e7 }, /width/],
+		['a negative depth', { depth: -1 }, /depth -1/],
+		['a fractional width', { width: 8.5 }, /width 8.5/],
+		['a string depth', { depth: '8' }, /depth "8"/],
+		['a NaN-like depth (JSON null)', { depth: null }, /depth null/],
+		['a missing width', { width: undefined }, /width undefined/],
+		['a string residual flag', { residual: 'yes' }, /residual flag/],
+		['a plain net served as the residual one', { residual: false }, /plain net where a residual one was expected/]
+	])('refuses %s quickly, without allocating', (_name, change, message) => {
+		const bytes = setConfig(change);
+		const heapBefore = process.memoryUsage().heapUsed;
+		const t0 = performance.now();
+		expect(() => decodeCheckpoint(bytes, residual)).toThrow(message);
+		expect(performance.now() - t0).toBeLessThan(50);
+		expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(16 * 2 ** 20);
+	});
+
+	it('refuses a huge depth even when the caller expects nothing in particular', () => {
+		const t0 = performance.now();
+		expect(() => decodeCheckpoint(setConfig({ depth: 3e7 }))).toThrow(/depth/);
+		expect(() => decodeCheckpoint(setConfig({ depth: 1e300, width: 1e300 }))).toThrow(/depth/);
+		expect(performance.now() - t0).toBeLessThan(50);
+	});
+
+	it('refuses headers that are not objects, bad JSON, and malformed formats', () => {
+		expect(() => decodeCheckpoint(withHeader(() => [1, 2]))).toThrow(/not an object/);
+		expect(() => decodeCheckpoint(withHeader(() => ({ training: {} })))).toThrow(/no net config/);
+		expect(() => decodeCheckpoint(withHeader((h) => ({ ...h, format: { version: 2, dtype: 'float64' } })))).toThrow(/dtype/);
+		expect(() => decodeCheckpoint(withHeader((h) => ({ ...h, format: { version: 2, dtype: 'toString' } })))).toThrow(/dtype/);
+		expect(() => decodeCheckpoint(withHeader((h) => ({ ...h, format: { version: 9, dtype: 'float16' } })))).toThrow(/newer/);
+		expect(() => decodeCheckpoint(withHeader((h) => ({ ...h, format: { version: 2, dtype: 'int8', scales: 'x' } })))).toThrow(/scales/);
+		const bad = good.slice();
+		bad[9] = 0x7b; // '{' then garbage: not JSON
+		bad[10] = 0x7b;
+		expect(() => decodeCheckpoint(bad)).toThrow(/not valid JSON/);
 	});
 });

@@ -168,18 +168,71 @@ export function encodeCheckpoint(header: CheckpointHeader, params: Float32Array,
 	return out;
 }
 
-export function decodeCheckpoint(bytes: Uint8Array): { header: CheckpointHeader; params: Float32Array; format: CheckpointFormat } {
+// ---- what a caller accepts -------------------------------------------------------------------------
+
+/** An inclusive integer range. */
+export type IntRange = readonly [min: number, max: number];
+
+/**
+ * The net a caller expects a file to hold: its architecture, and the ranges its schema allows. The
+ * header is checked against this before anything is sized from it: a well-formed header claiming
+ * depth 3e7 would otherwise build a layout of 10^8 slots and allocate gigabytes before the size check.
+ */
+export type ExpectedNet = { residual: boolean; depth: IntRange; width: IntRange };
+
+/** Bounds no net of this site exceeds, for callers that expect nothing in particular (tests, scripts). */
+export const ANY_NET: ExpectedNet = { residual: false, depth: [0, 16], width: [1, 1024] };
+
+const isInt = (v: unknown, [lo, hi]: IntRange): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v.slice(0, 20)) : String(v).slice(0, 20));
+
+/** The header's net config, checked against `expect` (throws a plain-language error). */
+export function checkConfig(config: unknown, expect: ExpectedNet | 'any'): NetConfig {
+	if (typeof config !== 'object' || config === null) throw new Error('Checkpoint header has no net config.');
+	const { depth, width, residual } = config as Record<string, unknown>;
+	if (typeof residual !== 'boolean') throw new Error(`Checkpoint header has an invalid residual flag (${show(residual)}).`);
+	const e = expect === 'any' ? { ...ANY_NET, residual } : expect;
+	if (!isInt(depth, e.depth)) throw new Error(`Checkpoint depth ${show(depth)} is not an integer in ${e.depth[0]}–${e.depth[1]}.`);
+	if (!isInt(width, e.width)) throw new Error(`Checkpoint width ${show(width)} is not an integer in ${e.width[0]}–${e.width[1]}.`);
+	if (residual !== e.residual)
+		throw new Error(`Checkpoint holds a ${residual ? 'residual' : 'plain'} net where a ${e.residual ? 'residual' : 'plain'} one was expected.`);
+	return { depth, width, residual };
+}
+
+function checkFormat(stored: unknown, layoutLength: () => number): CheckpointFormat {
+	if (stored === undefined) return { version: 1, dtype: 'float32' };
+	if (typeof stored !== 'object' || stored === null) throw new Error('Checkpoint header has an invalid format.');
+	const { version, dtype, scales } = stored as Record<string, unknown>;
+	if (version !== 1 && version !== 2) throw new Error(`Checkpoint format version ${show(version)} is newer than this page.`);
+	if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) throw new Error(`Unknown checkpoint dtype ${show(dtype)}.`);
+	if (scales !== undefined && !(Array.isArray(scales) && scales.length === layoutLength() && scales.every((x) => typeof x === 'number' && Number.isFinite(x))))
+		throw new Error('Checkpoint int8 scales do not match its net shape.');
+	return { version, dtype: dtype as CheckpointDtype, ...(scales ? { scales: scales as number[] } : {}) };
+}
+
+/**
+ * Parse a checkpoint file. `expect` is the net the caller will use it as; every number the header
+ * gives is checked against it before any allocation sized from the header ('any': only ANY_NET's
+ * bounds, for scripts and tests that read files of every essay).
+ */
+export function decodeCheckpoint(bytes: Uint8Array, expect: ExpectedNet | 'any' = 'any'): { header: CheckpointHeader; params: Float32Array; format: CheckpointFormat } {
 	if (bytes.length < 8) throw new Error('Checkpoint file is truncated.');
 	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 	if (view.getUint32(0, true) !== MAGIC) throw new Error('Not a checkpoint file.');
 	const h = view.getUint32(4, true);
 	if (8 + h > bytes.length) throw new Error('Checkpoint header is truncated.');
-	const { format: stored, ...header } = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + h))) as CheckpointHeader & {
-		format?: CheckpointFormat;
-	};
-	const format: CheckpointFormat = stored ?? { version: 1, dtype: 'float32' };
-	if (format.version !== 1 && format.version !== 2) throw new Error(`Checkpoint format version ${format.version} is newer than this page.`);
-	if (!(format.dtype in BYTES)) throw new Error(`Unknown checkpoint dtype ${format.dtype}.`);
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + h)));
+	} catch {
+		throw new Error('Checkpoint header is not valid JSON.');
+	}
+	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('Checkpoint header is not an object.');
+	const { format: stored, ...rest } = parsed as CheckpointHeader & { format?: unknown };
+	const config = checkConfig(rest.config, expect);
+	const header = { ...rest, config } as CheckpointHeader;
+	// the layout is small now that depth and width are bounded
+	const format = checkFormat(stored, () => paramLayout(config).length);
 	const n = paramCount(header.config);
 	const start = 8 + h;
 	const expected = format.version === 1 ? n * 4 : bodyBytes(format.dtype, n);

@@ -98,14 +98,46 @@ export async function verifyAndDecode(bytes: Uint8Array, manifest: MnistManifest
 
 const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
-/** Gunzip with the platform's DecompressionStream (browsers, workers and Node >= 18). */
-export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+/**
+ * Gunzip with the platform's DecompressionStream (browsers, workers and Node >= 18), stopping as soon
+ * as the output passes `maxBytes`: a small file that inflates to gigabytes (a gzip bomb) fails after
+ * maxBytes, not after all of it.
+ */
+export async function gunzip(bytes: Uint8Array, maxBytes = Infinity): Promise<Uint8Array> {
+	const reader = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+	const chunks: Uint8Array[] = [];
+	let total = 0;
 	try {
-		const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
-		return new Uint8Array(await new Response(stream).arrayBuffer());
+		for (;;) {
+			const { done, value } = await reader.read();
+			if (done) break;
+			total += value.length;
+			if (total > maxBytes) {
+				void reader.cancel().catch(() => {});
+				throw new DataError('The digit data is larger than its manifest says, so it was not used. Reload the page; if it persists, the site build is inconsistent.');
+			}
+			chunks.push(value);
+		}
 	} catch (e) {
+		if (e instanceof DataError) throw e;
 		throw new DataError(`The digit data is corrupt: it could not be decompressed (${(e as Error).message}). Reload the page to try again.`);
 	}
+	const out = new Uint8Array(total);
+	let o = 0;
+	for (const c of chunks) {
+		out.set(c, o);
+		o += c.length;
+	}
+	return out;
+}
+
+/** The manifest as the worker needs it (size and hash well formed), or a DataError. */
+export function checkManifest(m: unknown): MnistManifest {
+	const r = (typeof m === 'object' && m !== null ? m : {}) as Partial<MnistManifest>;
+	if (typeof r.file !== 'string' || !/^[A-Za-z0-9._-]+$/.test(r.file)) throw new DataError('The digit data manifest names no valid file.');
+	if (!(Number.isSafeInteger(r.bytes) && (r.bytes as number) > 0)) throw new DataError('The digit data manifest gives no valid size.');
+	if (typeof r.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(r.sha256)) throw new DataError('The digit data manifest gives no valid sha256.');
+	return r as MnistManifest;
 }
 
 /**
@@ -126,6 +158,8 @@ export async function loadMnist(
 	} catch (e) {
 		throw new DataError(`Could not load the digit data manifest (${(e as Error).message}).`);
 	}
+	// without a valid size, the download and gunzip caps below would be off
+	manifest = checkManifest(manifest);
 	const r = await fetchFn(`${baseUrl}/${manifest.file}`);
 	if (!r.ok) throw new DataError(`Could not load the digit data (HTTP ${r.status}).`);
 	let bytes: Uint8Array;
@@ -157,7 +191,7 @@ export async function loadMnist(
 		bytes = new Uint8Array(await r.arrayBuffer());
 	}
 	// A host may already have decoded it (Content-Encoding: gzip on .gz files): look at the bytes.
-	if (manifest.encoding === 'gzip' && isGzip(bytes)) bytes = await gunzip(bytes);
+	if (manifest.encoding === 'gzip' && isGzip(bytes)) bytes = await gunzip(bytes, manifest.bytes);
 	return verifyAndDecode(bytes, manifest);
 }
 

@@ -19,6 +19,17 @@ export function mlpConfig(width: number): NetConfig {
 }
 export const mlpParamCount = (width: number) => paramCount(mlpConfig(width));
 
+/**
+ * The most floats a population may hold (2^23 float32 = 32 MiB): the GA keeps 2N candidates of d
+ * parameters, the ES N noise rows of d. A link's pairs × width is capped so that 2N·d stays under it
+ * (the credit schema, maxPairs), and es.ts refuses more, so no setting makes a tab allocate gigabytes.
+ * It is also what es.ts's chunkSize assumes one evaluated chunk may take.
+ */
+export const MAX_POPULATION_FLOATS = 2 ** 23;
+
+/** The largest N (antithetic pairs; the GA's population is 2N) whose population fits MAX_POPULATION_FLOATS at this width. */
+export const maxPairs = (width: number) => Math.max(1, Math.floor(MAX_POPULATION_FLOATS / (2 * mlpParamCount(width))));
+
 /** Multiply–adds of one forward pass of the MLP on one digit (for the FLOP bench). */
 export const mlpMacs = (width: number) => IMAGE_SIZE * width + width * NUM_CLASSES;
 

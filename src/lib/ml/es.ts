@@ -12,7 +12,7 @@
 // evaluation; the tf-free theory is in es-theory.ts.)
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_SIZE, NUM_CLASSES } from './data';
-import { COST, type CosinePoint, type CosineRequest, type CosineResult, mlpConfig, mlpParamCount, theoryCosine } from './es-theory';
+import { COST, MAX_POPULATION_FLOATS, type CosinePoint, type CosineRequest, type CosineResult, mlpConfig, mlpParamCount, theoryCosine } from './es-theory';
 import { forward, initParams, lossAndGrads, paramCount, unpack } from './model';
 import { hashSeed, makeRng, permutation, type Rng } from './rng';
 import type { TrainingData } from './trainer';
@@ -20,6 +20,8 @@ import type { TrainingData } from './trainer';
 // The cost model, theory and fit (no tfjs; the page uses them): ./es-theory.ts
 export {
 	COST,
+	MAX_POPULATION_FLOATS,
+	maxPairs,
 	logLogFit,
 	mlpConfig,
 	mlpMacs,
@@ -143,7 +145,8 @@ export function populationLosses(width: number, thetas: tf.Tensor2D, x: tf.Tenso
 		const B = x.shape[0];
 		const h = width;
 		const nW1 = IMAGE_SIZE * h;
-		const W1 = tf.reshape(tf.transpose(tf.reshape(tf.slice(thetas, [0, 0], [C, nW1]), [C, IMAGE_SIZE, h]), [1, 0, 2]), [IMAGE_SIZE, C * h]);
+		// (its own tidy: the sliced copy is freed before the product, which at large C·h is ~30 MB)
+		const W1 = tf.tidy(() => tf.reshape(tf.transpose(tf.reshape(tf.slice(thetas, [0, 0], [C, nW1]), [C, IMAGE_SIZE, h]), [1, 0, 2]), [IMAGE_SIZE, C * h]));
 		const b1 = tf.reshape(tf.slice(thetas, [0, nW1], [C, h]), [C * h]);
 		// (not fused: the wasm fused kernel rejects this bias after the reshape)
 		const H = tf.relu(tf.add(tf.matMul(x, W1 as tf.Tensor2D), b1));
@@ -239,8 +242,8 @@ class FlatAdam {
 	readonly v: tf.Variable<tf.Rank.R1>;
 	t = 0;
 	constructor(d: number) {
-		this.m = tf.variable(tf.zeros([d]), false) as tf.Variable<tf.Rank.R1>;
-		this.v = tf.variable(tf.zeros([d]), false) as tf.Variable<tf.Rank.R1>;
+		this.m = zeroVariable(d);
+		this.v = zeroVariable(d);
 	}
 	/** params ← params − lr·m̂/(√v̂+ε); call inside tf.tidy */
 	apply(params: tf.Variable<tf.Rank.R1>, g: tf.Tensor1D, lr: number) {
@@ -255,12 +258,29 @@ class FlatAdam {
 	}
 }
 
-/** N noise rows of generation g as one [N, d] tensor (regenerated from the seed). */
-function noiseMatrix(seed: number, generation: number, pairs: number, d: number): tf.Tensor2D {
-	const buf = new Float32Array(pairs * d);
-	for (let i = 0; i < pairs; i++) buf.set(pairNoise(seed, generation, i, d), i * d);
-	return tf.tensor2d(buf, [pairs, d]);
+/** A d-vector of zeros as a variable (the initial tensor is freed: the variable holds its own). */
+function zeroVariable(d: number): tf.Variable<tf.Rank.R1> {
+	const z = tf.zeros([d]);
+	try {
+		return tf.variable(z, false) as tf.Variable<tf.Rank.R1>;
+	} finally {
+		z.dispose();
+	}
 }
+
+/** Noise rows first … first+n−1 of generation g as one [n, d] tensor (regenerated from the seed). */
+function noiseMatrix(seed: number, generation: number, n: number, d: number, first = 0): tf.Tensor2D {
+	const buf = new Float32Array(n * d);
+	for (let i = 0; i < n; i++) buf.set(pairNoise(seed, generation, first + i, d), i * d);
+	return tf.tensor2d(buf, [n, d]);
+}
+
+/**
+ * Up to this many noise floats (16 MiB) the ES keeps a generation's noise for its estimate; above it
+ * (only in the width sweep's wide nets: a race's N·d is capped at half of MAX_POPULATION_FLOATS) it
+ * regenerates the noise chunk by chunk, trading time for a bounded footprint.
+ */
+const KEEP_NOISE_FLOATS = MAX_POPULATION_FLOATS / 2;
 
 export type GenerationResult = { meanLoss: number };
 
@@ -294,44 +314,70 @@ export class EvolutionStrategy {
 	/** One generation: 2N candidates on one minibatch, ranks, estimate, Adam step. */
 	async step(): Promise<GenerationResult> {
 		const { pairs, sigma, seed, width } = this.cfg;
+		const d = this.d;
 		const g = this.generation++;
 		this.compute += COST.esGeneration(pairs);
-		const E = noiseMatrix(seed, g, pairs, this.d);
-		const { x, y } = this.batches.gather(this.data);
-		const losses = tf.tidy(() => {
-			const scaled = tf.mul(E, sigma);
-			const out: tf.Tensor1D[] = [];
-			// ±: evaluate in chunks of whole pairs so memory stays bounded at large d and N
-			const per = Math.max(1, Math.floor(chunkSize(this.d) / 2));
-			for (let i = 0; i < pairs; i += per) {
-				const n = Math.min(per, pairs - i);
-				const e = tf.slice(scaled, [i, 0], [n, this.d]);
-				const thetas = tf.concat([tf.add(this.params, e), tf.sub(this.params, e)]) as tf.Tensor2D;
-				out.push(evaluatePopulation(this.mode, width, thetas, x, y));
+		// ±: evaluate in chunks of whole pairs so memory stays bounded at large d and N
+		const per = Math.max(1, Math.floor(chunkSize(d) / 2));
+		const chunks: [number, number][] = [];
+		for (let i = 0; i < pairs; i += per) chunks.push([i, Math.min(per, pairs - i)]);
+		let E: tf.Tensor2D | null = null;
+		let batch: { x: tf.Tensor2D; y: tf.Tensor2D } | null = null;
+		const losses: tf.Tensor1D[] = [];
+		// everything allocated here is freed on every path, a throw included (at large d it is hundreds of MB)
+		try {
+			if (pairs * d <= KEEP_NOISE_FLOATS) E = noiseMatrix(seed, g, pairs, d);
+			batch = this.batches.gather(this.data);
+			const { x, y } = batch;
+			for (const [i, n] of chunks) {
+				losses.push(
+					tf.tidy(() => {
+						// θ ± σε in its own tidy, so ε and the halves are freed before the evaluation
+						const thetas = tf.tidy(() => {
+							const e = tf.mul(E ? tf.slice(E, [i, 0], [n, d]) : noiseMatrix(seed, g, n, d, i), sigma);
+							return tf.concat([tf.add(this.params, e), tf.sub(this.params, e)]) as tf.Tensor2D;
+						});
+						return evaluatePopulation(this.mode, width, thetas, x, y);
+					})
+				);
 			}
-			return out;
-		});
-		tf.dispose([x, y]);
-		const vals = await Promise.all(losses.map((l) => l.data()));
-		tf.dispose(losses);
-		const plus: number[] = [];
-		const minus: number[] = [];
-		let sum = 0;
-		for (const v of vals) {
-			const n = v.length / 2;
-			for (let i = 0; i < n; i++) {
-				plus.push(v[i]);
-				minus.push(v[n + i]);
-				sum += v[i] + v[n + i];
+			tf.dispose([batch.x, batch.y]);
+			batch = null;
+			const vals = await Promise.all(losses.map((l) => l.data()));
+			const plus: number[] = [];
+			const minus: number[] = [];
+			let sum = 0;
+			for (const v of vals) {
+				const n = v.length / 2;
+				for (let i = 0; i < n; i++) {
+					plus.push(v[i]);
+					minus.push(v[n + i]);
+					sum += v[i] + v[n + i];
+				}
 			}
+			const c = pairCoefficients(plus, minus, sigma, 'ranks');
+			const noise = E;
+			tf.tidy(() => {
+				let sumCe: tf.Tensor;
+				if (noise) sumCe = tf.matMul(tf.tensor2d(c, [1, pairs]), noise);
+				else {
+					// Σ c_i ε_i chunk by chunk, each chunk's noise regenerated and freed before the next
+					sumCe = tf.zeros([1, d]);
+					for (const [i, n] of chunks) {
+						const prev = sumCe;
+						sumCe = tf.tidy(() => tf.add(prev, tf.matMul(tf.tensor2d(c.subarray(i, i + n), [1, n]), noiseMatrix(seed, g, n, d, i))));
+						prev.dispose();
+					}
+				}
+				const est = tf.div(tf.reshape(sumCe, [d]), pairs) as tf.Tensor1D;
+				this.adam.apply(this.params, est, this.cfg.learningRate);
+			});
+			return { meanLoss: sum / (2 * pairs) };
+		} finally {
+			tf.dispose(losses);
+			if (batch) tf.dispose([batch.x, batch.y]);
+			E?.dispose();
 		}
-		const c = pairCoefficients(plus, minus, sigma, 'ranks');
-		tf.tidy(() => {
-			const est = tf.div(tf.reshape(tf.matMul(tf.tensor2d(c, [1, pairs]), E), [this.d]), pairs) as tf.Tensor1D;
-			this.adam.apply(this.params, est, this.cfg.learningRate);
-		});
-		E.dispose();
-		return { meanLoss: sum / (2 * pairs) };
 	}
 
 	dispose() {
@@ -376,42 +422,77 @@ export class GeneticAlgorithm {
 	) {
 		this.cfg = cfg;
 		this.d = mlpParamCount(cfg.width);
+		if (cfg.population * this.d > MAX_POPULATION_FLOATS)
+			throw new Error(`A GA population of ${cfg.population} × ${this.d} parameters does not fit in memory (at most ${MAX_POPULATION_FLOATS.toLocaleString('en')} floats).`);
 		const flat = init ?? initParams(mlpConfig(cfg.width), cfg.seed);
 		this.rng = makeRng(cfg.seed, 29);
 		this.batches = new BatchSampler(data.n, cfg.batchSize, cfg.seed);
 		const p0 = tf.tensor1d(flat);
-		this.best = tf.variable(p0, true) as tf.Variable<tf.Rank.R1>;
-		// generation 0: the shared initialisation (the elite) and mutants of it
-		this.population = tf.tidy(() => this.offspring(p0, Array.from({ length: cfg.population - 1 }, () => 0), 0));
-		p0.dispose();
+		try {
+			this.best = tf.variable(p0, true) as tf.Variable<tf.Rank.R1>;
+			try {
+				// generation 0: the shared initialisation (the elite) and mutants of it
+				this.population = tf.tidy(() => this.offspring(tf.expandDims(p0, 0) as tf.Tensor2D, Array.from({ length: cfg.population - 1 }, () => 0), 0));
+			} catch (e) {
+				this.best.dispose();
+				throw e;
+			}
+		} finally {
+			p0.dispose();
+		}
 	}
 
-	/** rows: elite, then elite-or-parent[k] + σ·ε for each k (parents given as rows of `from`) */
-	private offspring(from: tf.Tensor, parentRows: number[], eliteRow: number): tf.Tensor2D {
-		const src = from.rank === 1 ? tf.expandDims(from, 0) : from;
-		const noise = new Float32Array(parentRows.length * this.d);
-		for (let k = 0; k < parentRows.length; k++) noise.set(pairNoise(this.cfg.seed + 7919, this.generation, k, this.d), k * this.d);
-		const rows = tf.gather(src, tf.tensor1d([eliteRow, ...parentRows], 'int32'));
-		const mut = tf.concat([tf.zeros([1, this.d]), tf.mul(tf.tensor2d(noise, [parentRows.length, this.d]), this.cfg.sigma)]);
-		return tf.add(rows, mut) as tf.Tensor2D;
+	/**
+	 * rows: elite, then elite-or-parent[k] + σ·ε for each k (parents given as rows of `from`). Built in
+	 * chunks of rows of about 8 MiB, each chunk's noise and temporaries freed before the next, so the
+	 * peak is about two populations, not six.
+	 */
+	private offspring(from: tf.Tensor2D, parentRows: number[], eliteRow: number): tf.Tensor2D {
+		const d = this.d;
+		const rows = [eliteRow, ...parentRows];
+		const per = chunkSize(d, MAX_POPULATION_FLOATS / 4);
+		const parts: tf.Tensor2D[] = [];
+		try {
+			for (let i = 0; i < rows.length; i += per) {
+				const n = Math.min(per, rows.length - i);
+				parts.push(
+					tf.tidy(() => {
+						const noise = new Float32Array(n * d);
+						// row 0 is the elite, copied unchanged; row r > 0 gets mutation r − 1
+						for (let j = 0; j < n; j++) if (i + j > 0) noise.set(pairNoise(this.cfg.seed + 7919, this.generation, i + j - 1, d), j * d);
+						const src = tf.gather(from, tf.tensor1d(rows.slice(i, i + n), 'int32'));
+						return tf.add(src, tf.mul(tf.tensor2d(noise, [n, d]), this.cfg.sigma)) as tf.Tensor2D;
+					})
+				);
+			}
+			return parts.length === 1 ? parts.pop()! : (tf.concat(parts) as tf.Tensor2D);
+		} finally {
+			tf.dispose(parts);
+		}
 	}
 
 	async step(): Promise<GenerationResult> {
 		const P = this.cfg.population;
 		this.compute += COST.gaGeneration(P);
 		const { x, y } = this.batches.gather(this.data);
-		const lossT = tf.tidy(() => {
-			const per = chunkSize(this.d);
-			const out: tf.Tensor1D[] = [];
-			for (let i = 0; i < P; i += per) {
-				const n = Math.min(per, P - i);
-				out.push(populationLosses(this.cfg.width, tf.slice(this.population, [i, 0], [n, this.d]), x, y));
-			}
-			return tf.concat(out);
-		});
-		tf.dispose([x, y]);
-		const losses = await lossT.data();
-		lossT.dispose();
+		let lossT: tf.Tensor | null = null;
+		let losses: ArrayLike<number>;
+		try {
+			lossT = tf.tidy(() => {
+				const per = chunkSize(this.d);
+				const out: tf.Tensor1D[] = [];
+				for (let i = 0; i < P; i += per) {
+					const n = Math.min(per, P - i);
+					out.push(populationLosses(this.cfg.width, tf.slice(this.population, [i, 0], [n, this.d]), x, y));
+				}
+				return tf.concat(out);
+			});
+			tf.dispose([x, y]);
+			losses = await lossT.data();
+		} finally {
+			tf.dispose([x, y]);
+			lossT?.dispose();
+		}
 		const order = Array.from({ length: P }, (_, i) => i).sort((a, b) => losses[a] - losses[b] || a - b);
 		const top = order.slice(0, Math.max(1, Math.min(this.cfg.parents, P)));
 		this.generation++;
@@ -449,32 +530,48 @@ export async function measureCosine(req: CosineRequest, data: TrainingData, mode
 	const sampler = new BatchSampler(data.n, req.batchSize, req.seed, 31);
 	const { x, y } = sampler.gather(data);
 	const theta = tf.tensor1d(flat);
-	// the true gradient on this minibatch
-	const gradT = tf.tidy(() => {
-		const { grads } = lossAndGrads(unpack(theta, cfg), x, y);
-		return tf.concat(grads.map((t) => tf.reshape(t, [-1])));
-	});
-	const grad = (await gradT.data()) as Float32Array;
-	gradT.dispose();
-	// losses of every ± candidate, in chunks of pairs; noise is regenerated from seeds (generation 0)
-	const per = Math.max(1, Math.floor(chunkSize(d) / 2));
 	const plus = new Float32Array(Nmax);
 	const minus = new Float32Array(Nmax);
-	for (let i = 0; i < Nmax; i += per) {
-		const n = Math.min(per, Nmax - i);
-		const lossT = tf.tidy(() => {
-			const buf = new Float32Array(n * d);
-			for (let j = 0; j < n; j++) buf.set(pairNoise(req.seed, 0, i + j, d + k).subarray(0, d), j * d);
-			const e = tf.mul(tf.tensor2d(buf, [n, d]), req.sigma);
-			return evaluatePopulation(mode, req.width, tf.concat([tf.add(theta, e), tf.sub(theta, e)]) as tf.Tensor2D, x, y);
+	let grad: Float32Array;
+	// x, y and θ are freed on every path (a throw in a chunk included)
+	try {
+		// the true gradient on this minibatch
+		const gradT = tf.tidy(() => {
+			const { grads } = lossAndGrads(unpack(theta, cfg), x, y);
+			return tf.concat(grads.map((t) => tf.reshape(t, [-1])));
 		});
-		const v = await lossT.data();
-		lossT.dispose();
-		plus.set(v.subarray(0, n), i);
-		minus.set(v.subarray(n, 2 * n), i);
-		await new Promise((r) => setTimeout(r, 0)); // let cancel/progress messages through
+		try {
+			grad = (await gradT.data()) as Float32Array;
+		} finally {
+			gradT.dispose();
+		}
+		// losses of every ± candidate, in chunks of pairs; noise is regenerated from seeds (generation 0)
+		const per = Math.max(1, Math.floor(chunkSize(d) / 2));
+		for (let i = 0; i < Nmax; i += per) {
+			const n = Math.min(per, Nmax - i);
+			const lossT = tf.tidy(() => {
+				const buf = new Float32Array(n * d);
+				for (let j = 0; j < n; j++) buf.set(pairNoise(req.seed, 0, i + j, d + k).subarray(0, d), j * d);
+				// θ ± σε in its own tidy, so ε and the halves are freed before the evaluation
+				const thetas = tf.tidy(() => {
+					const e = tf.mul(tf.tensor2d(buf, [n, d]), req.sigma);
+					return tf.concat([tf.add(theta, e), tf.sub(theta, e)]) as tf.Tensor2D;
+				});
+				return evaluatePopulation(mode, req.width, thetas, x, y);
+			});
+			let v: Float32Array;
+			try {
+				v = (await lossT.data()) as Float32Array;
+			} finally {
+				lossT.dispose();
+			}
+			plus.set(v.subarray(0, n), i);
+			minus.set(v.subarray(n, 2 * n), i);
+			await new Promise((r) => setTimeout(r, 0)); // let cancel/progress messages through
+		}
+	} finally {
+		tf.dispose([x, y, theta]);
 	}
-	tf.dispose([x, y, theta]);
 	const c = pairCoefficients(plus, minus, req.sigma, 'raw');
 	// stream the estimate through the pairs, reading the cosine at each requested N
 	const wanted = new Set(req.pairs);

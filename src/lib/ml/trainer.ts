@@ -128,20 +128,25 @@ export class Trainer {
 			const n = Math.min(readEvery, steps - done);
 			let sum: tf.Scalar = tf.scalar(0);
 			let k = 0;
-			while (k < n) {
-				const loss = this.stepOnce();
-				const next = tf.add(sum, loss) as tf.Scalar;
-				tf.dispose([sum, loss]);
-				sum = next;
-				k++;
-				if (k < n && opts.interrupt && (await opts.interrupt())) {
-					stop = true;
-					break;
+			let mean: number;
+			// the running sum is freed even when a step or the interrupt throws
+			try {
+				while (k < n) {
+					const loss = this.stepOnce();
+					const next = tf.add(sum, loss) as tf.Scalar;
+					tf.dispose([sum, loss]);
+					sum = next;
+					k++;
+					if (k < n && opts.interrupt && (await opts.interrupt())) {
+						stop = true;
+						break;
+					}
 				}
+				mean = (await sum.data())[0] / k;
+			} finally {
+				sum.dispose();
 			}
 			done += k;
-			const mean = (await sum.data())[0] / k;
-			sum.dispose();
 			const metric = { step: this.step, loss: mean };
 			out.push(metric);
 			opts.onMetrics?.(metric);

@@ -32,6 +32,9 @@ export type ParamStateOptions = KeyOptions & {
 	delay?: number;
 };
 
+/** A limit across params (e.g. a memory cap on pairs × width): the values to use, a note per change. */
+export type Constrain<S extends Schema> = (values: ParamValues<S>) => { values: ParamValues<S>; notes: string[] };
+
 export class ParamState<const S extends Schema> {
 	values: ParamValues<S> = $state() as ParamValues<S>;
 	/** Plain-text corrections from the URL or from set(); show with <ParamNotes>. */
@@ -43,9 +46,12 @@ export class ParamState<const S extends Schema> {
 	#loaded = false;
 	#source: ParamSource | undefined;
 
-	constructor(schema: S, options: ParamStateOptions = {}) {
+	readonly #constrain: Constrain<S> | undefined;
+
+	constructor(schema: S, options: ParamStateOptions & { constrain?: Constrain<S> } = {}) {
 		this.schema = schema;
 		this.options = options;
+		this.#constrain = options.constrain;
 		this.values = defaults(schema);
 		// Created during a widget's initialisation: pick up a param source set above it (an embed's
 		// attributes instead of the URL), and offer this state to the widget's children (the footer's
@@ -70,8 +76,9 @@ export class ParamState<const S extends Schema> {
 		const { values, notes } = fromAttributes
 			? parseParams(this.schema, fromAttributes, this.options)
 			: readUrlParams(this.schema, this.options);
-		this.values = values;
-		this.notes = notes;
+		const c = this.#constrain?.(values);
+		this.values = c ? c.values : values;
+		this.notes = c ? [...notes, ...c.notes] : notes;
 		this.#loaded = true;
 		// A custom element must never rewrite its host page's URL.
 		if (this.options.sync !== false && !fromAttributes) this.#writer = createUrlWriter(this.schema, this.options);
@@ -85,7 +92,10 @@ export class ParamState<const S extends Schema> {
 		if (!spec) return;
 		const r = coerceValue(spec, value, (this.options.prefix ?? '') + name);
 		(this.values as Record<string, ParamValue>)[name] = r.value;
-		if (r.note) this.notes = [...this.notes, r.note].slice(-6);
+		const c = this.#constrain?.($state.snapshot(this.values) as ParamValues<S>);
+		if (c) for (const [k, v] of Object.entries(c.values)) if (v !== (this.values as Record<string, unknown>)[k]) (this.values as Record<string, ParamValue>)[k] = v as ParamValue;
+		const added = [...(r.note ? [r.note] : []), ...(c?.notes ?? [])];
+		if (added.length) this.notes = [...this.notes, ...added].slice(-6);
 		this.#sync();
 	}
 

@@ -4,6 +4,21 @@
 // is a type only), so the page may import it too.
 export type { TestSet } from '../test-set';
 
+/**
+ * Build several disposable things (trainers, runners) at once: if one constructor throws (out of memory
+ * at a large size, say), those already built are disposed before the error goes on.
+ */
+export function buildAll<T extends { dispose(): void }>(makers: readonly (() => T)[]): T[] {
+	const built: T[] = [];
+	try {
+		for (const make of makers) built.push(make());
+		return built;
+	} catch (e) {
+		for (const b of built) b.dispose();
+		throw e;
+	}
+}
+
 /** One headline number over seeds. */
 export type Stat = { mean: number; sd: number; min: number; max: number; n: number };
 

@@ -9,7 +9,7 @@ import { Trainer, type TrainingData, testAccuracy } from '../trainer';
 import { forward, initParams, unpack } from '../model';
 import { EvolutionStrategy, GeneticAlgorithm, measureCosine } from '../es';
 import { COST, mlpConfig, mlpParamCount } from '../es-theory';
-import type { TestSet } from './common';
+import { buildAll, type TestSet } from './common';
 import { COSINE_SIGMA, METHODS, type Method, type RaceSettings } from './credit-defaults';
 import { type RaceCurves, type RacePoint, type RaceProgress, SWEEP_METHODS, type SweepPoint, type WidthTuning, gaPopulation, settingsForWidth } from './credit-analysis';
 
@@ -113,7 +113,8 @@ function makeRunner(method: Method, s: RaceSettings, train: TrainingData, init: 
 export async function runRace(s: RaceSettings, train: TrainingData, evalSet: EvalSet, test: TestSet, hooks: RaceHooks = {}): Promise<{ curves: RaceCurves; stopped: boolean }> {
 	const methods = hooks.methods ?? METHODS;
 	const init = initParams(mlpConfig(s.width), s.seed);
-	const runners = methods.map((m) => [m, makeRunner(m, s, train, init, hooks.interrupt)] as const);
+	const built = buildAll(methods.map((m) => () => makeRunner(m, s, train, init, hooks.interrupt)));
+	const runners = methods.map((m, i) => [m, built[i]] as const);
 	const curves = Object.fromEntries(METHODS.map((m) => [m, [] as RacePoint[]])) as RaceCurves;
 	let stopped = false;
 	try {

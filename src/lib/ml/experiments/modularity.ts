@@ -4,7 +4,7 @@ import type { TrainMetrics } from '../trainer';
 import { Trainer, type TrainConfig, type TrainingData, testAccuracy } from '../trainer';
 import type { NetConfig } from '../model';
 import { type SurgeryReport, LoadedNet } from '../surgery';
-import type { CurvePoint, TestSet, TrainHooks as Hooks } from './common';
+import { buildAll, type CurvePoint, type TestSet, type TrainHooks as Hooks } from './common';
 import { ARCHS, type Arch, type ModularitySettings } from './modularity-defaults';
 
 // Settings and names (./modularity-defaults), the summary and verdict (./modularity-analysis) and the
@@ -34,7 +34,8 @@ export async function trainPair(
 ): Promise<Record<Arch, TrainedNet>> {
 	const chunkSize = () => Math.max(1, Math.round(typeof hooks.chunk === 'function' ? hooks.chunk() : (hooks.chunk ?? 50)));
 	const accuracyEvery = hooks.accuracyEvery ?? 2;
-	const trainers = Object.fromEntries(ARCHS.map((a) => [a, new Trainer(trainConfig(s, a), train)])) as Record<Arch, Trainer>;
+	const built = buildAll(ARCHS.map((a) => () => new Trainer(trainConfig(s, a), train)));
+	const trainers = Object.fromEntries(ARCHS.map((a, i) => [a, built[i]])) as Record<Arch, Trainer>;
 	const curves: Record<Arch, CurvePoint[]> = { residual: [], plain: [] };
 	try {
 		let chunks = 0;

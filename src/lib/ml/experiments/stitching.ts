@@ -28,7 +28,7 @@ import {
 	trainStitch,
 	weightMatch
 } from '../stitch';
-import type { CurvePoint, TestSet, TrainHooks } from './common';
+import { buildAll, type CurvePoint, type TestSet, type TrainHooks } from './common';
 import {
 	CUTS,
 	DEFAULT_CUT,
@@ -105,7 +105,7 @@ export async function trainNets(
 ): Promise<TrainedNet[]> {
 	const chunkSize = () => Math.max(1, Math.round(typeof hooks.chunk === 'function' ? hooks.chunk() : (hooks.chunk ?? 50)));
 	const accuracyEvery = hooks.accuracyEvery ?? 2;
-	const trainers = specs.map((s) => new Trainer(s.config, train, s.init));
+	const trainers = buildAll(specs.map((s) => () => new Trainer(s.config, train, s.init)));
 	const curves: CurvePoint[][] = specs.map(() => []);
 	try {
 		let chunks = 0;

@@ -46,7 +46,13 @@ export async function trainOn(
 	hooks: Hooks = {}
 ): Promise<{ params: Float32Array; curve: CurvePoint[] }> {
 	const data = new TrainingData(asTrainSet(digits));
-	const trainer = new Trainer(cfg, data, init);
+	let trainer: Trainer;
+	try {
+		trainer = new Trainer(cfg, data, init);
+	} catch (e) {
+		data.dispose();
+		throw e;
+	}
 	const curve: CurvePoint[] = [];
 	const chunk = () => Math.max(1, Math.round(typeof hooks.chunk === 'function' ? hooks.chunk() : (hooks.chunk ?? 50)));
 	try {

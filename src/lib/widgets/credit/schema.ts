@@ -1,7 +1,8 @@
 // The credit-assignment widget's parameters: one declaration drives its controls, its URL query and
 // validation. Defaults are the shipped results' settings (tuned by scripts/make-credit.ts).
 import { defineSchema, type ParamValues } from '$lib/params/schema';
-import { DEFAULT_RACE, type RaceSettings } from '$lib/ml/experiments/credit-defaults';
+import { COSINE_PAIRS, DEFAULT_RACE, type RaceSettings } from '$lib/ml/experiments/credit-defaults';
+import { MAX_POPULATION_FLOATS, maxPairs, mlpMacs, mlpParamCount } from '$lib/ml/es-theory';
 
 export const creditSchema = defineSchema([
 	{
@@ -42,6 +43,45 @@ export const creditSchema = defineSchema([
 ]);
 
 export type CreditParams = ParamValues<typeof creditSchema>;
+
+// ---- what a link can cost ---------------------------------------------------------------------------
+// Memory: the GA holds a population of 2N candidates of d = 795h + 10 parameters (the ES holds N noise
+// rows of d). Every value above is in range on its own, but width 256 with 128 pairs would be 52M
+// floats (208 MB) a copy, several copies at once. So 2N·d is capped at MAX_POPULATION_FLOATS (2^23
+// floats, 32 MiB): pairs is lowered to fit the width, with a note. The shipped N = 20 fits every width.
+
+/** Lower `pairs` so the GA's population 2N·d fits MAX_POPULATION_FLOATS; a note when it changed. */
+export function constrainCredit(p: CreditParams): { values: CreditParams; notes: string[] } {
+	const most = maxPairs(p.width);
+	if (p.pairs <= most) return { values: p, notes: [] };
+	const d = mlpParamCount(p.width);
+	const mib = Math.round((2 * p.pairs * d * 4) / 2 ** 20);
+	return {
+		values: { ...p, pairs: most },
+		notes: [
+			`pairs=${p.pairs} at width=${p.width} would hold ${2 * p.pairs} × ${d.toLocaleString('en')} parameters (${mib} MiB); using pairs=${most}, the most that fits in ${(MAX_POPULATION_FLOATS * 4) / 2 ** 20} MiB.`
+		]
+	};
+}
+
+/**
+ * Work of the race, in multiply–adds: three methods × budget forward passes on minibatches of 128 of
+ * the 784-h-10 net. The worst link (width 256, budget 30000) is about 40× the shipped race.
+ */
+export function raceWork(p: Pick<CreditParams, 'width' | 'budget'>): number {
+	return 3 * p.budget * DEFAULT_RACE.batchSize * mlpMacs(p.width);
+}
+export const SHIPPED_RACE_WORK = raceWork(DEFAULT_RACE);
+
+/**
+ * Work of the cosine measurement, counted in Gaussian draws: N_max pairs × (d + k) draws, twice
+ * (once for the losses, once for the estimate). The draws in JS, not the forward passes, set its time:
+ * at width 256 and k = 200,000 it is about 16× the shipped measurement (55 s on wasm in the review).
+ */
+export function cosineWork(p: Pick<CreditParams, 'width' | 'useless'>): number {
+	return 2 * Math.max(...COSINE_PAIRS) * (mlpParamCount(p.width) + p.useless);
+}
+export const SHIPPED_COSINE_WORK = cosineWork({ width: DEFAULT_RACE.width, useless: 0 });
 
 export function raceSettingsFrom(p: CreditParams): RaceSettings {
 	return {

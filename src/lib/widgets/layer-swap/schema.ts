@@ -2,6 +2,7 @@
 // and its embed attributes. Defaults are the shipped checkpoints' settings.
 import { defineSchema, type ParamValues } from '$lib/params/schema';
 import { DEFAULT_SETTINGS, type ModularitySettings } from '$lib/ml/experiments/modularity-defaults';
+import { IMAGE_SIZE, NUM_CLASSES } from '$lib/ml/data';
 
 export const MAX_DEPTH = 12;
 
@@ -69,6 +70,22 @@ export function sameSettings(s: ModularitySettings, shippedSettings: ModularityS
 		s.batchSize === shippedSettings.batchSize
 	);
 }
+
+/**
+ * Work of training both nets (what a link with other settings starts), in multiply–adds: steps ×
+ * batch × 3 (forward, and a backward of about twice that) × the MACs of one digit through each net,
+ * i.e. steps × width² × depth for the blocks. The worst link (depth 12, width 256, 5000 steps) is
+ * about 15× the shipped training; see ../auto-run.ts for what starts on load.
+ */
+export function trainingWork(p: Pick<LayerSwapParams, 'depth' | 'width' | 'steps'>): number {
+	const { depth, width: w, steps } = p;
+	const embedHead = IMAGE_SIZE * w + w + w * NUM_CLASSES + NUM_CLASSES;
+	const perDigit = 2 * embedHead + depth * (2 * w * w + w) + depth * (w * w + w); // residual + plain
+	return steps * DEFAULT_SETTINGS.batchSize * 3 * perDigit;
+}
+
+/** The work of training the shipped nets (the unit of auto-run's limit). */
+export const SHIPPED_TRAINING_WORK = trainingWork(DEFAULT_SETTINGS);
 
 /** An order valid for `depth` (entries out of range dropped), with a note if anything was removed. */
 export function orderFor(order: readonly number[], depth: number): { order: number[]; note?: string } {

@@ -64,6 +64,25 @@ export function settingsFrom(p: StitchingParams): StitchSettings {
 	return { ...DEFAULT_STITCH, width: p.width, seedA: p.seeda, seedB: p.seedb, steps: p.steps, stitchSteps: p.sst };
 }
 
+/** MACs of one digit through one of the nets (784-w-w-w-10). */
+function netMacs(w: number): number {
+	return 784 * w + 2 * w * w + w * 10;
+}
+
+/**
+ * Work, in multiply–adds, of what a link starts on load: training A and B when they are not the
+ * shipped nets (2 × steps × batch × 3 × one net's MACs, i.e. steps × width²), then the trained
+ * stitches (3 cuts × trained and random × sst steps, each about a pass through a net). The worst link
+ * (width 512, 5000 steps, 2000 stitch steps) is about 13× the shipped work; see ../auto-run.ts.
+ */
+export function startWork(p: Pick<StitchingParams, 'width' | 'steps' | 'sst'>, trainsNets: boolean): number {
+	const perStep = DEFAULT_STITCH.batchSize * 3 * netMacs(p.width);
+	return (trainsNets ? 2 * p.steps * perStep : 0) + 3 * 2 * p.sst * perStep;
+}
+
+/** The shipped nets' training and stitches: the unit of auto-run's limit. */
+export const SHIPPED_WORK = startWork({ width: DEFAULT_STITCH.width, steps: DEFAULT_STITCH.steps, sst: DEFAULT_STITCH.stitchSteps }, true);
+
 /** Do two settings describe the same nets (so shipped checkpoints and results apply)? */
 export function sameNets(a: StitchSettings, b: StitchSettings): boolean {
 	return a.width === b.width && a.seedA === b.seedA && a.seedB === b.seedB && a.steps === b.steps && Math.abs(a.learningRate - b.learningRate) < 1e-12 && a.batchSize === b.batchSize;

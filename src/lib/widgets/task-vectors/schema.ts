@@ -63,6 +63,16 @@ export function settingsFrom(p: TaskVectorParams): TaskVectorSettings {
 	return { ...DEFAULT_SETTINGS, seed: p.seed, ftSteps: p.steps, ftLr: p.ftlr };
 }
 
+/**
+ * Work of retraining for a link, in training steps of the one net (all runs use the same net and
+ * batch): the base, two fine-tunes, the multi-task baseline (2 × steps) and the head-only probe
+ * (counted as a full step; it is less). The worst link (2000 steps) is about 4.5× the shipped work.
+ */
+export function trainingWork(p: Pick<TaskVectorParams, 'steps'>): number {
+	return DEFAULT_SETTINGS.baseSteps + 5 * p.steps;
+}
+export const SHIPPED_TRAINING_WORK = trainingWork({ steps: DEFAULT_SETTINGS.ftSteps });
+
 /** Same nets as the shipped checkpoints (then the shipped results and files apply)? */
 export function isShippedConfig(p: TaskVectorParams): boolean {
 	return p.base === 'generalist' && p.seed === DEFAULT_SETTINGS.seed && p.steps === DEFAULT_SETTINGS.ftSteps && Math.abs(p.ftlr - DEFAULT_SETTINGS.ftLr) < 1e-12;

@@ -1,7 +1,8 @@
 // Worker job for the modularity essay: load or train the residual net and its plain control, run
 // surgeries on them. The nets live here as parameter vectors; their tensors are rebuilt on demand.
 import { ctx } from '../context';
-import { decodeCheckpoint, type CheckpointHeader } from '../../ml/checkpoint';
+import type { CheckpointHeader } from '../../ml/checkpoint';
+import { fetchCheckpoint } from './checkpoint-file';
 import { LoadedNet, type SurgeryReport } from '../../ml/surgery';
 import { ARCHS, type Arch, type ModularitySettings, type TrainProgress, trainPair, type CurvePoint } from '../../ml/experiments/modularity';
 import type { NetConfig } from '../../ml/model';
@@ -36,9 +37,8 @@ export type ModularityTrainResult = { cancelled: boolean; nets: Record<Arch, { t
 export const modularityJob = {
 	/** Load a checkpoint file (fetched by URL) as the net for `arch`. */
 	async loadCheckpoint(arch: Arch, url: string): Promise<CheckpointHeader> {
-		const r = await fetch(url);
-		if (!r.ok) throw new Error(`could not load the checkpoint (HTTP ${r.status})`);
-		const { header, params } = decodeCheckpoint(new Uint8Array(await r.arrayBuffer()));
+		// the schema's ranges (layer-swap/schema.ts), and the architecture this slot shows
+		const { header, params } = await fetchCheckpoint(url, { residual: arch === 'residual', depth: [2, 12], width: [16, 256] });
 		setRecord(arch, { config: header.config, params, header });
 		net(arch);
 		return header;

@@ -2,9 +2,10 @@
 // them, stitch them every way, interpolate between them, and run the width sweep. The nets live here as
 // parameter vectors; the tensors (a StitchLab) are rebuilt on demand, e.g. after a lost GPU device.
 import { ctx } from '../context';
-import { decodeCheckpoint } from '../../ml/checkpoint';
+import { fetchCheckpoint } from './checkpoint-file';
 import type { NetConfig } from '../../ml/model';
 import {
+	STITCH_DEPTH,
 	StitchLab,
 	analyse,
 	interpAlphas,
@@ -47,11 +48,6 @@ function setNets(n: Nets) {
 	nets = n;
 }
 
-async function fetchCheckpoint(url: string) {
-	const r = await fetch(url);
-	if (!r.ok) throw new Error(`could not load the checkpoint (HTTP ${r.status})`);
-	return decodeCheckpoint(new Uint8Array(await r.arrayBuffer()));
-}
 
 export type StitchNetsInfo = { width: number; accA: number; accB: number };
 export type AlignPayload = { align: AlignResult; corr: Float32Array[] };
@@ -64,7 +60,10 @@ export type SweepEvent = { width: number; phase: 'training' | 'aligning' | 'done
 export const stitchingJob = {
 	/** Load the shipped nets A and B (fetched by URL). */
 	async loadCheckpoints(urlA: string, urlB: string): Promise<StitchNetsInfo> {
-		const [a, b] = await Promise.all([fetchCheckpoint(urlA), fetchCheckpoint(urlB)]);
+		// plain nets of the stitching depth, in the schema's width range (stitching/schema.ts), of one shape
+		const expect = { residual: false, depth: [STITCH_DEPTH, STITCH_DEPTH], width: [32, 512] } as const;
+		const [a, b] = await Promise.all([fetchCheckpoint(urlA, expect), fetchCheckpoint(urlB, expect)]);
+		if (a.header.config.width !== b.header.config.width) throw new Error('The checkpoints of nets A and B differ in width.');
 		setNets({ config: a.header.config, A: a.params, B: b.params, seedA: a.header.training.seed });
 		const { accA, accB } = await getLab().baseline();
 		return { width: a.header.config.width, accA, accB };

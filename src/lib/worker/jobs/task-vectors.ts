@@ -2,7 +2,7 @@
 // live, and score merged models θ0 + λA·τA + λB·τB + λr·r (one model per slider move; the λ-grid and the
 // λ-curves batched). Evaluators (tensors) are rebuilt on demand, e.g. after a lost GPU device.
 import { ctx, type RunHooks } from '../context';
-import { decodeCheckpoint } from '../../ml/checkpoint';
+import { fetchCheckpoint } from './checkpoint-file';
 import { DOMAINS, taskSplit } from '../../ml/domains';
 import { MergeEvaluator, TV_NET } from '../../ml/task-vectors';
 import {
@@ -99,9 +99,8 @@ async function accOf(theta: Float32Array): Promise<DomainAcc> {
 async function fetchParams(url: string): Promise<Float32Array> {
 	const hit = shippedCache.get(url);
 	if (hit) return hit;
-	const r = await fetch(url);
-	if (!r.ok) throw new Error(`could not load ${url.split('/').pop()} (HTTP ${r.status})`);
-	const { params } = decodeCheckpoint(new Uint8Array(await r.arrayBuffer()));
+	// every task-vector net is TV_NET exactly
+	const { params } = await fetchCheckpoint(url, { residual: TV_NET.residual, depth: [TV_NET.depth, TV_NET.depth], width: [TV_NET.width, TV_NET.width] });
 	shippedCache.set(url, params);
 	return params;
 }
