@@ -118,9 +118,7 @@ test('credit: the race restarts from the seed on wasm and runs to the end', asyn
 	await expect(widget).toHaveAttribute('data-race-done', 'false');
 	await expect(widget).toHaveAttribute('data-race-done', 'true', { timeout: 60_000 });
 	await expect(widget).toHaveAttribute('data-busy', 'idle');
-	// FlatAdam's two moment tensors leak per ES run today (issue 16 item 6, fixed separately): allow those
-	// two and nothing more; once that fix is in, this is exact
-	expect(await numTensors(page)).toBeLessThanOrEqual(settled + 2);
+	await expect.poll(() => numTensors(page)).toBe(settled);
 });
 
 test('WebGL: a lost context is a lost device too (layer-swap)', async ({ page }) => {
