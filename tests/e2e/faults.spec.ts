@@ -107,7 +107,46 @@ test.describe('a worker that does not load', () => {
 		await expect(swap).toHaveAttribute('data-phase', 'failed', { timeout: 5_000 });
 		await expect(swap.getByRole('alert')).toContainText('the worker script failed to load');
 		await essays[0].shipped(page.locator('#swap'));
-		await expect(page.locator('#stitch [data-widget="stitching"]')).toHaveAttribute('data-phase', 'failed');
+		const stitch = page.locator('#stitch [data-widget="stitching"]');
+		await expect(stitch).toHaveAttribute('data-phase', 'failed');
+		expect(page.workers()).toHaveLength(0);
+
+		// The script is back (the reader's connection, a finished deploy): nothing retries by itself, but
+		// a widget mounted again (here: an attribute changed) starts a new worker.
+		await page.unroute(WORKER_SCRIPT);
+		await page.locator('#swap').evaluate((el) => el.setAttribute('order', ''));
+		await expect(swap).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+		await expect(page.locator('#swap').getByTestId('acc-residual')).toHaveAttribute('data-live', 'true', { timeout: 90_000 });
+		await expect(stitch).toHaveAttribute('data-phase', 'failed');
+		expect(page.workers()).toHaveLength(1);
+	});
+});
+
+test.describe('a host page whose CSP allows no worker', () => {
+	// the browser reports the blocked worker itself
+	test.use({ allowedErrors: [/Content Security Policy/] });
+
+	test('custom elements say that live computation is unavailable', async ({ page }) => {
+		// the blog's page with a policy added before embed.js runs (an author's CSP without blob: workers)
+		let loadEmbed = () => {};
+		const held = new Promise<void>((r) => (loadEmbed = r));
+		await page.route(`${BASE_URL}/embed.js`, async (route) => {
+			await held;
+			await route.continue();
+		});
+		await page.goto(`${FIXTURE_URL}/elements.html`, { waitUntil: 'commit' });
+		await page.locator('#stitch').waitFor({ state: 'attached' });
+		await page.evaluate(() => {
+			const meta = document.createElement('meta');
+			meta.httpEquiv = 'Content-Security-Policy';
+			meta.content = "worker-src 'none'";
+			document.head.append(meta);
+		});
+		loadEmbed();
+		const swap = page.locator('#swap [data-widget="layer-swap"]');
+		await expect(swap).toHaveAttribute('data-phase', 'failed', { timeout: 10_000 });
+		await expect(swap.getByRole('alert')).toHaveText(UNAVAILABLE);
+		await essays[0].shipped(page.locator('#swap'));
 	});
 });
 
@@ -119,11 +158,15 @@ test('a worker killed mid-job: the widget says so within 2 s and keeps its shipp
 	await train.scrollIntoViewIfNeeded();
 	await expect(widget).toHaveAttribute('data-busy', 'train', { timeout: 60_000 });
 	await expect.poll(async () => Number(await train.getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThan(2);
+	const killed = Date.now();
 	await page.evaluate(() => (globalThis as unknown as { __nrsKillWorker(): void }).__nrsKillWorker());
 	await expect(widget).toHaveAttribute('data-phase', 'failed', { timeout: 2_000 });
+	test.info().annotations.push({ type: 'timing', description: `noticed ${Date.now() - killed} ms after the kill` });
+	console.log(`[faults timing] a killed worker was noticed ${Date.now() - killed} ms after the kill`);
 	await expect(widget).toHaveAttribute('data-busy', 'idle', { timeout: 2_000 });
 	await expect(widget.getByRole('alert')).toHaveText(UNAVAILABLE, { timeout: 2_000 });
 	await expect(widget.getByRole('alert')).toContainText('the worker stopped');
+	await expect(page.getByTestId('status')).toContainText('Showing shipped results only.');
 	await expect(page.locator('[data-figure="swap-matrix"]')).toHaveAttribute('data-ready', 'true');
 	// the controls of the run that died are gone, and nothing hangs on it
 	await expect(widget.getByRole('button', { name: 'Cancel & reset' })).toHaveCount(0);

@@ -28,6 +28,12 @@ let lastStatus: StatusEvent[] = [];
 let startGate: Promise<void> = Promise.resolve();
 let releaseGate: (() => void) | null = null;
 
+/**
+ * Embeds that "start paused": no worker is created (nothing is downloaded, no backend, data or checkpoint
+ * loaded) until releaseWorkerStart() (the reader pressed Run live); widgets meanwhile show their shipped
+ * results. Returns false when the worker already exists (another widget on the page started it). One
+ * worker per page, so any widget that starts releases the hold for all of them.
+ */
 export function holdWorkerStart(): boolean {
 	if (workerCreated) return false;
 	if (!releaseGate) startGate = new Promise<void>((r) => (releaseGate = r));
@@ -81,13 +87,12 @@ export function getMlWorker(assetsBase: string, forcedBackend: BackendName | nul
 		channel?.fail(failure);
 	};
 	const ready = startGate.then(async () => {
-		if (failure) throw failure;
 		workerCreated = true;
 		let worker: Worker;
 		try {
 			worker = startWorker(new URL(workerUrl, import.meta.url));
 		} catch (e) {
-			// a sandboxed frame or the host's CSP: `new Worker` throws at once
+			// e.g. in a sandboxed frame `new Worker` throws at once (a blocking CSP fires `error` instead)
 			fail(`the browser refused to start the worker: ${e instanceof Error ? e.message : String(e)}`);
 			throw failure;
 		}
