@@ -17,7 +17,8 @@ import { parseParams } from '$lib/params/schema';
 import { widgets, type WidgetEntry } from '$lib/widgets/registry';
 
 // embed.js sits at the site root: data, checkpoints, wasm and the worker are fetched from there.
-setSiteRoot(new URL('.', import.meta.url).href);
+const siteUrl = new URL('.', import.meta.url).href;
+setSiteRoot(siteUrl);
 
 let sheet: CSSStyleSheet | null = null;
 function sharedSheet(): CSSStyleSheet {
@@ -67,20 +68,43 @@ function defineWidget(entry: WidgetEntry): void {
 			}
 			async #render() {
 				const token = ++this.#renders;
-				const { default: component } = await entry.component();
-				if (token !== this.#renders || !this.isConnected) return;
-				this.#unmount();
-				const attributes: Record<string, string | null> = {};
-				for (const name of observed) attributes[name] = this.getAttribute(name);
-				const options = parseParams(embedOptionsSchema, attributes);
-				this.#app = mount(EmbedView, {
-					target: this.#root,
-					props: { widget: entry, component, options: options.values, notes: options.notes, params: attributes }
-				});
+				try {
+					const { default: component } = await entry.component();
+					if (token !== this.#renders || !this.isConnected) return;
+					this.#unmount();
+					const attributes: Record<string, string | null> = {};
+					for (const name of observed) attributes[name] = this.getAttribute(name);
+					const options = parseParams(embedOptionsSchema, attributes);
+					this.#app = mount(EmbedView, {
+						target: this.#root,
+						props: { widget: entry, component, options: options.values, notes: options.notes, params: attributes }
+					});
+				} catch (e) {
+					// e.g. a host that cached an old embed.js whose chunks are gone after a deploy: say so in
+					// the element rather than leave it empty
+					if (token !== this.#renders) return;
+					this.#unmount();
+					this.#showFailure(e);
+				}
+			}
+			#showFailure(e: unknown) {
+				const note = document.createElement('p');
+				note.setAttribute('role', 'alert');
+				note.dataset.testid = 'embed-failed';
+				const why = e instanceof Error ? e.message : String(e);
+				note.append(`The “${entry.title}” widget could not be loaded (${why}). `);
+				const link = document.createElement('a');
+				link.href = new URL(`essays/${entry.essay}`, siteUrl).href;
+				link.target = '_blank';
+				link.rel = 'noopener';
+				link.textContent = 'Open it in the essay ↗';
+				note.append(link);
+				this.#root.replaceChildren(note);
 			}
 			#unmount() {
 				if (this.#app) void unmount(this.#app);
 				this.#app = null;
+				this.#root.querySelector('[data-testid="embed-failed"]')?.remove(); // a note from an earlier failure
 			}
 		}
 	);

@@ -54,7 +54,10 @@ afterAll(() => {
 /** Run `f`, then check its peak of live tensor bytes and that it freed every tensor it made. */
 async function withinCeiling(f: () => Promise<unknown>): Promise<number> {
 	const before = tf.memory().numTensors;
-	const info = await tf.profile(f);
+	const info = await tf.profile(async () => {
+		await f();
+		return [];
+	});
 	expect(tf.memory().numTensors).toBe(before);
 	expect(info.peakBytes).toBeLessThanOrEqual(CEILING);
 	return info.peakBytes;

@@ -64,7 +64,15 @@ export class LiveSession {
 	backendNote = $state<string | null>(null);
 	loadFraction = $state<number | null>(null);
 	status = $state('Showing shipped results; starting live computation…');
-	problem = $state<string | null>(null);
+	#problem = $state<string | null>(null);
+	/** why live computation is unavailable (the worker failed): outranks any later problem a widget reports */
+	#failure = $state<string | null>(null);
+	get problem(): string | null {
+		return this.#failure ?? this.#problem;
+	}
+	set problem(text: string | null) {
+		this.#problem = text;
+	}
 	lostNote = $state<string | null>(null);
 	/** 'idle', or the label of the run going on */
 	busy = $state('idle');
@@ -83,6 +91,7 @@ export class LiveSession {
 	#mounted = false;
 	/** what the worker said when the GPU went (for the note when a run restarts) */
 	#lostMessage = '';
+	#stopFailure: (() => void) | null = null;
 
 	constructor(
 		readonly params: ParamState<Schema>,
@@ -141,6 +150,7 @@ export class LiveSession {
 		void this.#start();
 		return () => {
 			this.#mounted = false;
+			this.#stopFailure?.();
 			stopStatus();
 			stopWatching();
 			this.params.destroy();
@@ -151,21 +161,36 @@ export class LiveSession {
 	async #start() {
 		const { forced, note } = readBackendParam(location.search);
 		this.backendNote = note;
-		const started = getMlWorker(siteRoot(), forced);
-		this.worker = started.api;
+		let started: { api: MlWorker; backend: BackendChoice };
 		try {
-			this.backend = await started.ready;
-			this.phase = 'ready';
+			const session = getMlWorker(siteRoot(), forced);
+			this.#stopFailure = session.onFailure((e) => this.#unavailable(e));
+			started = await session.ready;
 		} catch (e) {
-			this.phase = 'failed';
-			this.problem = `Live computation is unavailable (${message(e)}). The figures show the shipped results.`;
-			this.status = 'Showing shipped results only.';
+			this.#unavailable(e);
 			return;
 		}
-		if (!this.#mounted) return;
+		if (!this.#mounted || this.#failure) return;
+		this.worker = started.api;
+		this.backend = started.backend;
+		this.phase = 'ready';
 		await this.hooks.start(this.worker).catch((e) => {
-			this.problem = `Could not recompute the results live (${message(e)}); the figures show them as shipped.`;
+			if (!this.#failure) this.problem = `Could not recompute the results live (${message(e)}); the figures show them as shipped.`;
 		});
+	}
+
+	/**
+	 * The worker could not start, or stopped: say why, drop the run going on (its calls fail with the same
+	 * reason) and stay on the shipped figures. A widget mounted later may start a new worker.
+	 */
+	#unavailable(e: unknown) {
+		if (this.#failure) return;
+		this.#failure = `Live computation is unavailable (${message(e)}). The figures show the shipped results.`;
+		this.#token++;
+		this.#finish();
+		this.worker = null;
+		this.phase = 'failed';
+		this.status = 'Showing shipped results only.';
 	}
 
 	/**

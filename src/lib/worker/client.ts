@@ -3,6 +3,7 @@
 import * as Comlink from 'comlink';
 import type { BackendChoice, BackendName } from '../ml/backend';
 import type { MlWorkerApi, StatusEvent } from './ml.worker';
+import { WorkerChannel, watchLife } from './channel';
 // The built worker's URL (not `new Worker(new URL(…))`): embed.js runs on other sites and must
 // start the worker differently when it comes from another origin (see startWorker).
 import workerUrl from './ml.worker.ts?worker&url';
@@ -10,21 +11,31 @@ import workerUrl from './ml.worker.ts?worker&url';
 export type MlWorker = Comlink.Remote<MlWorkerApi>;
 export type { StatusEvent };
 
-type Session = { api: MlWorker; ready: Promise<BackendChoice> };
+/**
+ * The page's worker. `ready` resolves once it runs and has its backend and data (for a paused embed, only
+ * after the reader released it), and rejects with a reason a reader can be shown when it could not
+ * start. `onFailure` hears of a worker that fails or stops at any time, before or after `ready`.
+ */
+export type Session = {
+	ready: Promise<{ api: MlWorker; backend: BackendChoice }>;
+	onFailure(fn: (error: Error) => void): () => void;
+};
 let session: Session | null = null;
+/** the current session created its Worker (it is not held back by a paused embed any more) */
+let workerCreated = false;
 const listeners = new Set<(e: StatusEvent) => void>();
 let lastStatus: StatusEvent[] = [];
 let startGate: Promise<void> = Promise.resolve();
 let releaseGate: (() => void) | null = null;
 
 /**
- * Embeds that "start paused": the worker loads no backend, data or checkpoint until releaseWorkerStart()
- * (the reader pressed Run live); widgets meanwhile show their shipped results. Returns false when the
- * worker is already running (another widget on the page started it). One worker per page, so any
- * widget that starts releases the hold for all of them.
+ * Embeds that "start paused": no worker is created (nothing is downloaded, no backend, data or checkpoint
+ * loaded) until releaseWorkerStart() (the reader pressed Run live); widgets meanwhile show their shipped
+ * results. Returns false when the worker already exists (another widget on the page started it). One
+ * worker per page, so any widget that starts releases the hold for all of them.
  */
 export function holdWorkerStart(): boolean {
-	if (session) return false;
+	if (workerCreated) return false;
 	if (!releaseGate) startGate = new Promise<void>((r) => (releaseGate = r));
 	return true;
 }
@@ -52,20 +63,75 @@ function emit(e: StatusEvent) {
 }
 
 /**
- * Start (once) and return the worker. `assetsBase` is the site's absolute base URL (origin + base path),
- * because the worker resolves URLs against its own script location, not the page.
+ * The page's one worker session, created on first use; the Worker itself is created only once the start
+ * gate is open (a paused embed downloads no worker until the reader presses Run live). `assetsBase` is
+ * the site's absolute base URL (origin + base path), because the worker resolves URLs against its own
+ * script location, not the page. A session whose worker failed is dropped, so a widget mounted later
+ * (or a re-mounted element) tries once more; nothing retries by itself.
  */
 export function getMlWorker(assetsBase: string, forcedBackend: BackendName | null): Session {
 	if (session) return session;
-	const worker = startWorker(new URL(workerUrl, import.meta.url));
-	const api = Comlink.wrap<MlWorkerApi>(worker);
-	const ready = startGate.then(() =>
-		api.init({ forcedBackend, dataUrl: `${assetsBase}/data`, wasmPath: `${assetsBase}/tfjs/` }, Comlink.proxy(emit))
-	);
-	session = { api, ready };
-	// Browser tests reach the worker (tensor counts, simulated GPU loss) only when the URL asks for it.
-	if (new URLSearchParams(location.search).has('testhooks')) (globalThis as { __nrsWorker?: MlWorker }).__nrsWorker = api;
-	return session;
+	const failed = new Set<(error: Error) => void>();
+	let failure: Error | null = null;
+	let channel: WorkerChannel | null = null;
+	const fail = (reason: string) => {
+		if (failure) return;
+		failure = new Error(reason);
+		if (session === created) {
+			session = null;
+			workerCreated = false;
+			lastStatus = [];
+		}
+		// widgets hear the reason before their pending calls reject with it
+		for (const fn of failed) fn(failure);
+		channel?.fail(failure);
+	};
+	const ready = startGate.then(async () => {
+		workerCreated = true;
+		let worker: Worker;
+		try {
+			worker = startWorker(new URL(workerUrl, import.meta.url));
+		} catch (e) {
+			// e.g. in a sandboxed frame `new Worker` throws at once (a blocking CSP fires `error` instead)
+			fail(`the browser refused to start the worker: ${e instanceof Error ? e.message : String(e)}`);
+			throw failure;
+		}
+		channel = new WorkerChannel(worker);
+		const ch = channel;
+		// Before the worker ever answered, an error means its script (or a chunk it imports) did not load
+		// or did not run: a 404, a network error, a CSP block. Later ones are uncaught errors inside a
+		// running worker, which are not fatal by themselves (watchLife notices a worker that stops).
+		worker.addEventListener('error', (ev) => {
+			if (ch.answered) return;
+			const detail = ev instanceof ErrorEvent && ev.message ? ` (${ev.message})` : '';
+			fail(`the worker script failed to load${detail}`);
+		});
+		// some call's answer was lost, so that call would wait forever
+		worker.addEventListener('messageerror', () => fail('a message from the worker could not be read'));
+		const api = Comlink.wrap<MlWorkerApi>(ch);
+		// Browser tests reach the worker (tensor counts, simulated GPU loss, a killed worker) only when the URL asks for it.
+		if (new URLSearchParams(location.search).has('testhooks')) {
+			const hooks = globalThis as { __nrsWorker?: MlWorker; __nrsKillWorker?: () => void };
+			hooks.__nrsWorker = api;
+			hooks.__nrsKillWorker = () => worker.terminate();
+		}
+		void watchLife(api, ch, fail, { locks: navigator.locks });
+		const backend = await api.init(
+			{ forcedBackend, dataUrl: `${assetsBase}/data`, wasmPath: `${assetsBase}/tfjs/` },
+			Comlink.proxy(emit)
+		);
+		return { api, backend };
+	});
+	const created: Session = {
+		ready,
+		onFailure(fn) {
+			if (failure) queueMicrotask(() => fn(failure!));
+			else failed.add(fn);
+			return () => failed.delete(fn);
+		}
+	};
+	session = created;
+	return created;
 }
 
 /**

@@ -33,6 +33,25 @@ const api = {
 	stitching: Comlink.proxy(stitchingJob),
 	credit: Comlink.proxy(creditJob),
 
+	/** An answer from the worker's message loop: the page's sign of life where Web Locks are missing. */
+	ping: (): true => true,
+	/**
+	 * Hold the Web Lock `name` for as long as this worker lives. The page then queues for it and the browser
+	 * grants it the moment the worker is gone (terminated, crashed, out of memory), busy or not: the one
+	 * reliable way for the page to notice (client.ts, watchLife). Resolves once held; false where Web
+	 * Locks are missing (an insecure context).
+	 */
+	holdLifeLock: (name: string): Promise<boolean> => {
+		const locks = (self.navigator as Navigator | undefined)?.locks;
+		if (!locks) return Promise.resolve(false);
+		return new Promise<boolean>((held) => {
+			locks.request(name, () => {
+				held(true);
+				return new Promise<never>(() => {}); // released only with the worker
+			}).catch(() => held(false));
+		});
+	},
+
 	/** Live tensor count, for tests that check nothing leaks. */
 	numTensors: (): number => tf.memory().numTensors,
 	/** For tests: make the GPU go away as a driver reset would (WebGPU device destroyed, WebGL context lost). */
