@@ -1,6 +1,7 @@
 // The page side of the ML worker: one worker per page, shared by every widget on it, started on first
 // use (so tfjs is never on the critical path of first paint). Status events fan out to all widgets.
 import * as Comlink from 'comlink';
+import { version } from '$app/environment';
 import type { BackendChoice, BackendName } from '../ml/backend';
 import type { MlWorkerApi, StatusEvent } from './ml.worker';
 // The built worker's URL (not `new Worker(new URL(…))`): embed.js runs on other sites and must
@@ -60,7 +61,7 @@ export function getMlWorker(assetsBase: string, forcedBackend: BackendName | nul
 	const worker = startWorker(new URL(workerUrl, import.meta.url));
 	const api = Comlink.wrap<MlWorkerApi>(worker);
 	const ready = startGate.then(() =>
-		api.init({ forcedBackend, dataUrl: `${assetsBase}/data`, wasmPath: `${assetsBase}/tfjs/` }, Comlink.proxy(emit))
+		api.init({ forcedBackend, dataUrl: `${assetsBase}/data`, wasmPath: `${assetsBase}/tfjs/`, assets: { root: assetsBase, version } }, Comlink.proxy(emit))
 	);
 	session = { api, ready };
 	// Browser tests reach the worker (tensor counts, simulated GPU loss) only when the URL asks for it.
@@ -73,10 +74,13 @@ export function getMlWorker(assetsBase: string, forcedBackend: BackendName | nul
  * browser refuses `new Worker(crossOriginUrl)`, so a same-origin blob module imports the real script
  * (served with CORS). Inside it, import.meta.url is still the site's, and every URL the worker
  * fetches is absolute (assetsBase), so nothing resolves against the host page.
+ * The document's origin is `self.origin`, not `location.origin`: in an iframe sandboxed without
+ * allow-same-origin, location still shows the site but the origin is opaque ("null"), so the site's
+ * script counts as cross-origin there and takes the blob route too.
  */
 function startWorker(url: URL): Worker {
 	const options: WorkerOptions = { type: 'module', name: 'nrs-ml' };
-	if (url.origin === location.origin) return new Worker(url, options);
+	if (url.origin === self.origin) return new Worker(url, options);
 	const shim = URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' }));
 	const worker = new Worker(shim, options);
 	setTimeout(() => URL.revokeObjectURL(shim), 10_000);
