@@ -46,7 +46,9 @@ const config = {
 			directives: {
 				'default-src': ['self'],
 				'script-src': ['self', ...siteOrigin, 'wasm-unsafe-eval', themeScriptHash],
-				'worker-src': ['self', 'blob:'],
+				// blob:/data: — the ML worker's start-up shim where the page's origin is not the site's
+				// (src/lib/worker/client.ts startWorker: data: in a sandboxed frame, blob: elsewhere)
+				'worker-src': ['self', 'blob:', 'data:'],
 				'connect-src': ['self', ...siteOrigin],
 				'img-src': ['self', 'data:', 'blob:'],
 				'font-src': ['self', 'data:'],
