@@ -27,9 +27,9 @@ async function widgetsLive(page: Page, timeout = 120_000) {
 test('every page carries the CSP, with the theme script allowed by its hash', async ({ page }) => {
 	const violations = await watchCsp(page);
 	await page.goto('/about');
-	const csp = await page.locator('meta[http-equiv="content-security-policy"]').getAttribute('content');
-	expect(csp).toMatch(/script-src 'self'[^;]* 'sha256-/);
-	expect(csp).toContain("worker-src 'self' blob:");
+	const meta = page.locator('meta[http-equiv="content-security-policy"]');
+	await expect(meta).toHaveAttribute('content', /script-src 'self'[^;]* 'sha256-/, { timeout: 5000 });
+	await expect(meta).toHaveAttribute('content', /worker-src 'self' blob: data:/);
 	// the theme script ran before first paint: a saved choice shows on reload
 	await page.evaluate(() => localStorage.setItem('nrs-theme', 'dark'));
 	await page.reload();
