@@ -200,7 +200,13 @@ test('Embed panel: keyboard dialog with both snippets for the current state', as
 	await expect(preview.getByTestId('embed-paused')).toBeVisible();
 	// …and of the custom element, in a throwaway document holding just the snippet.
 	await dialog.getByRole('button', { name: 'Preview' }).last().click();
-	await expect(page.frameLocator('iframe.preview').last().locator('nrs-layer-swap').getByTestId('embed-paused')).toBeVisible();
+	const element = page.frameLocator('iframe.preview').last().locator('nrs-layer-swap');
+	await expect(element.getByTestId('embed-paused')).toBeVisible();
+	// both previews are sandboxed as the snippet says, and the element's worker still starts there
+	await expect(page.locator('iframe.preview')).toHaveAttribute('sandbox', IFRAME_SANDBOX);
+	await element.getByRole('button', { name: 'Run live' }).click();
+	await expect(element.locator('[data-widget]')).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+	await dialog.getByRole('button', { name: 'Hide preview' }).focus(); // back from the preview frame
 	await page.keyboard.press('Escape');
 	await expect(dialog).toBeHidden();
 	await expect(button).toBeFocused();
