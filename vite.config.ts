@@ -10,6 +10,9 @@ export default defineConfig({
 	// tfjs in a module worker needs ES-format worker chunks.
 	worker: { format: 'es' },
 	server: { host: '127.0.0.1', fs: { allow: ['essays'] } },
+	// Access-Control-Allow-Origin: * as GitHub Pages sends: embeds on other origins, and sandboxed
+	// frames (origin "null"), import the worker and fetch the data and checkpoints with CORS.
+	preview: { cors: true },
 	test: {
 		include: ['tests/unit/**/*.test.ts'],
 		environment: 'node',

@@ -3,7 +3,7 @@
 // injected into each shadow root instead of emitted as files), maps the few $app/* imports to small
 // shims, and writes embed.js + _embed/* (chunks, the worker) into the built site, next to index.html,
 // so it is served from the site root (BASE_PATH included) like everything else.
-import { cpSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { svelte, vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig, type Plugin } from 'vite';
@@ -12,6 +12,10 @@ const at = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const OUT = at('.svelte-kit/output/embed');
 // adapter-static's output, and what `vite preview` serves (Playwright, `npm run preview`)
 const SITE_DIRS = [at('build'), at('.svelte-kit/output/client')];
+// The site build's version, so that embed.js fetches the runtime files as ?v=<version> like the site
+// (src/lib/versioned-assets.ts) and never pairs its code with a previous deploy's cached files.
+const SITE_VERSION_FILE = at('.svelte-kit/output/client/_app/version.json');
+const siteVersion = existsSync(SITE_VERSION_FILE) ? (JSON.parse(readFileSync(SITE_VERSION_FILE, 'utf8')).version as string) : 'embed';
 
 const copyIntoSite: Plugin = {
 	name: 'nrs-copy-embed-into-site',
@@ -45,7 +49,7 @@ export default defineConfig({
 			'$app/navigation': at('src/embed/shims/navigation.ts')
 		}
 	},
-	define: { __NRS_SITE_URL__: JSON.stringify(process.env.SITE_URL ?? '') },
+	define: { __NRS_SITE_URL__: JSON.stringify(process.env.SITE_URL ?? ''), __NRS_VERSION__: JSON.stringify(siteVersion) },
 	worker: { format: 'es' },
 	build: {
 		outDir: OUT,

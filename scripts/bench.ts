@@ -160,6 +160,7 @@ async function runBrowser(url: string, backends: string[], doEssay: boolean) {
 			try {
 				say(`page ${b}: ${url}/bench?backend=${b}`);
 				await page.goto(`${url}/bench?backend=${b}&${PAGE_PLAN[b] ?? ''}`, { waitUntil: 'load' });
+				await page.locator('[data-action="run-bench"]').click(); // the page waits for a click
 				let printed = 0;
 				const deadline = Date.now() + 240_000;
 				for (;;) {

@@ -26,6 +26,20 @@ const FOOTNOTE = /^\^([\w-]+)$/;
 export const escapeHtml = (s) =>
 	s.replace(/[&<>"'{}]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '{': '&#123;', '}': '&#125;' })[c] ?? c);
 
+/**
+ * Is `url` an absolute http(s) URL? A bib entry becomes a live link in the essay and its citation
+ * card, so a `javascript:` (or `data:`) URL must never get through.
+ * @param {string} url
+ */
+export function isWebUrl(url) {
+	try {
+		const { protocol } = new URL(url);
+		return protocol === 'https:' || protocol === 'http:';
+	} catch {
+		return false;
+	}
+}
+
 /** @param {{ lastName?: string, name?: string }[] | undefined} creators */
 function formatAuthors(creators) {
 	const names = (creators ?? []).map((c) => c.lastName ?? c.name ?? '').filter(Boolean);
@@ -48,6 +62,7 @@ export function parseBibliography(text) {
 	const sources = new Map();
 	for (const entry of lib.entries) {
 		const f = /** @type {Record<string, any>} */ (entry.fields);
+		if (f.url && !isWebUrl(f.url)) throw new Error(`references.bib: ${entry.key} has url = {${f.url}}; only http(s) links are allowed`);
 		const eprint = f.eprint ? `arXiv:${f.eprint}` : '';
 		sources.set(entry.key, {
 			key: entry.key,
@@ -74,7 +89,7 @@ export function sourceHtml(/** @type {Source} */ s) {
 	if (s.title) parts.push(`<cite class="ref-title">${escapeHtml(s.title)}</cite>${/[.?!]$/.test(s.title) ? '' : '.'} `);
 	if (s.venue) parts.push(`<span class="ref-venue">${escapeHtml(s.venue)}</span>. `);
 	if (s.note) parts.push(`<span class="ref-note">${escapeHtml(s.note)}</span>. `);
-	if (s.url) parts.push(`<a class="ref-link" href="${escapeHtml(s.url)}">${escapeHtml(s.linkText)}</a>`);
+	if (s.url && isWebUrl(s.url)) parts.push(`<a class="ref-link" href="${escapeHtml(s.url)}">${escapeHtml(s.linkText)}</a>`);
 	return `<span class="ref-body" id="${id}-text">${parts.join('').trim()}</span>`;
 }
 

@@ -2,7 +2,8 @@
 // size messages an embed sends and sets the height of the iframe that sent it, nothing else.
 // Include it once: <script src="https://…/embed-resize.js" defer></script>
 // Checks: the message has the expected shape, comes from the very iframe (contentWindow) it resizes,
-// and from the origin that iframe's src points to. Only iframes marked data-nrs-embed are touched.
+// and from the origin that iframe's src points to (or "null" from a frame sandboxed without
+// allow-same-origin). Only iframes marked data-nrs-embed are touched.
 (function () {
 	'use strict';
 	if (window.__nrsEmbedResize) return;
@@ -24,7 +25,10 @@
 			} catch (e) {
 				continue;
 			}
-			if (event.origin !== origin) continue;
+			// A frame sandboxed without allow-same-origin has an opaque origin, so its messages say
+			// "null"; the source check above already ties the message to this frame (a height is no secret).
+			var opaque = frame.hasAttribute('sandbox') && !frame.sandbox.contains('allow-same-origin');
+			if (event.origin !== origin && !(opaque && event.origin === 'null')) continue;
 			// The height attribute, not inline style: works under a style-src CSP too.
 			frame.setAttribute('height', String(Math.round(Math.min(MAX, Math.max(MIN, height)))));
 			frame.setAttribute('data-nrs-resized', '');

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Frame, Locator, Page } from '@playwright/test';
 import { FIXTURE_URL } from '../../playwright.config';
+import { IFRAME_SANDBOX } from '../../src/lib/embed/snippets';
 import { test, expect } from './helpers';
 
 const SHOTS = 'artifacts/screenshots';
@@ -74,6 +75,38 @@ test('iframe form: strict-CSP host page, live results, resizing, options', async
 
 	expect(await pwned(page)).toBeNull();
 	await shoot(page, 'embed-iframes');
+});
+
+test('iframe form, sandboxed as the snippet says (no allow-same-origin): live, and resized', async ({ page }) => {
+	await page.goto(`${FIXTURE_URL}/sandboxed.html`);
+	const iframe = page.locator('#swap');
+	expect(await iframe.getAttribute('sandbox')).toBe(IFRAME_SANDBOX);
+	const frame = page.frame({ url: /\/embed\/layer-swap/ });
+	expect(frame).not.toBeNull();
+	expect(await frame!.evaluate(() => self.origin), 'the frame runs with an opaque origin').toBe('null');
+	// the worker starts (through the blob shim) and computes the numbers
+	const plain = await liveAccuracy(frame!, 'plain');
+	expect(plain).toBeLessThan(0.5);
+	expect(await liveAccuracy(frame!, 'residual')).toBeGreaterThan(0.85);
+	await expect(frame!.locator('[data-widget] [role="alert"]')).toHaveCount(0);
+	// its size messages (origin "null") are accepted from that very frame
+	await expect(iframe).toHaveAttribute('data-nrs-resized', '');
+	const content = await frame!.evaluate(() => Math.ceil(document.querySelector('main')!.getBoundingClientRect().height));
+	await expect.poll(async () => Math.abs(Number(await iframe.getAttribute('height')) - content)).toBeLessThanOrEqual(2);
+});
+
+test.describe('service worker', () => {
+	test.use({ serviceWorkers: 'allow' });
+	test('an /embed/ page registers no service worker and caches nothing', async ({ page }) => {
+		await page.goto('/embed/credit?paused', { waitUntil: 'load' });
+		await expect(page.getByText(/Paused/).first()).toBeVisible();
+		// SvelteKit registered its worker from the load event; the site's pages now do it from their layout
+		expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0);
+		expect(await page.evaluate(() => caches.keys())).toEqual([]);
+		// …while a page of the site itself still does (offline reading)
+		await page.goto('/about');
+		expect(await page.evaluate(async () => (await navigator.serviceWorker.ready).active !== null)).toBe(true);
+	});
 });
 
 test('iframe form: garbage and injection in every query value do nothing but notes', async ({ page }) => {
@@ -167,7 +200,13 @@ test('Embed panel: keyboard dialog with both snippets for the current state', as
 	await expect(preview.getByTestId('embed-paused')).toBeVisible();
 	// …and of the custom element, in a throwaway document holding just the snippet.
 	await dialog.getByRole('button', { name: 'Preview' }).last().click();
-	await expect(page.frameLocator('iframe.preview').last().locator('nrs-layer-swap').getByTestId('embed-paused')).toBeVisible();
+	const element = page.frameLocator('iframe.preview').last().locator('nrs-layer-swap');
+	await expect(element.getByTestId('embed-paused')).toBeVisible();
+	// both previews are sandboxed as the snippet says, and the element's worker still starts there
+	await expect(page.locator('iframe.preview')).toHaveAttribute('sandbox', IFRAME_SANDBOX);
+	await element.getByRole('button', { name: 'Run live' }).click();
+	await expect(element.locator('[data-widget]')).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+	await dialog.getByRole('button', { name: 'Hide preview' }).focus(); // back from the preview frame
 	await page.keyboard.press('Escape');
 	await expect(dialog).toBeHidden();
 	await expect(button).toBeFocused();

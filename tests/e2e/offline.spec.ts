@@ -18,13 +18,14 @@ test(`/essays/${slug} works offline after a first visit`, async ({ page, context
 		const sw = reg.active!;
 		if (sw.state !== 'activated')
 			await new Promise<void>((done) => sw.addEventListener('statechange', () => sw.state === 'activated' && done()));
-		const names = await caches.keys();
-		const cache = await caches.open(names.find((n) => n.startsWith('nrs-'))!);
+		// one cache per deployment (base path) and build: nrs:<base>:<version>
+		const names = (await caches.keys()).filter((n) => n.startsWith('nrs:/:'));
+		const cache = await caches.open(names[0]);
 		const keys = (await cache.keys()).map((r) => new URL(r.url).pathname);
 		return { active: reg.active?.state, names, keys };
 	});
 	expect(cached.active).toBe('activated');
-	expect(cached.names.filter((n) => n.startsWith('nrs-'))).toHaveLength(1);
+	expect(cached.names).toHaveLength(1);
 	expect(cached.keys).toContain(`/essays/${slug}`);
 	expect(cached.keys.some((k) => k.startsWith('/data/mnist'))).toBe(true);
 	expect(cached.keys.some((k) => k.startsWith(`/checkpoints/`))).toBe(true);

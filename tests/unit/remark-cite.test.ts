@@ -1,7 +1,7 @@
 // The citation/footnote remark plugin (scripts/remark-cite.js), run through mdsvex as the build does.
 import { compile } from 'mdsvex';
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, parseBibliography, remarkCite } from '../../scripts/remark-cite.js';
+import { escapeHtml, parseBibliography, remarkCite, sourceHtml } from '../../scripts/remark-cite.js';
 
 const BIB = `
 @inproceedings{veit2016,
@@ -57,6 +57,17 @@ describe('remark-cite', () => {
 		const html = await render('X [@braces].');
 		expect(html).toContain('Ampersands &amp; &#123;braces&#125;');
 		expect(escapeHtml('<script>"x"</script>')).toBe('&lt;script&gt;&quot;x&quot;&lt;/script&gt;');
+	});
+
+	it('accepts only http(s) URLs from the bibliography, naming the entry otherwise', () => {
+		const entry = (url: string) => `@misc{bad, author = {A}, title = {T}, year = {2020}, url = {${url}}}`;
+		for (const url of ['javascript:alert(1)', 'JavaScript:alert(1)', ' javascript:alert(1)', 'data:text/html,<b>x</b>', 'vbscript:x', '//evil.example/x', 'arxiv.org/abs/1'])
+			expect(() => parseBibliography(entry(url)), url).toThrow(/bad has url = .*only http\(s\) links/);
+		for (const url of ['https://arxiv.org/abs/1605.06431', 'http://example.org/a?b=c'])
+			expect(parseBibliography(entry(url)).get('bad')?.url).toBe(url);
+		// and a source built some other way never becomes a javascript: link
+		const s = { key: 'x', authors: 'A', title: 'T', venue: '', year: '2020', url: 'javascript:alert(1)', linkText: 'click', note: '' };
+		expect(sourceHtml(s)).not.toContain('<a');
 	});
 
 	it('fails on an unknown key, naming it', async () => {

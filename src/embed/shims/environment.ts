@@ -2,4 +2,6 @@
 export const browser = true;
 export const dev = false;
 export const building = false;
-export const version = 'embed';
+declare const __NRS_VERSION__: string;
+/** the site build's version (vite.embed.config.ts), for the runtime files' ?v= */
+export const version = __NRS_VERSION__;

@@ -48,24 +48,32 @@ function intParam(q: URLSearchParams, name: string, dflt: number, min = 0, max =
 	return q.has(name) && Number.isFinite(v) ? Math.min(max, Math.max(min, Math.round(v))) : dflt;
 }
 
+/**
+ * The most a /bench link can ask for. The bench runs on the main thread (it measures the page), and
+ * the page waits for a click; these caps bound what that click starts to minutes even on cpu
+ * (~65 ms a step there): npm run bench asks for far less (scripts/bench.ts PAGE_PLAN).
+ */
+export const BENCH_CAPS = { steps: 500, repeats: 10, warmup: 100, swapRepeats: 10, swapWarmup: 3, esWidth: 64, esBatch: 256 } as const;
+
 /** Defaults per backend: WebGPU on SwiftShader runs ~300 ms/step here, so few steps. */
 export function paramsFromQuery(q: URLSearchParams): PageBenchParams | null {
 	const b = q.get('backend');
 	if (!isBackendName(b)) return null;
 	const slow = b === 'webgpu' || b === 'cpu';
 	const parts = (q.get('parts') ?? 'step,swap,es').split(',');
+	const c = BENCH_CAPS;
 	return {
 		backend: b,
-		steps: intParam(q, 'steps', b === 'webgpu' ? 10 : b === 'wasm' ? 50 : 25, 1),
-		repeats: intParam(q, 'repeats', slow ? 3 : 5, 1, 50),
-		warmup: intParam(q, 'warmup', slow ? 3 : 10, 1),
-		swapRepeats: intParam(q, 'swapRepeats', slow ? 1 : 5, 1, 50),
+		steps: intParam(q, 'steps', b === 'webgpu' ? 10 : b === 'wasm' ? 50 : 25, 1, c.steps),
+		repeats: intParam(q, 'repeats', slow ? 3 : 5, 1, c.repeats),
+		warmup: intParam(q, 'warmup', slow ? 3 : 10, 1, c.warmup),
+		swapRepeats: intParam(q, 'swapRepeats', slow ? 1 : 5, 1, c.swapRepeats),
 		// one swap matrix takes ~50 s on SwiftShader WebGPU: by default time a single cold run there
-		swapWarmup: intParam(q, 'swapWarmup', b === 'webgpu' ? 0 : 1, 0, 10),
+		swapWarmup: intParam(q, 'swapWarmup', b === 'webgpu' ? 0 : 1, 0, c.swapWarmup),
 		parts: { step: parts.includes('step'), swap: parts.includes('swap'), es: parts.includes('es') },
 		// SwiftShader WebGPU: a tiny ES workload (h = 4, 32 digits), still N = 64 pairs
-		esWidth: intParam(q, 'esWidth', b === 'webgpu' ? 4 : 32, 2, 256),
-		esBatch: intParam(q, 'esBatch', b === 'webgpu' ? 32 : 128, 8, 512)
+		esWidth: intParam(q, 'esWidth', b === 'webgpu' ? 4 : 32, 2, c.esWidth),
+		esBatch: intParam(q, 'esBatch', b === 'webgpu' ? 32 : 128, 8, c.esBatch)
 	};
 }
 

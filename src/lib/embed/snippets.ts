@@ -28,6 +28,13 @@ export type Snippets = {
 
 /** Fixed height used until (or without) the resize script: most widgets fit, the rest scroll. */
 export const DEFAULT_IFRAME_HEIGHT = 900;
+/**
+ * The iframe's sandbox: scripts (the widget), popups that escape the sandbox (its "Open in the full
+ * essay" link opens a normal tab) and downloads (figure and results export). No allow-same-origin:
+ * the frame runs with an opaque origin and still works (the worker starts through a blob, the
+ * resize messages are accepted from that very frame), and no top navigation or forms.
+ */
+export const IFRAME_SANDBOX = 'allow-scripts allow-popups allow-popups-to-escape-sandbox allow-downloads';
 /** Custom element name for a widget: nrs-<name>. Registry names are already lowercase with dashes. */
 export const elementName = (widget: string) => `nrs-${widget}`;
 
@@ -43,7 +50,7 @@ export function embedSnippets(input: SnippetInput): Snippets {
 	const src = `${siteUrl}/embed/${encodeURIComponent(widget.name)}${query ? `?${query}` : ''}`;
 	const iframe =
 		`<iframe src="${escapeAttr(src)}" title="${escapeAttr(widget.title)}" loading="lazy" ` +
-		`width="100%" height="${DEFAULT_IFRAME_HEIGHT}" style="border:0;width:100%;max-width:1100px" data-nrs-embed></iframe>`;
+		`width="100%" height="${DEFAULT_IFRAME_HEIGHT}" style="border:0;width:100%;max-width:1100px" sandbox="${IFRAME_SANDBOX}" data-nrs-embed></iframe>`;
 	const resizeScript = `<script src="${escapeAttr(`${siteUrl}/embed-resize.js`)}" defer></script>`;
 	// Booleans that are on become bare attributes (`residual`), like HTML's own boolean attributes.
 	const attributes = pairs.map(([k, v]): [string, string] => [k, isBareTrue(schema, k, v) ? '' : v]);

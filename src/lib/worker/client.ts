@@ -1,6 +1,7 @@
 // The page side of the ML worker: one worker per page, shared by every widget on it, started on first
 // use (so tfjs is never on the critical path of first paint). Status events fan out to all widgets.
 import * as Comlink from 'comlink';
+import { version } from '$app/environment';
 import type { BackendChoice, BackendName } from '../ml/backend';
 import type { MlWorkerApi, StatusEvent } from './ml.worker';
 import { WorkerChannel, watchLife } from './channel';
@@ -117,7 +118,7 @@ export function getMlWorker(assetsBase: string, forcedBackend: BackendName | nul
 		}
 		void watchLife(api, ch, fail, { locks: navigator.locks });
 		const backend = await api.init(
-			{ forcedBackend, dataUrl: `${assetsBase}/data`, wasmPath: `${assetsBase}/tfjs/` },
+			{ forcedBackend, dataUrl: `${assetsBase}/data`, wasmPath: `${assetsBase}/tfjs/`, assets: { root: assetsBase, version } },
 			Comlink.proxy(emit)
 		);
 		return { api, backend };
@@ -135,16 +136,31 @@ export function getMlWorker(assetsBase: string, forcedBackend: BackendName | nul
 }
 
 /**
- * A module worker from the site's own origin as usual; from another origin (embed.js on a blog) the
- * browser refuses `new Worker(crossOriginUrl)`, so a same-origin blob module imports the real script
- * (served with CORS). Inside it, import.meta.url is still the site's, and every URL the worker
+ * A module worker from the site's own origin as usual. From another origin (embed.js on a blog) the
+ * browser refuses `new Worker(crossOriginUrl)`, so a shim worker of the page's own imports the real
+ * module (served with CORS). Inside it, import.meta.url is still the site's, and every URL the worker
  * fetches is absolute (assetsBase), so nothing resolves against the host page.
+ * The document's origin is `self.origin`, not `location.origin`: in an iframe sandboxed without
+ * allow-same-origin, location still shows the site but the origin is opaque ("null"), so the site's
+ * script counts as cross-origin there and takes the shim route too.
+ * The shim is a classic worker that loads the module with import(): a *module* worker from a blob
+ * of an opaque origin does not start at all. In an opaque origin it is a data: URL, not a blob: a
+ * blob:null worker is not a secure context (no crypto.subtle for the data's sha256, no WebGPU),
+ * while a data: one is when its page is. Messages that arrive before the module has set up its
+ * listener (Comlink's first calls) are held and delivered once it has; a module that fails to load
+ * is rethrown so the page gets the worker's `error` event.
  */
 function startWorker(url: URL): Worker {
-	const options: WorkerOptions = { type: 'module', name: 'nrs-ml' };
-	if (url.origin === location.origin) return new Worker(url, options);
-	const shim = URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' }));
-	const worker = new Worker(shim, options);
+	if (url.origin === self.origin) return new Worker(url, { type: 'module', name: 'nrs-ml' });
+	const source = `const held = [], hold = (e) => held.push(e);
+addEventListener('message', hold);
+import(${JSON.stringify(url.href)}).then(() => {
+	removeEventListener('message', hold);
+	for (const e of held) dispatchEvent(new MessageEvent('message', { data: e.data, ports: [...e.ports] }));
+}, (e) => setTimeout(() => { throw e; }));`;
+	if (self.origin === 'null') return new Worker(`data:text/javascript,${encodeURIComponent(source)}`, { name: 'nrs-ml' });
+	const shim = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+	const worker = new Worker(shim, { name: 'nrs-ml' });
 	setTimeout(() => URL.revokeObjectURL(shim), 10_000);
 	return worker;
 }

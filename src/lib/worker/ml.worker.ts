@@ -5,14 +5,19 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
 import { loseDeviceForTesting } from '../ml/backend';
-import { ctx } from './context';
+import { ctx, type InitOptions, type StatusEvent } from './context';
+import { type AssetVersion, versionAssetFetches } from './versioned-fetch';
 import { modularityJob } from './jobs/modularity';
 import { taskVectorsJob } from './jobs/task-vectors';
 import { stitchingJob } from './jobs/stitching';
 import { creditJob } from './jobs/credit';
 
 const api = {
-	init: ctx.init,
+	/** `assets`: fetch the site's runtime files under this build's version (./versioned-fetch). */
+	init: (opts: InitOptions & { assets?: AssetVersion }, onStatus?: (e: StatusEvent) => void) => {
+		if (opts.assets) versionAssetFetches(self, opts.assets);
+		return ctx.init(opts, onStatus);
+	},
 	backend: () => ctx.backend,
 	// per run: each widget's run has an id of its own (./runs)
 	pause: ctx.pause,
