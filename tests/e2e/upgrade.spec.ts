@@ -69,7 +69,24 @@ function deployB(dirA: string, dirB: string): { versionA: string; versionB: stri
 	const versionA = JSON.parse(readFileSync(join(dirB, '_app/version.json'), 'utf8')).version as string;
 	const versionB = `${versionA}-b`;
 	const text = filesUnder(dirB).filter((f) => ['.html', '.js', '.json'].includes(extname(f)) && !RUNTIME.test(`/${relative(dirB, f)}`));
-	let replace: [string, string][] = [[versionA, versionB]];
+	// B's one changed checkpoint (a byte of its header's padding), with its new hash in the checkpoints'
+	// manifest, which a real build writes (scripts/hash-checkpoints.ts) and bundles into the ML worker
+	const ckpt = readFileSync(join(dirB, CHANGED));
+	const headerEnd = 8 + ckpt.readUInt32LE(4);
+	expect(ckpt[headerEnd - 1], 'the header ends in its padding').toBe(0x20);
+	const [shaA, bytes] = [sha(ckpt), ckpt.length];
+	ckpt[headerEnd - 1] = 0x0a;
+	const shaB = sha(ckpt);
+	writeFileSync(join(dirB, CHANGED), ckpt);
+	const manifestPath = join(dirB, 'checkpoints/manifest.json');
+	const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+	expect(manifest[CHANGED.replace('checkpoints/', '')], 'the changed checkpoint is in the manifest').toEqual({ bytes, sha256: shaA });
+	manifest[CHANGED.replace('checkpoints/', '')].sha256 = shaB;
+	writeFileSync(manifestPath, JSON.stringify(manifest, null, '\t'));
+	let replace: [string, string][] = [
+		[versionA, versionB],
+		[shaA, shaB]
+	];
 	const renamed = new Set<string>();
 	while (replace.length) {
 		const next: [string, string][] = [];
@@ -97,11 +114,6 @@ function deployB(dirA: string, dirB: string): { versionA: string; versionB: stri
 		}
 		replace = next;
 	}
-	const ckpt = readFileSync(join(dirB, CHANGED));
-	const headerEnd = 8 + ckpt.readUInt32LE(4);
-	expect(ckpt[headerEnd - 1], 'the header ends in its padding').toBe(0x20);
-	ckpt[headerEnd - 1] = 0x0a;
-	writeFileSync(join(dirB, CHANGED), ckpt);
 	return { versionA, versionB };
 }
 
