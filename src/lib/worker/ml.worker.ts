@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
 import { loseDeviceForTesting } from '../ml/backend';
-import { ctx } from './context';
+import { ctx, settleOnDeviceLoss } from './context';
 import { modularityJob } from './jobs/modularity';
 import { taskVectorsJob } from './jobs/task-vectors';
 import { stitchingJob } from './jobs/stitching';
@@ -27,11 +27,12 @@ const api = {
 	/** Each run going on: paused, and blocked in its pause now (tests wait for this, not for a time). */
 	runStates: ctx.runStates,
 
-	// proxy-marked so Comlink types (and calls) it as a nested remote object
-	modularity: Comlink.proxy(modularityJob),
-	taskVectors: Comlink.proxy(taskVectorsJob),
-	stitching: Comlink.proxy(stitchingJob),
-	credit: Comlink.proxy(creditJob),
+	// proxy-marked so Comlink types (and calls) it as a nested remote object; every call settles when the
+	// GPU goes under it (a plain call is computed again on the next backend, a run restarts or stops)
+	modularity: Comlink.proxy(settleOnDeviceLoss(modularityJob)),
+	taskVectors: Comlink.proxy(settleOnDeviceLoss(taskVectorsJob)),
+	stitching: Comlink.proxy(settleOnDeviceLoss(stitchingJob)),
+	credit: Comlink.proxy(settleOnDeviceLoss(creditJob)),
 
 	/** An answer from the worker's message loop: the page's sign of life where Web Locks are missing. */
 	ping: (): true => true,
@@ -55,7 +56,9 @@ const api = {
 	/** Live tensor count, for tests that check nothing leaks. */
 	numTensors: (): number => tf.memory().numTensors,
 	/** For tests: make the GPU go away as a driver reset would (WebGPU device destroyed, WebGL context lost). */
-	loseDevice: (): boolean => loseDeviceForTesting()
+	loseDevice: (): boolean => loseDeviceForTesting(),
+	/** For tests: the next move to another backend fails, as if none could start (the `backend-failed` path). */
+	failNextBackendSwitch: (): void => ctx.failNextSwitchForTesting()
 };
 
 export type MlWorkerApi = typeof api;
