@@ -2,7 +2,7 @@
 // copy for all jobs), per-run pause/step/cancel (./runs), and the move to another backend when the GPU
 // device is lost. Jobs (one module per essay, in ./jobs) keep their own nets as plain Float32Arrays and
 // rebuild tensors when `onBackendChange` fires.
-import { type BackendChoice, type BackendName, gpuStillWorks, onDeviceLost, selectBackend } from '../ml/backend';
+import { type BackendChoice, type BackendName, gpuStillWorks, loseDeviceForTesting, onDeviceLost, selectBackend } from '../ml/backend';
 import { type Mnist, loadMnist } from '../ml/data';
 import { TestSet } from '../ml/surgery';
 import { TrainingData } from '../ml/trainer';
@@ -44,6 +44,8 @@ let runsOfThisCall: number[] | null = null;
 let jobsSettle = false;
 /** test hook: the next move to another backend fails as if none could start */
 let failNextSwitch = false;
+/** test hook: the GPU is lost as the next call of this job method (`job.method`) begins */
+let loseAtCall: string | null = null;
 
 export const ctx = {
 	async init(opts: InitOptions, onStatus?: (e: StatusEvent) => void): Promise<BackendChoice> {
@@ -136,7 +138,9 @@ export const ctx = {
 	runHistory: () => runs.history(),
 	runStates: () => runs.states(),
 	/** For tests: the next move to another backend fails, as if no backend could start. */
-	failNextSwitchForTesting: () => void (failNextSwitch = true)
+	failNextSwitchForTesting: () => void (failNextSwitch = true),
+	/** For tests: lose the GPU just as the next call of `job.method` (e.g. 'modularity.report') begins. */
+	loseDeviceAtCallForTesting: (method: string) => void (loseAtCall = method)
 };
 
 const LOST: unique symbol = Symbol('lost');
@@ -150,11 +154,11 @@ type Outcome<T> = { value: T } | typeof LOST;
  * backend once the worker has moved there, so its caller gets a true answer. A method that starts a run
  * (it calls `ctx.run` before its first await) is left to the run, which `ctx.run` settles.
  */
-export function settleOnDeviceLoss<J extends object>(job: J): Settling<J> {
+export function settleOnDeviceLoss<J extends object>(job: J, jobName = 'job'): Settling<J> {
 	jobsSettle = true;
 	const settled: Record<string, unknown> = {};
 	for (const [name, member] of Object.entries(job)) {
-		settled[name] = typeof member === 'function' ? (...args: unknown[]) => jobCall(() => member.apply(job, args)) : member;
+		settled[name] = typeof member === 'function' ? (...args: unknown[]) => jobCall(`${jobName}.${name}`, () => member.apply(job, args)) : member;
 	}
 	return settled as Settling<J>;
 }
@@ -162,11 +166,15 @@ export function settleOnDeviceLoss<J extends object>(job: J): Settling<J> {
 export type Settling<J> = { [K in keyof J]: J[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : J[K] };
 
 /** One call of a job method: again on the next backend for as long as the GPU goes under it. */
-async function jobCall<T>(call: () => T | Promise<T>): Promise<T> {
+async function jobCall<T>(method: string, call: () => T | Promise<T>): Promise<T> {
 	for (;;) {
 		if (noBackend) throw new Error(noBackend);
 		// a call made during a move starts on the next backend
 		if (deviceLost !== null) await switched;
+		if (loseAtCall === method) {
+			loseAtCall = null;
+			loseDeviceForTesting();
+		}
 		const lostHere = lost.promise;
 		const backendAtStart = choice?.name;
 		const started: number[] = [];

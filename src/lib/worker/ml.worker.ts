@@ -29,10 +29,10 @@ const api = {
 
 	// proxy-marked so Comlink types (and calls) it as a nested remote object; every call settles when the
 	// GPU goes under it (a plain call is computed again on the next backend, a run restarts or stops)
-	modularity: Comlink.proxy(settleOnDeviceLoss(modularityJob)),
-	taskVectors: Comlink.proxy(settleOnDeviceLoss(taskVectorsJob)),
-	stitching: Comlink.proxy(settleOnDeviceLoss(stitchingJob)),
-	credit: Comlink.proxy(settleOnDeviceLoss(creditJob)),
+	modularity: Comlink.proxy(settleOnDeviceLoss(modularityJob, 'modularity')),
+	taskVectors: Comlink.proxy(settleOnDeviceLoss(taskVectorsJob, 'taskVectors')),
+	stitching: Comlink.proxy(settleOnDeviceLoss(stitchingJob, 'stitching')),
+	credit: Comlink.proxy(settleOnDeviceLoss(creditJob, 'credit')),
 
 	/** An answer from the worker's message loop: the page's sign of life where Web Locks are missing. */
 	ping: (): true => true,
@@ -58,7 +58,9 @@ const api = {
 	/** For tests: make the GPU go away as a driver reset would (WebGPU device destroyed, WebGL context lost). */
 	loseDevice: (): boolean => loseDeviceForTesting(),
 	/** For tests: the next move to another backend fails, as if none could start (the `backend-failed` path). */
-	failNextBackendSwitch: (): void => ctx.failNextSwitchForTesting()
+	failNextBackendSwitch: (): void => ctx.failNextSwitchForTesting(),
+	/** For tests: lose the GPU just as the next call of `job.method` begins (e.g. 'modularity.report'). */
+	loseDeviceAtCall: (method: string): void => ctx.loseDeviceAtCallForTesting(method)
 };
 
 export type MlWorkerApi = typeof api;
