@@ -5,10 +5,19 @@
 import type { Locator, Page } from '@playwright/test';
 import { test, expect } from './helpers';
 
-type Hooks = { loseDevice(): Promise<boolean>; numTensors(): Promise<number>; activeRuns(): Promise<number[]> };
+type Hooks = {
+	loseDevice(): Promise<boolean>;
+	numTensors(): Promise<number>;
+	activeRuns(): Promise<number[]>;
+	loseDeviceAtCall(method: string): Promise<void>;
+	failNextBackendSwitch(): Promise<void>;
+};
 const numTensors = (page: Page) => page.evaluate(() => (globalThis as unknown as { __nrsWorker: Hooks }).__nrsWorker.numTensors());
 const loseDevice = (page: Page) => page.evaluate(() => (globalThis as unknown as { __nrsWorker: Hooks }).__nrsWorker.loseDevice());
 const activeRuns = (page: Page) => page.evaluate(() => (globalThis as unknown as { __nrsWorker: Hooks }).__nrsWorker.activeRuns());
+const loseDeviceAtCall = (page: Page, method: string) =>
+	page.evaluate((m) => (globalThis as unknown as { __nrsWorker: Hooks }).__nrsWorker.loseDeviceAtCall(m), method);
+const failNextBackendSwitch = (page: Page) => page.evaluate(() => (globalThis as unknown as { __nrsWorker: Hooks }).__nrsWorker.failNextBackendSwitch());
 
 /** The widget's run progress bar, in percent (0 until it shows). */
 async function progress(widget: Locator): Promise<number> {
@@ -131,4 +140,50 @@ test('WebGL: a lost context is a lost device too (layer-swap)', async ({ page })
 	await expect(widget.getByTestId('status')).toContainText(/WebGL context was lost/);
 	await expect(widget.getByTestId('status')).toContainText(/Trained live in [\d.]+ s on wasm/);
 	await expect(widget).toHaveAttribute('data-source', 'trained');
+});
+
+test('layer-swap: a loss while the surgeries run on the freshly trained nets computes them again on wasm', async ({ page }) => {
+	test.setTimeout(120_000);
+	await page.goto('/essays/modularity?backend=webgpu&depth=2&width=16&steps=60&testhooks');
+	const widget = page.locator('[data-widget="layer-swap"]');
+	await page.getByTestId('train').scrollIntoViewIfNeeded();
+	await expect(widget).toHaveAttribute('data-backend', 'webgpu', { timeout: 60_000 });
+	await expect(widget).toHaveAttribute('data-busy', 'train', { timeout: 60_000 });
+	// the training finishes on webgpu; the GPU goes just as the report phase asks for its first surgery matrix
+	await loseDeviceAtCall(page, 'modularity.report');
+	const before = await numTensors(page);
+	await expect(widget).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
+	await expect(widget).toHaveAttribute('data-busy', 'idle', { timeout: 60_000 });
+	const status = widget.getByTestId('status');
+	await expect(status).toContainText(/The GPU device was lost \(.+\); switched to wasm\./);
+	await expect(status).toContainText(/Trained live in [\d.]+ s on webgpu, the surgeries run on wasm; every figure now shows your nets\./);
+	await expect(status).not.toContainText(/restarted|carried on|failed|stopped/i);
+	await expect(widget.locator('.problem')).toHaveCount(0);
+	await expect(widget).toHaveAttribute('data-source', 'trained');
+	await expect(widget).toHaveAttribute('data-nets', 'ready');
+	await expect(page.locator('[data-figure="swap-matrix"]')).toHaveAttribute('data-ready', 'true');
+	expect(await activeRuns(page)).toEqual([]);
+	expect(await numTensors(page)).toBeLessThan(before + 300);
+});
+
+test('layer-swap: when no backend can take over, the widget says live computation stopped, with nothing left running', async ({ page }) => {
+	test.setTimeout(120_000);
+	await page.goto('/essays/modularity?backend=webgpu&depth=2&width=16&steps=100&testhooks');
+	const widget = page.locator('[data-widget="layer-swap"]');
+	await page.getByTestId('train').scrollIntoViewIfNeeded();
+	await expect(widget).toHaveAttribute('data-backend', 'webgpu', { timeout: 60_000 });
+	await failNextBackendSwitch(page);
+	await loseMidRun(page, widget, 'train', 'webgpu');
+	await expect(widget).toHaveAttribute('data-phase', 'failed', { timeout: 30_000 });
+	await expect(widget).toHaveAttribute('data-busy', 'idle');
+	await expect(widget.locator('.problem')).toContainText(
+		/Live computation stopped: the GPU was lost \(.+\) and no other backend could start \(the test hook made it fail\)\. The figures keep the last results\./
+	);
+	await expect(widget.getByTestId('status')).toContainText('Live computation is unavailable.');
+	await expect(widget.getByTestId('status')).not.toContainText(/switched to|restarted/);
+	// the stopped run and the page agree: nothing is going, and the figures stay drawn
+	expect(await activeRuns(page)).toEqual([]);
+	await expect(page.locator('[data-figure="swap-matrix"]')).toHaveAttribute('data-ready', 'true');
+	// nothing offers to train on a backend that is not there
+	await expect(page.getByTestId('train').getByRole('button', { name: 'Retrain live' })).toBeDisabled();
 });

@@ -12,14 +12,17 @@ type Fake = {
 	watches: number;
 	excluded: BackendName[][];
 	gpuWorks: boolean;
+	/** while set, selectBackend waits for it (a move in progress) */
+	hold: Promise<void> | null;
 };
-const fake: Fake = { next: [], lose: null, watches: 0, excluded: [], gpuWorks: true };
+const fake: Fake = { next: [], lose: null, watches: 0, excluded: [], gpuWorks: true, hold: null };
 
 const choiceOf = (name: BackendName): BackendChoice => ({ name, reason: name, attempts: [], slow: false });
 
 vi.mock('../../src/lib/ml/backend', () => ({
 	selectBackend: async (_forced: unknown, _opts: unknown, exclude: BackendName[] = []) => {
 		fake.excluded.push([...exclude]);
+		await fake.hold;
 		const n = fake.next.shift();
 		if (!n) throw new Error('nothing left to try');
 		if (n instanceof Error) throw n;
@@ -41,10 +44,11 @@ async function freshCtx(first: BackendName, ...then: (BackendName | Error)[]) {
 	fake.watches = 0;
 	fake.excluded = [];
 	fake.gpuWorks = true;
-	const { ctx } = await import('../../src/lib/worker/context');
+	fake.hold = null;
+	const { ctx, settleOnDeviceLoss } = await import('../../src/lib/worker/context');
 	const events: StatusEvent[] = [];
 	await ctx.init({ forcedBackend: first, dataUrl: '', wasmPath: '' }, (e) => void events.push(e));
-	return { ctx, events };
+	return { ctx, events, settleOnDeviceLoss };
 }
 
 /** Wait (on promises, not time) until `cond` holds: a few hundred turns of the event loop at most. */
@@ -158,5 +162,120 @@ describe('losing the GPU', () => {
 		fake.lose!('destroyed');
 		await expect(result).resolves.toBe('stopped');
 		expect(events.some((e) => e.kind === 'run-restarted')).toBe(false);
+	});
+});
+
+/** A promise's state now, without waiting for it. */
+async function settledYet(p: Promise<unknown>): Promise<boolean> {
+	let done = false;
+	p.then(
+		() => (done = true),
+		() => (done = true)
+	);
+	for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0));
+	return done;
+}
+
+describe('job calls outside a run, when the GPU goes', () => {
+	beforeEach(() => vi.spyOn(console, 'warn').mockImplementation(() => {}));
+	afterEach(() => vi.restoreAllMocks());
+
+	it('an evaluation stuck on a lost WebGL context is computed again on the next backend', async () => {
+		const { ctx, settleOnDeviceLoss } = await freshCtx('webgl', 'wasm');
+		const calls: string[] = [];
+		const job = settleOnDeviceLoss({
+			// on WebGL a readback after the loss never settles
+			async evaluate(order: number[]) {
+				calls.push(ctx.backend!.name);
+				if (ctx.backend!.name === 'webgl') return new Promise<number>(() => {});
+				return order.length / 10;
+			}
+		});
+		const result = job.evaluate([2, 1, 0]);
+		await until(() => calls.length === 1, 'the first call');
+		fake.lose!('the WebGL context was lost');
+		await expect(result).resolves.toBe(0.3);
+		expect(calls).toEqual(['webgl', 'wasm']);
+	});
+
+	it('a readback that fails on a lost WebGPU device is computed again, and an ordinary error is not', async () => {
+		const { ctx, settleOnDeviceLoss } = await freshCtx('webgpu', 'wasm');
+		const job = settleOnDeviceLoss({
+			async report() {
+				if (ctx.backend!.name === 'wasm') return 'report on wasm';
+				fake.gpuWorks = false;
+				setTimeout(() => fake.lose!('destroyed'), 0);
+				throw new Error('mapAsync: device is lost');
+			},
+			async bad() {
+				throw new Error('bad shape');
+			}
+		});
+		await expect(job.bad()).rejects.toThrow('bad shape');
+		await expect(job.report()).resolves.toBe('report on wasm');
+	});
+
+	it('a call made during the move waits for it and runs on the next backend', async () => {
+		const { ctx, settleOnDeviceLoss } = await freshCtx('webgpu', 'wasm');
+		const job = settleOnDeviceLoss({ backendNow: () => ctx.backend!.name });
+		let release = () => {};
+		fake.hold = new Promise((r) => (release = r));
+		fake.lose!('destroyed');
+		// the move has begun (deviceLost is set) but not ended
+		await until(() => ctx.deviceLost !== null, 'the move to begin');
+		const answer = job.backendNow();
+		expect(await settledYet(answer)).toBe(false);
+		release();
+		await expect(answer).resolves.toBe('wasm');
+	});
+
+	it('a call stuck on the GPU rejects with the reason when no backend can take over', async () => {
+		const { settleOnDeviceLoss } = await freshCtx('webgl', new Error('wasm would not start'));
+		const job = settleOnDeviceLoss({ evaluate: () => new Promise<number>(() => {}) });
+		const result = job.evaluate();
+		fake.lose!('the WebGL context was lost');
+		await expect(result).rejects.toThrow(/no other backend could start \(wasm would not start\)/);
+		await expect(job.evaluate()).rejects.toThrow(/no other backend could start/);
+	});
+
+	it('a method that starts a run is not called again: the run restarts itself, and a run that does not is ended', async () => {
+		const { ctx, events, settleOnDeviceLoss } = await freshCtx('webgl', 'wasm');
+		let trainCalls = 0;
+		let attempts = 0;
+		let sweepCalls = 0;
+		const job = settleOnDeviceLoss({
+			train(runId: number) {
+				trainCalls++;
+				return ctx.run(runId, (run) =>
+					ctx.retryOnDeviceLost(run, async () => (++attempts === 1 ? new Promise<null>(() => {}) : `trained on ${ctx.backend!.name}`))
+				);
+			},
+			// a run without a restart of its own, stuck on the lost context
+			sweep(runId: number) {
+				sweepCalls++;
+				return ctx.run(runId, () => new Promise<string>(() => {}));
+			}
+		});
+		const trained = job.train(1);
+		const swept = job.sweep(2);
+		await until(() => attempts === 1, 'the first attempt');
+		expect(await settledYet(swept)).toBe(false);
+		fake.lose!('the WebGL context was lost');
+		await expect(trained).resolves.toBe('trained on wasm');
+		await expect(swept).rejects.toThrow(/the GPU was lost under this run; it stopped, and the worker moved to wasm/);
+		expect([trainCalls, attempts, sweepCalls]).toEqual([1, 2, 1]);
+		expect(ctx.activeRuns()).toEqual([]);
+		expect(events.filter((e) => e.kind === 'run-restarted')).toEqual([{ kind: 'run-restarted', runId: 1, backend: 'wasm' }]);
+	});
+
+	it('a run begun after a job method awaited is refused (it would be taken for a plain call)', async () => {
+		const { ctx, settleOnDeviceLoss } = await freshCtx('wasm');
+		const job = settleOnDeviceLoss({
+			async late(runId: number) {
+				await Promise.resolve();
+				return ctx.run(runId, async () => 'ran');
+			}
+		});
+		await expect(job.late(9)).rejects.toThrow(/not started in its job method's first synchronous part/);
 	});
 });

@@ -2,7 +2,7 @@
 // copy for all jobs), per-run pause/step/cancel (./runs), and the move to another backend when the GPU
 // device is lost. Jobs (one module per essay, in ./jobs) keep their own nets as plain Float32Arrays and
 // rebuild tensors when `onBackendChange` fires.
-import { type BackendChoice, type BackendName, gpuStillWorks, onDeviceLost, selectBackend } from '../ml/backend';
+import { type BackendChoice, type BackendName, gpuStillWorks, loseDeviceForTesting, onDeviceLost, selectBackend } from '../ml/backend';
 import { type Mnist, loadMnist } from '../ml/data';
 import { TestSet } from '../ml/surgery';
 import { TrainingData } from '../ml/trainer';
@@ -36,6 +36,16 @@ const backendChangeListeners = new Set<() => void>();
 const runs = new RunRegistry();
 let testSet: TestSet | null = null;
 let trainSet: TrainingData | null = null;
+/** runs whose job starts them again after a loss (retryOnDeviceLost): a loss does not end them */
+const restartingRuns = new Set<number>();
+/** the ids of the runs started by the job call being made now (its synchronous part), else null */
+let runsOfThisCall: number[] | null = null;
+/** set once the worker's jobs go through `settleOnDeviceLoss`: every run must then be started by one */
+let jobsSettle = false;
+/** test hook: the next move to another backend fails as if none could start */
+let failNextSwitch = false;
+/** test hook: the GPU is lost as the next call of this job method (`job.method`) begins */
+let loseAtCall: string | null = null;
 
 export const ctx = {
 	async init(opts: InitOptions, onStatus?: (e: StatusEvent) => void): Promise<BackendChoice> {
@@ -79,7 +89,10 @@ export const ctx = {
 	 * cancels this run or when the GPU device is lost.
 	 */
 	run<T>(id: number, fn: (hooks: RunHooks) => Promise<T>, stepsPerUpdate?: number): Promise<T> {
-		return runs.run(id, fn, { stepsPerUpdate, alsoStop: () => deviceLost !== null || noBackend !== null });
+		if (runsOfThisCall) runsOfThisCall.push(id);
+		// a run begun after a job method's first await would be taken for a plain call, and computed again after a loss
+		else if (jobsSettle) return Promise.reject(new Error(`run ${id} was not started in its job method's first synchronous part`));
+		return runs.run(id, (hooks) => settleRun(id, fn(hooks)), { stepsPerUpdate, alsoStop: () => deviceLost !== null || noBackend !== null });
 	},
 
 	/**
@@ -90,6 +103,7 @@ export const ctx = {
 	 * settles) is abandoned. Throws if no backend could take over.
 	 */
 	async retryOnDeviceLost<T>(run: RunHooks, attempt: (moved: () => boolean) => Promise<T | null>): Promise<T> {
+		restartingRuns.add(run.id);
 		for (;;) {
 			if (noBackend) throw new Error(noBackend);
 			const backendAtStart = choice?.name;
@@ -122,8 +136,98 @@ export const ctx = {
 	setStepsPerUpdate: (id: number, n: number) => runs.setStepsPerUpdate(id, n),
 	activeRuns: () => runs.active(),
 	runHistory: () => runs.history(),
-	runStates: () => runs.states()
+	runStates: () => runs.states(),
+	/** For tests: the next move to another backend fails, as if no backend could start. */
+	failNextSwitchForTesting: () => void (failNextSwitch = true),
+	/** For tests: lose the GPU just as the next call of `job.method` (e.g. 'modularity.report') begins. */
+	loseDeviceAtCallForTesting: (method: string) => void (loseAtCall = method)
 };
+
+const LOST: unique symbol = Symbol('lost');
+/** what a call came to: its value, or the GPU went under it */
+type Outcome<T> = { value: T } | typeof LOST;
+
+/**
+ * `job` (an essay's job object) with every method made to settle when the GPU goes under it: on a lost
+ * WebGL context tfjs's readback never settles, and on a lost WebGPU device it fails. A plain call (an
+ * evaluation, an analysis, a load: all of the current state, none a run) is computed again on the next
+ * backend once the worker has moved there, so its caller gets a true answer. A method that starts a run
+ * (it calls `ctx.run` before its first await) is left to the run, which `ctx.run` settles.
+ */
+export function settleOnDeviceLoss<J extends object>(job: J, jobName = 'job'): Settling<J> {
+	jobsSettle = true;
+	const settled: Record<string, unknown> = {};
+	for (const [name, member] of Object.entries(job)) {
+		settled[name] = typeof member === 'function' ? (...args: unknown[]) => jobCall(`${jobName}.${name}`, () => member.apply(job, args)) : member;
+	}
+	return settled as Settling<J>;
+}
+/** a job's methods, each answering asynchronously (as they do through Comlink anyway) */
+export type Settling<J> = { [K in keyof J]: J[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : J[K] };
+
+/** One call of a job method: again on the next backend for as long as the GPU goes under it. */
+async function jobCall<T>(method: string, call: () => T | Promise<T>): Promise<T> {
+	for (;;) {
+		if (noBackend) throw new Error(noBackend);
+		// a call made during a move starts on the next backend
+		if (deviceLost !== null) await switched;
+		if (loseAtCall === method) {
+			loseAtCall = null;
+			loseDeviceForTesting();
+		}
+		const lostHere = lost.promise;
+		const backendAtStart = choice?.name;
+		const started: number[] = [];
+		let going: Promise<T>;
+		runsOfThisCall = started;
+		try {
+			going = Promise.resolve(call());
+		} catch (e) {
+			going = Promise.reject(e);
+		} finally {
+			runsOfThisCall = null;
+		}
+		if (started.length) return going;
+		// an abandoned call may still fail later, on the dead device: nobody is waiting for it
+		going.catch(() => {});
+		const moved = () => deviceLost !== null || noBackend !== null || choice?.name !== backendAtStart;
+		const outcome = await Promise.race<Outcome<T>>([
+			going.then(
+				(value) => ({ value }),
+				async (e): Promise<Outcome<T>> => {
+					// a readback can fail on the lost GPU before its loss is announced
+					if (moved() || !(await gpuStillWorks())) return LOST;
+					throw e;
+				}
+			),
+			lostHere.then(() => LOST)
+		]);
+		if (outcome !== LOST) return outcome.value;
+		await lostHere;
+		await switched;
+	}
+}
+
+/**
+ * A run's result, or its end when the GPU went under it: a run its job restarts (retryOnDeviceLost) goes
+ * on; any other stops (the page has cancelled it and recomputes what it showed), and one still waiting on
+ * the lost GPU is abandoned with that reason, so no run is left going for ever.
+ */
+async function settleRun<T>(id: number, going: Promise<T>): Promise<T> {
+	try {
+		for (;;) {
+			const lostHere = lost.promise;
+			const outcome = await Promise.race<Outcome<T>>([going.then((value) => ({ value })), lostHere.then(() => LOST)]);
+			if (outcome !== LOST) return outcome.value;
+			await switched;
+			if (restartingRuns.has(id) && !noBackend) continue;
+			going.catch(() => {});
+			throw new Error(noBackend ?? `the GPU was lost under this run; it stopped, and the worker moved to ${choice?.name}`);
+		}
+	} finally {
+		restartingRuns.delete(id);
+	}
+}
 
 /** Follow the current backend's GPU (armed again after every switch: the next backend may have one too). */
 function watchDevice() {
@@ -148,6 +252,10 @@ async function switchBackend(message: string) {
 	lost = signal();
 	wasLost.resolve();
 	try {
+		if (failNextSwitch) {
+			failNextSwitch = false;
+			throw new Error('the test hook made it fail');
+		}
 		const next = await selectBackend(null, { wasmPath: options.wasmPath }, failedBackends);
 		choice = { ...next, reason: `${next.name}: switched after ${failed} failed (${message})` };
 		testSet = null;

@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
 import { loseDeviceForTesting } from '../ml/backend';
-import { ctx, type InitOptions, type StatusEvent } from './context';
+import { ctx, settleOnDeviceLoss, type InitOptions, type StatusEvent } from './context';
 import { type AssetVersion, versionAssetFetches } from './versioned-fetch';
 import { modularityJob } from './jobs/modularity';
 import { taskVectorsJob } from './jobs/task-vectors';
@@ -32,11 +32,12 @@ const api = {
 	/** Each run going on: paused, and blocked in its pause now (tests wait for this, not for a time). */
 	runStates: ctx.runStates,
 
-	// proxy-marked so Comlink types (and calls) it as a nested remote object
-	modularity: Comlink.proxy(modularityJob),
-	taskVectors: Comlink.proxy(taskVectorsJob),
-	stitching: Comlink.proxy(stitchingJob),
-	credit: Comlink.proxy(creditJob),
+	// proxy-marked so Comlink types (and calls) it as a nested remote object; every call settles when the
+	// GPU goes under it (a plain call is computed again on the next backend, a run restarts or stops)
+	modularity: Comlink.proxy(settleOnDeviceLoss(modularityJob, 'modularity')),
+	taskVectors: Comlink.proxy(settleOnDeviceLoss(taskVectorsJob, 'taskVectors')),
+	stitching: Comlink.proxy(settleOnDeviceLoss(stitchingJob, 'stitching')),
+	credit: Comlink.proxy(settleOnDeviceLoss(creditJob, 'credit')),
 
 	/** An answer from the worker's message loop: the page's sign of life where Web Locks are missing. */
 	ping: (): true => true,
@@ -60,7 +61,11 @@ const api = {
 	/** Live tensor count, for tests that check nothing leaks. */
 	numTensors: (): number => tf.memory().numTensors,
 	/** For tests: make the GPU go away as a driver reset would (WebGPU device destroyed, WebGL context lost). */
-	loseDevice: (): boolean => loseDeviceForTesting()
+	loseDevice: (): boolean => loseDeviceForTesting(),
+	/** For tests: the next move to another backend fails, as if none could start (the `backend-failed` path). */
+	failNextBackendSwitch: (): void => ctx.failNextSwitchForTesting(),
+	/** For tests: lose the GPU just as the next call of `job.method` begins (e.g. 'modularity.report'). */
+	loseDeviceAtCall: (method: string): void => ctx.loseDeviceAtCallForTesting(method)
 };
 
 export type MlWorkerApi = typeof api;
