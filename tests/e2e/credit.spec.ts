@@ -42,9 +42,10 @@ test.describe('without the digit data', () => {
 		const plain = await attr(page, 'cos-n16', 'data-value');
 		await expect(page.getByTestId('cos-n16-useful')).toHaveCount(0);
 		await page.goto('/essays/credit-assignment?useless=100000');
+		// the shipped k = 100,000 curve is up once the useful cosine shows (the URL is read on hydration)
+		await expect(page.getByTestId('cos-n16-useful')).toHaveAttribute('data-value', String(plain));
 		await expect(page.locator(WIDGET)).toHaveAttribute('data-cosine', 'shipped');
-		expect(await attr(page, 'cos-n16', 'data-value')).toBeLessThan(plain);
-		expect(await attr(page, 'cos-n16-useful', 'data-value')).toBe(plain);
+		expect(await attr(page, 'cos-n16', 'data-value')).toBeLessThan(plain / 2);
 	});
 
 	test('375 px wide: no horizontal scroll', async ({ page }) => {
