@@ -2,10 +2,14 @@
 //   static/checkpoints/credit/results.json
 // 1. tuning: every method's step size (and ES's and the GA's noise) picked on held-out TRAINING digits
 //    (train on 7,000, score on the other 1,000; never the test digits), ES with more trials than backprop;
-// 2. the race at every sweep width and seed (the default width's curves are the race figure);
-// 3. the cosine between the ES estimate and the true gradient against N, d and useless parameters.
+// 2. the race at every sweep width and seed (the default width's curves are the race figure), with ES
+//    raced a second time at the default width with k useless parameters (it must match the plain run);
+// 3. the cosine between the ES estimate and the true gradient against N, d and useless parameters, on
+//    all parameters and on the net's own (the useful ones).
 // No weight files: every net starts from its seed. Usage: npx tsx scripts/make-credit.ts [--seeds 1,2,3]
-import { mkdirSync, writeFileSync } from 'node:fs';
+// [--tuning-from static/checkpoints/credit/results.json]: reuse that file's tuning (trials and winners)
+// instead of rerunning step 1, which is deterministic and takes most of the time; the file says so.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend, loadMnistFromDisk } from './node-tf';
 import { TrainingData } from '../src/lib/ml/trainer';
@@ -37,6 +41,7 @@ const arg = (name: string) => {
 const seeds = (arg('seeds') ?? '1,2,3').split(',').map(Number);
 const widths = (arg('widths') ?? SWEEP_WIDTHS.join(',')).split(',').map(Number);
 const skipTuning = process.argv.includes('--no-tuning');
+const tuningFrom = arg('tuning-from');
 const outDir = join(process.cwd(), 'static', 'checkpoints', 'credit');
 const TUNING_SEED = 0;
 
@@ -74,7 +79,7 @@ type GridEntry = { method: (typeof METHODS)[number]; settings: Partial<RaceSetti
 async function tune(base: RaceSettings, grid: GridEntry[]): Promise<Partial<RaceSettings>> {
 	const mine: Trial[] = [];
 	for (const g of grid) {
-		const s = { ...base, ...g.settings, seed: TUNING_SEED, checkpoints: 1 };
+		const s = { ...base, ...g.settings, seed: TUNING_SEED, checkpoints: 1, useless: 0 };
 		const { curves } = await runRace(s, fit, fitEval, val, { methods: [g.method] });
 		const last = curves[g.method].at(-1)!;
 		mine.push({ method: g.method, width: s.width, settings: g.settings, valAccuracy: last.accuracy, valLoss: last.loss });
@@ -88,7 +93,15 @@ async function tune(base: RaceSettings, grid: GridEntry[]): Promise<Partial<Race
 	}
 	return best;
 }
-if (!skipTuning) {
+if (tuningFrom) {
+	const old = JSON.parse(readFileSync(tuningFrom, 'utf8')) as { createdBy: string; settings: RaceSettings; tuning: { trials: Trial[]; widths: WidthTuning } };
+	if (old.createdBy !== 'scripts/make-credit.ts') throw new Error(`${tuningFrom} was not made by this script`);
+	// the tuned settings, with this version's defaults for anything the old file did not have
+	tuned = { ...DEFAULT_RACE, ...old.settings, useless: DEFAULT_RACE.useless };
+	trials.push(...old.tuning.trials);
+	Object.assign(widthTuning, old.tuning.widths);
+	console.log(`tuning reused from ${tuningFrom}: sgd lr ${tuned.sgdLearningRate}, es sigma ${tuned.sigma} lr ${tuned.esLearningRate}, ga sigma ${tuned.gaSigma}`);
+} else if (!skipTuning) {
 	tuned = {
 		...tuned,
 		...(await tune(DEFAULT_RACE, [
@@ -126,7 +139,14 @@ for (const seed of seeds) {
 		rec[`${m}Acc`] = curves[m].at(-1)!.accuracy;
 		rec[`${m}Loss`] = curves[m].at(-1)!.loss;
 	}
-	console.log(`  race seed ${seed}: sgd ${pctS(rec.sgdAcc)} es ${pctS(rec.esAcc)} ga ${pctS(rec.gaAcc)} (${secs()})`);
+	// ES with k useless parameters against plain ES: the largest gap anywhere along the curve
+	const padded = curves.esUseless!;
+	rec.esUselessAcc = padded.at(-1)!.accuracy;
+	rec.esUselessLoss = padded.at(-1)!.loss;
+	rec.esUselessMaxGap = Math.max(...padded.map((p, i) => Math.max(Math.abs(p.accuracy - curves.es[i].accuracy), Math.abs(p.loss - curves.es[i].loss))));
+	console.log(
+		`  race seed ${seed}: sgd ${pctS(rec.sgdAcc)} es ${pctS(rec.esAcc)} ga ${pctS(rec.gaAcc)}; es + ${tuned.useless} useless ${pctS(rec.esUselessAcc)} (largest gap ${rec.esUselessMaxGap}) (${secs()})`
+	);
 	for (const width of widths) {
 		const s = { ...tuned, seed };
 		const p = (await sweepPoint(s, width, train, evalSet, test, {}, width === tuned.width ? curves : undefined, widthTuning))!;
@@ -146,7 +166,7 @@ for (const seed of seeds) {
 
 // ---- 3. the cosine figure: against N at the default width, and with useless parameters --------------
 const USELESS = [0, 25_000, 100_000];
-const cosByN: { seed: number; useless: number; d: number; points: { pairs: number; cosine: number; theory: number }[] }[] = [];
+const cosByN: { seed: number; useless: number; d: number; points: { pairs: number; cosine: number; cosineUseful: number; theory: number }[] }[] = [];
 let pictures: { unit: number; truth: number[]; estimate: number[] }[] = [];
 for (const seed of seeds) {
 	const rec = records[seeds.indexOf(seed)];
@@ -155,8 +175,11 @@ for (const seed of seeds) {
 			{ width: DEFAULT_RACE.width, seed, pairs: [...COSINE_PAIRS], sigma: COSINE_SIGMA, useless, batchSize: DEFAULT_RACE.batchSize, units: seed === seeds[0] && useless === 0 ? [0, 1, 2] : [] },
 			train
 		);
-		cosByN.push({ seed, useless, d: r.d + useless, points: r.points.map((p) => ({ pairs: p.pairs, cosine: p.cosine, theory: p.theory })) });
-		for (const p of r.points) rec[`cos_N${p.pairs}_k${useless}`] = p.cosine;
+		cosByN.push({ seed, useless, d: r.d + useless, points: r.points.map((p) => ({ pairs: p.pairs, cosine: p.cosine, cosineUseful: p.cosineUseful, theory: p.theory })) });
+		for (const p of r.points) {
+			rec[`cos_N${p.pairs}_k${useless}`] = p.cosine;
+			rec[`cosUseful_N${p.pairs}_k${useless}`] = p.cosineUseful;
+		}
 		if (r.pictures.length) pictures = r.pictures.map((p) => ({ unit: p.unit, truth: Array.from(p.truth), estimate: Array.from(p.estimate) }));
 		console.log(`  cosine seed ${seed} k=${useless}: ${r.points.map((p) => `N${p.pairs} ${p.cosine.toFixed(3)}/${p.theory.toFixed(3)}`).join(' ')} (${secs()})`);
 	}
@@ -164,7 +187,12 @@ for (const seed of seeds) {
 
 const stats = aggregate(records);
 const theory: Record<string, number> = {};
-for (const useless of USELESS) for (const N of COSINE_PAIRS) theory[`cos_N${N}_k${useless}`] = Math.sqrt(N / (N + mlpParamCount(DEFAULT_RACE.width) + useless));
+for (const useless of USELESS)
+	for (const N of COSINE_PAIRS) {
+		theory[`cos_N${N}_k${useless}`] = Math.sqrt(N / (N + mlpParamCount(DEFAULT_RACE.width) + useless));
+		// on the useful parameters the estimate is the same as without the useless ones
+		theory[`cosUseful_N${N}_k${useless}`] = Math.sqrt(N / (N + mlpParamCount(DEFAULT_RACE.width)));
+	}
 const results = {
 	createdBy: 'scripts/make-credit.ts',
 	backend,
@@ -172,7 +200,7 @@ const results = {
 	evalDigits: evalSet.x.shape[0],
 	settings: tuned,
 	seeds,
-	tuning: { seed: TUNING_SEED, heldOut: 'train digits 7000-7999 (trained on 0-6999)', trials, widths: widthTuning },
+	tuning: { seed: TUNING_SEED, heldOut: 'train digits 7000-7999 (trained on 0-6999)', trials, widths: widthTuning, ...(tuningFrom ? { reusedFrom: 'the previous scripts/make-credit.ts run (--tuning-from)' } : {}) },
 	race: raceCurves,
 	sweep: sweepBySeed[seeds[0]],
 	sweepBySeed,
@@ -181,6 +209,7 @@ const results = {
 };
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, round) + '\n');
 const s = (k: string) => `${pctS(stats[k].mean)} ± ${(stats[k].sd * 100).toFixed(1)}`;
-console.log(`race h=${tuned.width}: sgd ${s('sgdAcc')}, es ${s('esAcc')}, ga ${s('gaAcc')}`);
+console.log(`race h=${tuned.width}: sgd ${s('sgdAcc')}, es ${s('esAcc')}, ga ${s('gaAcc')}, es + ${tuned.useless} useless ${s('esUselessAcc')}`);
+console.log(`cosine at N=16: all ${stats.cos_N16_k100000.mean.toFixed(4)} vs useful ${stats.cosUseful_N16_k100000.mean.toFixed(4)} (k=100000), ${stats.cos_N16_k0.mean.toFixed(4)} (k=0)`);
 console.log(`slope of cosine vs d: ${stats.slopeCos.mean.toFixed(3)} ± ${stats.slopeCos.sd.toFixed(3)}; ES/SGD loss ratio: ${stats.slopeLossRatio.mean.toFixed(3)}`);
 console.log(`wrote ${join(outDir, 'results.json')} in ${secs()}`);

@@ -30,6 +30,24 @@ test.describe('without the digit data', () => {
 		await expect(widget).toHaveAttribute('data-phase', 'failed', { timeout: 60_000 });
 	});
 
+	test('ES with 100,000 useless parameters: the shipped rerun matches ES, and the cosine on the useful parameters is the one without them', async ({ page }) => {
+		await page.route('**/data/mnist.bin*', (route) => route.abort());
+		await page.goto('/essays/credit-assignment');
+		await expect(page.locator(WIDGET)).toHaveAttribute('data-race', 'shipped');
+		const es = await attr(page, 'final-es', 'data-value');
+		expect(await attr(page, 'final-es-useless', 'data-value')).toBe(es);
+		await expect(page.getByTestId('final-es-useless')).toContainText('ES + 100,000 useless parameters');
+		await expect(page.getByTestId('useless-gap')).toContainText('0 (identical)');
+		await expect(page.getByTestId('verdict')).toContainText('exactly the same');
+		const plain = await attr(page, 'cos-n16', 'data-value');
+		await expect(page.getByTestId('cos-n16-useful')).toHaveCount(0);
+		await page.goto('/essays/credit-assignment?useless=100000');
+		// the shipped k = 100,000 curve is up once the useful cosine shows (the URL is read on hydration)
+		await expect(page.getByTestId('cos-n16-useful')).toHaveAttribute('data-value', String(plain));
+		await expect(page.locator(WIDGET)).toHaveAttribute('data-cosine', 'shipped');
+		expect(await attr(page, 'cos-n16', 'data-value')).toBeLessThan(plain / 2);
+	});
+
 	test('375 px wide: no horizontal scroll', async ({ page }) => {
 		await page.setViewportSize({ width: 375, height: 800 });
 		await page.route('**/data/mnist.bin*', (route) => route.abort());
@@ -76,6 +94,9 @@ test('Step starts a race paused at its start, steps one checkpoint, and Cancel &
 	await expect(widget).toHaveAttribute('data-race', 'live', { timeout: 60_000 });
 	await expect(widget).toHaveAttribute('data-race-done', 'true', { timeout: 60_000 });
 	await expect(widget).toHaveAttribute('data-busy', 'idle');
+	// ES rerun with the default 100,000 useless parameters, live on wasm: not a point apart anywhere
+	expect(await attr(page, 'final-es-useless', 'data-compute')).toBe(await attr(page, 'final-es', 'data-compute'));
+	expect(await attr(page, 'final-es-useless', 'data-gap')).toBe(0);
 	const race = page.getByTestId('race');
 	await race.getByRole('button', { name: 'Step' }).click();
 	await expect(widget).toHaveAttribute('data-busy', 'race');

@@ -3,12 +3,13 @@
 // Runs in Node without tfjs: the theory formula is passed in, as the widget does.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { RaceCurves, RacePoint, SweepPoint } from '../../src/lib/ml/experiments/credit-analysis';
+import { verdict, type RaceCurves, type RacePoint, type SweepPoint } from '../../src/lib/ml/experiments/credit-analysis';
 import { COSINE_PAIRS, COSINE_SIGMA, DEFAULT_RACE } from '../../src/lib/ml/experiments/credit-defaults';
 import { shipped } from '../../src/lib/widgets/credit/shipped';
 import {
 	COLOR,
 	PICTURE_UNITS,
+	USELESS_COLOR,
 	atPairs,
 	cosineRequest,
 	cosineSeries,
@@ -29,6 +30,7 @@ import {
 	sweepTuning,
 	theoryCurve,
 	trialCounts,
+	uselessGap,
 	withPoint,
 	type LiveCosine
 } from '../../src/lib/widgets/credit/figures';
@@ -100,7 +102,7 @@ describe('the cosine figure', () => {
 		expect(slow.pairs).toEqual(COSINE_PAIRS.filter((n) => n <= 64));
 	});
 	it('reads the cosine at a given N, or null when it was not measured there', () => {
-		const pts = [{ pairs: 16, cosine: 0.1, theory: 0.2 }];
+		const pts = [{ pairs: 16, cosine: 0.1, cosineUseful: 0.1, theory: 0.2 }];
 		expect(atPairs(pts, 16)?.cosine).toBe(0.1);
 		expect(atPairs(pts, 8)).toBeNull();
 	});
@@ -112,12 +114,42 @@ describe('the cosine figure', () => {
 		expect(t[5].x).toBeCloseTo(2, 9);
 	});
 	it('names the theory by d and the measurement by where it was made, and floors cosines ≤ 0 for the log axis', () => {
-		const [th, m] = cosineSeries([{ pairs: 1, cosine: -0.01, theory: 0 }], 'live', 25450, theory);
+		const [th, m, ...more] = cosineSeries([{ pairs: 1, cosine: -0.01, cosineUseful: -0.01, theory: 0 }], 'live', 25450, theory);
+		expect(more).toEqual([]);
 		expect(th.name).toContain('d = 25,450');
 		expect(th.dashed).toBe(true);
 		expect(m.name).toBe('measured in your browser');
 		expect(m.points).toEqual([{ x: 1, y: 1e-4 }]);
 		expect(cosineSeries([], 'shipped', 10, theory)[1].name).toBe('measured (shipped)');
+	});
+	it('with useless parameters, draws the cosine on the net’s own parameters beside the full one, each with its theory', () => {
+		const pts = [
+			{ pairs: 1, cosine: 0.002, cosineUseful: 0.006, theory: theory(1, 35450) },
+			{ pairs: 16, cosine: 0.02, cosineUseful: 0.03, theory: theory(16, 35450) }
+		];
+		const s = cosineSeries(pts, 'shipped', 25450, theory, 10000);
+		expect(s.map((x) => x.name)).toEqual([
+			'theory √(N/(N+d)), d = 35,450',
+			'measured (shipped), all parameters',
+			'theory, d = 25,450',
+			'measured (shipped), the net’s 25,450 parameters only'
+		]);
+		expect(s[0].points[0].y).toBe(theory(1, 35450));
+		expect(s[2].points[0].y).toBe(theory(1, 25450));
+		expect(s[1].points.map((p) => p.y)).toEqual([0.002, 0.02]);
+		expect(s[3].points.map((p) => p.y)).toEqual([0.006, 0.03]);
+		expect(s[3].color).toBe(USELESS_COLOR);
+	});
+	it('ships the cosine on the useful parameters: with k useless ones it is exactly the cosine without them', () => {
+		for (const c of shipped.cosine.byN) {
+			const plain = shipped.cosine.byN.find((o) => o.seed === c.seed && o.useless === 0)!;
+			c.points.forEach((p, i) => {
+				expect(p.cosineUseful).toBe(plain.points[i].cosine);
+				if (c.useless > 0) expect(p.cosine).toBeLessThan(p.cosineUseful);
+			});
+		}
+		const k = Math.max(...shipped.cosine.useless);
+		expect(shipped.summary.stats[`cosUseful_N256_k${k}`].mean).toBe(shipped.summary.stats.cos_N256_k0.mean);
 	});
 	it('formats a cosine to three decimals, and a missing one as a dash', () => {
 		expect(fmtCos(0.12345)).toBe('0.123');
@@ -139,6 +171,11 @@ describe('the race', () => {
 		expect(before.es).toEqual([]);
 		expect(after.es).toEqual([at(40)]);
 		expect(after.sgd).toBe(before.sgd);
+	});
+	it('adds a point of ES’s useless-parameter rerun, starting its curve', () => {
+		const after = withPoint(emptyCurves(), { method: 'esUseless', point: at(0), budget: 300 });
+		expect(after.esUseless).toEqual([at(0)]);
+		expect(withPoint(after, { method: 'esUseless', point: at(40), budget: 300 }).esUseless).toEqual([at(0), at(40)]);
 	});
 	it('is as far along as its slowest method', () => {
 		expect(raceFraction(curves([0, 150, 300], [0, 150], [0, 75]), 300)).toBe(0.25);
@@ -166,6 +203,35 @@ describe('the race', () => {
 			{ x: 15, y: 0.5 }
 		]);
 		expect(raceSeries(curves([0], [], []), 'loss')[0].points).toEqual([{ x: 0, y: 1 }]);
+	});
+	it('draws ES’s useless-parameter rerun dashed on top of ES, named by its k', () => {
+		const c = { ...curves([0, 15], [0, 40], [0, 40]), esUseless: [at(0), at(40, 0.7)] };
+		const s = raceSeries(c, 'accuracy', 100000);
+		expect(s).toHaveLength(4);
+		expect(s[3]).toMatchObject({ name: 'ES + 100,000 useless parameters', color: USELESS_COLOR, dashed: true });
+		expect(s[3].points).toEqual([
+			{ x: 0, y: 0.5 },
+			{ x: 40, y: 0.7 }
+		]);
+	});
+	it('measures how far the rerun strayed from ES over the points both have', () => {
+		expect(uselessGap(curves([0], [0], [0]))).toBeNull();
+		expect(uselessGap({ ...curves([0], [], [0]), esUseless: [] })).toBeNull();
+		const same = { ...curves([0, 15], [0, 40], [0]), esUseless: [at(0), at(40)] };
+		expect(uselessGap(same)).toEqual({ accuracy: 0, loss: 0, points: 2 });
+		// one point behind mid-race: only the shared points count
+		const behind = { sgd: [at(0)], ga: [at(0)], es: [at(0), at(40, 0.6, 0.9), at(80, 0.9)], esUseless: [at(0), at(40, 0.55, 1)] };
+		const g = uselessGap(behind)!;
+		expect(g.points).toBe(2);
+		expect(g.accuracy).toBeCloseTo(0.05, 12);
+		expect(g.loss).toBeCloseTo(0.1, 12);
+	});
+	it('ships ES’s useless-parameter rerun, identical to the plain ES curve point for point', () => {
+		expect(shipped.settings.useless).toBeGreaterThan(0);
+		expect(shipped.race.esUseless).toEqual(shipped.race.es);
+		expect(shipped.summary.stats.esUselessMaxGap.max).toBe(0);
+		expect(shipped.summary.stats.esUselessAcc.mean).toBe(shipped.summary.stats.esAcc.mean);
+		expect(uselessGap(shipped.race)).toEqual({ accuracy: 0, loss: 0, points: shipped.race.es.length });
 	});
 	it('counts the shipped tuning trials per method', () => {
 		const n = trialCounts(shipped.tuning.trials);
@@ -211,7 +277,7 @@ describe('the width sweep', () => {
 describe('sentences', () => {
 	it('summarises the headline cosine with its theory, d, and each method’s accuracy', () => {
 		const text = figureSummary({
-			points: [{ pairs: 16, cosine: 0.0251, theory: 0.025 }],
+			points: [{ pairs: 16, cosine: 0.0251, cosineUseful: 0.0251, theory: 0.025 }],
 			d: 25450,
 			useless: 25000,
 			curves: { sgd: [at(6000, 0.942)], es: [at(6000, 0.8)], ga: [] },
@@ -222,9 +288,71 @@ describe('sentences', () => {
 		expect(text).toMatch(/backprop \(Adam\) 94\.2\s%, evolution strategies 80\.0\s%, genetic algorithm –/);
 		expect(text).toContain('after 6,000 forward passes');
 	});
+	it('adds the useful cosine and the rerun when there are some', () => {
+		const text = figureSummary({
+			points: [{ pairs: 16, cosine: 0.0112, cosineUseful: 0.0251, theory: 0.011 }],
+			d: 25450,
+			useless: 100000,
+			curves: { sgd: [at(6000, 0.942)], es: [at(6000, 0.8)], ga: [at(6000, 0.5)], esUseless: [at(6000, 0.8)] },
+			raceUseless: 100000,
+			theory
+		});
+		expect(text).toContain('on the net’s own parameters 0.025');
+		expect(text).toMatch(/ES \+ 100,000 useless parameters 80\.0\s%/);
+	});
 	it('says where the live figures were computed only when there are some', () => {
 		expect(provenance(shipped, null)).toMatch(/^Shipped results: scripts\/make-credit\.ts \(seed 1, wasm backend in Node\); loss on 1000 training digits, accuracy on 2000 test digits\. $/);
 		expect(provenance(shipped, 'webgl')).toMatch(/Live figures computed in your browser on webgl\.$/);
+	});
+});
+
+describe('the verdict (what “How this could fail” says, checked at the end of the race)', () => {
+	const race = (sgd: number, es: number, ga: number, padded?: number, compute = 6000): RaceCurves => ({
+		sgd: [at(0, 0.1), at(compute, sgd)],
+		es: [at(0, 0.1), at(compute, es)],
+		ga: [at(0, 0.1), at(compute, ga)],
+		...(padded === undefined ? {} : { esUseless: [at(0, 0.1), at(compute, padded)] })
+	});
+	it('has nothing to say before the race has spent compute', () => {
+		expect(verdict(emptyCurves(), false)).toEqual({ shown: false, text: 'The race has not run yet.' });
+		expect(verdict(curves([0], [0], [0]), false).shown).toBe(false);
+	});
+	it('fails when backprop is not 2 points ahead of ES, or of the GA', () => {
+		const es = verdict(race(0.9, 0.885, 0.5, 0.885), true, 0.02, 0.01, 100000);
+		expect(es.shown).toBe(false);
+		expect(es.text).toMatch(/^Not shown by this run: .*backprop is not clearly ahead of ES\.$/);
+		const ga = verdict(race(0.9, 0.7, 0.89, 0.7), true, 0.02, 0.01, 100000);
+		expect(ga.shown).toBe(false);
+		expect(ga.text).toMatch(/not clearly ahead of the GA\.$/);
+	});
+	it('fails when ES with useless parameters ends more than a point away from ES without them', () => {
+		const v = verdict(race(0.94, 0.78, 0.55, 0.75), true, 0.02, 0.01, 100000);
+		expect(v.shown).toBe(false);
+		expect(v.text).toMatch(/^Not shown by this run: .*ES with 100,000 useless parameters 75\.0\s%, 3\.0\s% away from ES without them/);
+	});
+	it('is shown when backprop is clearly ahead and the rerun matches ES (exactly, or within a point)', () => {
+		const exact = verdict(race(0.94, 0.78, 0.55, 0.78), true, 0.02, 0.01, 100000);
+		expect(exact.shown).toBe(true);
+		expect(exact.text).toMatch(/^Shown by this run: after 6,000 forward-pass equivalents, backprop reached 94\.0\s% .*ES with 100,000 useless parameters 78\.0\s%, exactly the same\.$/);
+		const close = verdict(race(0.94, 0.78, 0.55, 0.775), true, 0.02, 0.01, 100000);
+		expect(close.shown).toBe(true);
+		expect(close.text).toMatch(/within 0\.5\s%/);
+	});
+	it('says that the useless-parameter half was not tested when there was no rerun (k = 0)', () => {
+		const v = verdict(race(0.94, 0.78, 0.55), true);
+		expect(v.shown).toBe(true);
+		expect(v.text).toMatch(/that half of the claim was not tested\.\)$/);
+	});
+	it('mid-race compares the rerun with ES at the same compute, not with ES’s newer point', () => {
+		const c: RaceCurves = { sgd: [at(0), at(300, 0.9)], ga: [at(0), at(320, 0.3)], es: [at(0), at(320, 0.4), at(640, 0.6)], esUseless: [at(0), at(320, 0.4)] };
+		const v = verdict(c, false, 0.02, 0.01, 100000);
+		expect(v.shown).toBe(true);
+		expect(v.text).toMatch(/^So far: .*exactly the same\.$/);
+	});
+	it('the shipped race shows the claim', () => {
+		const v = verdict(shipped.race, true, undefined, undefined, shipped.settings.useless);
+		expect(v.shown).toBe(true);
+		expect(v.text).toContain('exactly the same');
 	});
 });
 

@@ -182,6 +182,53 @@ describe('training', () => {
 		data.dispose();
 	});
 
+	it('k useless parameters leave the ES trajectory of the real weights bit-identical (cpu)', async () => {
+		const data = new TrainingData(smallMnist(256, 1));
+		const run = async (useless: number) => {
+			const es = new EvolutionStrategy({ width: 4, seed: 3, pairs: 6, sigma: 0.05, learningRate: 0.03, batchSize: 32, useless }, data);
+			const losses: number[] = [];
+			const trajectory: Float32Array[] = [];
+			for (let i = 0; i < 25; i++) {
+				losses.push((await es.step()).meanLoss);
+				trajectory.push(es.params.dataSync().slice(0, es.d) as Float32Array);
+			}
+			const all = es.params.dataSync().slice();
+			es.dispose();
+			return { losses, trajectory, all };
+		};
+		const d = mlpParamCount(4);
+		const [plain, padded] = [await run(0), await run(5000)];
+		// ES did search over the useless parameters (they moved) …
+		expect(padded.all).toHaveLength(d + 5000);
+		expect(padded.all.subarray(d).some((v) => v !== 0)).toBe(true);
+		// … and the real weights followed exactly the same path, step by step, as did every loss
+		expect(padded.losses).toEqual(plain.losses);
+		for (let i = 0; i < plain.trajectory.length; i++) expect(Array.from(padded.trajectory[i])).toEqual(Array.from(plain.trajectory[i]));
+		data.dispose();
+	});
+
+	it('the race with useless parameters: ES’s second run matches the plain ES run point for point', async () => {
+		const { runRace, EvalSet, DEFAULT_RACE } = await import('../../src/lib/ml/experiments/credit');
+		const { TestSet } = await import('../../src/lib/ml/surgery');
+		const mnist = smallMnist(300, 200);
+		const data = new TrainingData(mnist);
+		const test = new TestSet(mnist);
+		const evalSet = new EvalSet(data, 100);
+		const before = tf.memory().numTensors;
+		const s = { ...DEFAULT_RACE, width: 4, pairs: 4, budget: 240, checkpoints: 3, batchSize: 32, useless: 20000 };
+		const { curves } = await runRace(s, data, evalSet, test, { methods: ['sgd', 'es'] });
+		expect(tf.memory().numTensors).toBe(before);
+		expect(curves.esUseless).toHaveLength(curves.es.length);
+		expect(curves.esUseless).toEqual(curves.es);
+		expect(curves.es.at(-1)!.loss).toBeLessThan(curves.es[0].loss);
+		// k = 0: no second run
+		const none = await runRace({ ...s, useless: 0 }, data, evalSet, test, { methods: ['es'] });
+		expect(none.curves.esUseless).toBeUndefined();
+		evalSet.dispose();
+		test.dispose();
+		data.dispose();
+	}, 60_000);
+
 	it('leaks no tensors over 1,000 generations, nor once disposed', async () => {
 		const data = new TrainingData(smallMnist(64, 1));
 		// counted before construction and after dispose: what the constructors allocate must go too
@@ -214,9 +261,10 @@ describe('the widget parameters', () => {
 		const { creditSchema, raceSettingsFrom, sameRace } = await import('../../src/lib/widgets/credit/schema');
 		const { DEFAULT_RACE } = await import('../../src/lib/ml/experiments/credit');
 		const shipped = (await import('../../static/checkpoints/credit/results.json')).default as { settings: typeof DEFAULT_RACE };
-		const r = parseParams(creditSchema, new URLSearchParams('pairs=99999&useless=-3&sigma=abc&width=1e9'));
+		const r = parseParams(creditSchema, new URLSearchParams('pairs=99999&useless=-3&sigma=abc&width=1e9&raceuseless=-1'));
 		expect(r.values.pairs).toBe(128);
 		expect(r.values.useless).toBe(0);
+		expect(r.values.raceuseless).toBe(0);
 		expect(r.values.width).toBe(256);
 		expect(r.notes.length).toBeGreaterThanOrEqual(4);
 		const d = parseParams(creditSchema, new URLSearchParams(''));

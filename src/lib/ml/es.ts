@@ -230,6 +230,12 @@ export type EsConfig = {
 	sigma: number;
 	learningRate: number;
 	batchSize: number;
+	/**
+	 * k parameters appended after the net's d that the loss never reads (default 0). ES perturbs and
+	 * updates them like the rest, since it cannot tell them apart; they change no loss value, so the
+	 * real weights follow exactly the trajectory they follow without them.
+	 */
+	useless?: number;
 };
 
 const BETA1 = 0.9;
@@ -286,7 +292,11 @@ export type GenerationResult = { meanLoss: number };
 
 export class EvolutionStrategy {
 	readonly cfg: EsConfig;
+	/** the net's parameters (the loss reads these) */
 	readonly d: number;
+	/** every parameter ES searches over: d real ones, then the useless ones */
+	readonly dim: number;
+	/** all dim parameters (the first d are the net's) */
 	readonly params: tf.Variable<tf.Rank.R1>;
 	private readonly adam: FlatAdam;
 	private readonly batches: BatchSampler;
@@ -302,19 +312,24 @@ export class EvolutionStrategy {
 	) {
 		this.cfg = cfg;
 		this.d = mlpParamCount(cfg.width);
+		this.dim = this.d + Math.max(0, Math.floor(cfg.useless ?? 0));
 		const flat = init ?? initParams(mlpConfig(cfg.width), cfg.seed);
 		if (flat.length !== this.d) throw new Error('Parameter vector does not match the net shape.');
-		const p0 = tf.tensor1d(flat);
+		// the useless parameters start at zero (any value would do: nothing reads them)
+		const all = new Float32Array(this.dim);
+		all.set(flat);
+		const p0 = tf.tensor1d(all);
 		this.params = tf.variable(p0, true) as tf.Variable<tf.Rank.R1>;
 		p0.dispose();
-		this.adam = new FlatAdam(this.d);
+		this.adam = new FlatAdam(this.dim);
 		this.batches = new BatchSampler(data.n, cfg.batchSize, cfg.seed);
 	}
 
 	/** One generation: 2N candidates on one minibatch, ranks, estimate, Adam step. */
 	async step(): Promise<GenerationResult> {
 		const { pairs, sigma, seed, width } = this.cfg;
-		const d = this.d;
+		// the whole searched vector: the population's columns past the net's are ignored by the loss
+		const d = this.dim;
 		const g = this.generation++;
 		this.compute += COST.esGeneration(pairs);
 		// ±: evaluate in chunks of whole pairs so memory stays bounded at large d and N

@@ -17,6 +17,11 @@ export type RaceSettings = {
 	gaParents: number;
 	/** evaluation points along the budget */
 	checkpoints: number;
+	/**
+	 * k: ES is raced a second time with k parameters appended that the loss never reads (0: no second
+	 * run). It should match the plain ES run exactly: ES pays for directions that matter, not for knobs.
+	 */
+	useless: number;
 };
 
 // Tuned by scripts/make-credit.ts on held-out training digits (see results.json → tuning).
@@ -31,7 +36,8 @@ export const DEFAULT_RACE: RaceSettings = {
 	esLearningRate: 0.01,
 	gaSigma: 0.01,
 	gaParents: 8,
-	checkpoints: 20
+	checkpoints: 20,
+	useless: 100_000
 };
 
 export const SWEEP_WIDTHS = [2, 8, 32, 128] as const;
@@ -46,3 +52,6 @@ export const METHOD_LABEL: Record<Method, string> = {
 	es: 'evolution strategies',
 	ga: 'genetic algorithm'
 };
+/** a race's lines: the three methods, and ES again with the useless parameters (when k > 0) */
+export type RaceLine = Method | 'esUseless';
+export const uselessLabel = (k: number) => `ES + ${k.toLocaleString('en')} useless parameters`;

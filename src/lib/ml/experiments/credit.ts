@@ -10,13 +10,13 @@ import { forward, initParams, unpack } from '../model';
 import { EvolutionStrategy, GeneticAlgorithm, measureCosine } from '../es';
 import { COST, mlpConfig, mlpParamCount } from '../es-theory';
 import { buildAll, type TestSet } from './common';
-import { COSINE_SIGMA, METHODS, type Method, type RaceSettings } from './credit-defaults';
+import { COSINE_SIGMA, METHODS, type Method, type RaceLine, type RaceSettings } from './credit-defaults';
 import { type RaceCurves, type RacePoint, type RaceProgress, SWEEP_METHODS, type SweepPoint, type WidthTuning, gaPopulation, settingsForWidth } from './credit-analysis';
 
 // Settings and names (./credit-defaults), the results' shapes, slopes and verdict (./credit-analysis)
 // and the shared helpers (./common) are free of tfjs, for the page; re-exported here for the worker,
 // the scripts and the tests.
-export { DEFAULT_RACE, SWEEP_WIDTHS, COSINE_PAIRS, COSINE_SIGMA, METHODS, METHOD_LABEL, type Method, type RaceSettings } from './credit-defaults';
+export { DEFAULT_RACE, SWEEP_WIDTHS, COSINE_PAIRS, COSINE_SIGMA, METHODS, METHOD_LABEL, type Method, type RaceLine, type RaceSettings } from './credit-defaults';
 export {
 	SWEEP_METHODS,
 	finalPoint,
@@ -61,14 +61,21 @@ export class EvalSet {
 /** Loss on the eval digits and accuracy on the test digits of a flat parameter vector. */
 export async function measure(width: number, flat: tf.Tensor1D, evalSet: EvalSet, test: TestSet): Promise<{ loss: number; accuracy: number }> {
 	const cfg = mlpConfig(width);
-	const lossT = tf.tidy(() => {
-		const lp = tf.logSoftmax(forward(unpack(flat, cfg), evalSet.x));
-		return tf.neg(tf.div(tf.sum(tf.mul(lp, evalSet.y)), evalSet.x.shape[0]));
-	});
-	const accuracy = await testAccuracy(cfg, flat, test.x, test.labels);
-	const loss = (await lossT.data())[0];
-	lossT.dispose();
-	return { loss, accuracy };
+	const d = mlpParamCount(width);
+	// an ES run with useless parameters carries them after the net's d: the net never reads them
+	const net = flat.shape[0] > d ? (tf.slice(flat, 0, d) as tf.Tensor1D) : flat;
+	try {
+		const lossT = tf.tidy(() => {
+			const lp = tf.logSoftmax(forward(unpack(net, cfg), evalSet.x));
+			return tf.neg(tf.div(tf.sum(tf.mul(lp, evalSet.y)), evalSet.x.shape[0]));
+		});
+		const accuracy = await testAccuracy(cfg, net, test.x, test.labels);
+		const loss = (await lossT.data())[0];
+		lossT.dispose();
+		return { loss, accuracy };
+	} finally {
+		if (net !== flat) net.dispose();
+	}
 }
 
 type Runner = { compute: () => number; unit: number; advance: (units: number) => Promise<void>; flat: () => tf.Tensor1D; dispose: () => void };
@@ -82,7 +89,7 @@ const repeat = (step: () => Promise<unknown>, interrupt?: Interrupt) => async (n
 	}
 };
 
-function makeRunner(method: Method, s: RaceSettings, train: TrainingData, init: Float32Array, interrupt?: Interrupt): Runner {
+function makeRunner(method: RaceLine, s: RaceSettings, train: TrainingData, init: Float32Array, interrupt?: Interrupt): Runner {
 	if (method === 'sgd') {
 		const t = new Trainer({ ...mlpConfig(s.width), seed: s.seed, learningRate: s.sgdLearningRate, batchSize: s.batchSize, layerDrop: 0 }, train, init);
 		return {
@@ -93,8 +100,9 @@ function makeRunner(method: Method, s: RaceSettings, train: TrainingData, init: 
 			dispose: () => t.dispose()
 		};
 	}
-	if (method === 'es') {
-		const es = new EvolutionStrategy({ width: s.width, seed: s.seed, pairs: s.pairs, sigma: s.sigma, learningRate: s.esLearningRate, batchSize: s.batchSize }, train, init);
+	if (method === 'es' || method === 'esUseless') {
+		const useless = method === 'esUseless' ? s.useless : 0;
+		const es = new EvolutionStrategy({ width: s.width, seed: s.seed, pairs: s.pairs, sigma: s.sigma, learningRate: s.esLearningRate, batchSize: s.batchSize, useless }, train, init);
 		return { compute: () => es.compute, unit: COST.esGeneration(s.pairs), advance: repeat(() => es.step(), interrupt), flat: () => es.params, dispose: () => es.dispose() };
 	}
 	const ga = new GeneticAlgorithm(
@@ -108,20 +116,23 @@ function makeRunner(method: Method, s: RaceSettings, train: TrainingData, init: 
 /**
  * The race: every method starts from the same seeded weights and spends the same budget; after each
  * budget/checkpoints of compute, each is measured (measurement is not charged). No method ever spends
- * more than the budget; a method whose unit does not divide the budget stops just below it.
+ * more than the budget; a method whose unit does not divide the budget stops just below it. With
+ * s.useless = k > 0 and ES in the race, ES also runs a second time with k useless parameters.
  */
 export async function runRace(s: RaceSettings, train: TrainingData, evalSet: EvalSet, test: TestSet, hooks: RaceHooks = {}): Promise<{ curves: RaceCurves; stopped: boolean }> {
 	const methods = hooks.methods ?? METHODS;
+	const lines: RaceLine[] = [...methods, ...(methods.includes('es') && s.useless > 0 ? (['esUseless'] as const) : [])];
 	const init = initParams(mlpConfig(s.width), s.seed);
-	const built = buildAll(methods.map((m) => () => makeRunner(m, s, train, init, hooks.interrupt)));
-	const runners = methods.map((m, i) => [m, built[i]] as const);
+	const built = buildAll(lines.map((m) => () => makeRunner(m, s, train, init, hooks.interrupt)));
+	const runners = lines.map((m, i) => [m, built[i]] as const);
 	const curves = Object.fromEntries(METHODS.map((m) => [m, [] as RacePoint[]])) as RaceCurves;
+	if (lines.includes('esUseless')) curves.esUseless = [];
 	let stopped = false;
 	try {
 		const first = await measure(s.width, runners[0][1].flat(), evalSet, test);
 		for (const [m] of runners) {
 			const point = { compute: 0, ...first };
-			curves[m].push(point);
+			curves[m]!.push(point);
 			await hooks.onPoint?.({ method: m, point, budget: s.budget });
 		}
 		const n = Math.max(1, Math.round(s.checkpoints));
@@ -137,7 +148,7 @@ export async function runRace(s: RaceSettings, train: TrainingData, evalSet: Eva
 				if (units <= 0) continue;
 				await r.advance(units);
 				const point = { compute: r.compute(), ...(await measure(s.width, r.flat(), evalSet, test)) };
-				curves[m].push(point);
+				curves[m]!.push(point);
 				await hooks.onPoint?.({ method: m, point, budget: s.budget });
 			}
 		}

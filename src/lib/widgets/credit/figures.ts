@@ -5,7 +5,7 @@
 // theoryCosine) comes in as an argument.
 import type { CosineRequest, CosineResult } from '$lib/ml/es-theory';
 import type { RaceCurves, RacePoint, RaceProgress, SweepPoint, WidthTuning } from '$lib/ml/experiments/credit-analysis';
-import { COSINE_PAIRS, COSINE_SIGMA, METHODS, METHOD_LABEL, type Method, type RaceSettings } from '$lib/ml/experiments/credit-defaults';
+import { COSINE_PAIRS, COSINE_SIGMA, METHODS, METHOD_LABEL, uselessLabel, type Method, type RaceSettings } from '$lib/ml/experiments/credit-defaults';
 import type { LinePoint, LineSeries } from '$lib/plots';
 import { pct } from '$lib/plots/format';
 import { sameRace } from './schema';
@@ -17,6 +17,8 @@ export type Theory = (pairs: number, d: number) => number;
 export type Source = 'shipped' | 'live' | 'none';
 
 export const COLOR: Record<Method, string> = { sgd: 'var(--accent)', es: '#e69f00', ga: '#7f7f7f' };
+/** ES rerun with useless parameters, and the cosine on the net's own parameters: a purple that stands out on ES's orange (backprop is blue) */
+export const USELESS_COLOR = '#cc79a7';
 /** first-layer units whose 784 incoming weights are drawn as pictures */
 export const PICTURE_UNITS = [0, 1, 2];
 /** the population size the headline cosine is read at */
@@ -28,7 +30,8 @@ export const fmtCos = (v: number | undefined | null): string => (v === undefined
 
 // ---- the cosine ------------------------------------------------------------------------------------
 
-export type CosPoint = { pairs: number; cosine: number; theory: number };
+/** cosine: over all d + k parameters; cosineUseful: over the net's own d (the same when k = 0) */
+export type CosPoint = { pairs: number; cosine: number; cosineUseful: number; theory: number };
 export type CosineKey = { width: number; seed: number; useless: number };
 /** a live measurement, with the settings it was made for */
 export type LiveCosine = CosineResult & { width: number; seed: number };
@@ -89,15 +92,24 @@ export function theoryCurve(d: number, theory: Theory): LinePoint[] {
 	return Array.from({ length: 41 }, (_, i) => 2 ** (i / 5)).map((N) => ({ x: N, y: theory(N, d) }));
 }
 
-/** Theory (dashed) and measurement; a log axis cannot show a cosine ≤ 0, so it is floored at 1e-4. */
-export function cosineSeries(points: readonly CosPoint[], source: Source, d: number, theory: Theory): LineSeries[] {
+const floorLog = (v: number) => Math.max(v, 1e-4);
+
+/**
+ * Theory (dashed) and measurement over all d + k parameters; with useless parameters (k > 0) also the
+ * cosine on the net's own d parameters, with its theory at d. A log axis cannot show a cosine ≤ 0, so
+ * it is floored at 1e-4.
+ */
+export function cosineSeries(points: readonly CosPoint[], source: Source, d: number, theory: Theory, useless = 0): LineSeries[] {
+	const where = source === 'live' ? 'measured in your browser' : 'measured (shipped)';
+	const all: LineSeries[] = [
+		{ name: `theory √(N/(N+d)), d = ${(d + useless).toLocaleString('en')}`, color: 'var(--muted)', dashed: true, points: theoryCurve(d + useless, theory) },
+		{ name: useless ? `${where}, all parameters` : where, color: COLOR.es, points: points.map((p) => ({ x: p.pairs, y: floorLog(p.cosine) })) }
+	];
+	if (!useless) return all;
 	return [
-		{ name: `theory √(N/(N+d)), d = ${d.toLocaleString('en')}`, color: 'var(--muted)', dashed: true, points: theoryCurve(d, theory) },
-		{
-			name: source === 'live' ? 'measured in your browser' : 'measured (shipped)',
-			color: COLOR.es,
-			points: points.map((p) => ({ x: p.pairs, y: Math.max(p.cosine, 1e-4) }))
-		}
+		...all,
+		{ name: `theory, d = ${d.toLocaleString('en')}`, color: USELESS_COLOR, dashed: true, points: theoryCurve(d, theory) },
+		{ name: `${where}, the net’s ${d.toLocaleString('en')} parameters only`, color: USELESS_COLOR, points: points.map((p) => ({ x: p.pairs, y: floorLog(p.cosineUseful) })) }
 	];
 }
 
@@ -114,7 +126,7 @@ export function raceShown(live: { curves: RaceCurves; done: boolean } | null, sh
 }
 
 /** The curves with one more point from the worker (a new object: the old one is not changed). */
-export const withPoint = (curves: RaceCurves, p: RaceProgress): RaceCurves => ({ ...curves, [p.method]: [...curves[p.method], p.point] });
+export const withPoint = (curves: RaceCurves, p: RaceProgress): RaceCurves => ({ ...curves, [p.method]: [...(curves[p.method] ?? []), p.point] });
 
 /** How far the race is: the slowest method's compute over the budget. */
 export const raceFraction = (curves: RaceCurves, budget: number): number => Math.min(...METHODS.map((m) => curves[m].at(-1)?.compute ?? 0)) / budget;
@@ -128,9 +140,29 @@ export function finals(curves: RaceCurves): Record<Method, RacePoint | null> {
 	return Object.fromEntries(METHODS.map((m) => [m, curves[m].at(-1) ?? null])) as Record<Method, RacePoint | null>;
 }
 
-/** One series per method against compute (the GA dashed). */
-export function raceSeries(curves: RaceCurves, y: 'loss' | 'accuracy'): LineSeries[] {
-	return METHODS.map((m) => ({ name: METHOD_LABEL[m], color: COLOR[m], dashed: m === 'ga', points: curves[m].map((p) => ({ x: p.compute, y: p[y] })) }));
+/** One series per method against compute (the GA dashed), and ES with k useless parameters dashed on top of ES. */
+export function raceSeries(curves: RaceCurves, y: 'loss' | 'accuracy', useless = 0): LineSeries[] {
+	const xy = (c: RacePoint[]) => c.map((p) => ({ x: p.compute, y: p[y] }));
+	const methods: LineSeries[] = METHODS.map((m) => ({ name: METHOD_LABEL[m], color: COLOR[m], dashed: m === 'ga', points: xy(curves[m]) }));
+	return curves.esUseless ? [...methods, { name: uselessLabel(useless), color: USELESS_COLOR, dashed: true, points: xy(curves.esUseless) }] : methods;
+}
+
+/**
+ * How far ES with useless parameters strayed from plain ES, over the points both have: the largest
+ * gap in test accuracy and in loss (null when there is no rerun, or nothing to compare yet).
+ */
+export function uselessGap(curves: RaceCurves): { accuracy: number; loss: number; points: number } | null {
+	const padded = curves.esUseless;
+	if (!padded) return null;
+	const n = Math.min(padded.length, curves.es.length);
+	if (n === 0) return null;
+	let accuracy = 0,
+		loss = 0;
+	for (let i = 0; i < n; i++) {
+		accuracy = Math.max(accuracy, Math.abs(padded[i].accuracy - curves.es[i].accuracy));
+		loss = Math.max(loss, Math.abs(padded[i].loss - curves.es[i].loss));
+	}
+	return { accuracy, loss, points: n };
 }
 
 /** How many step sizes the shipped tuning tried per method. */
@@ -168,14 +200,16 @@ export function sweepSeries(points: readonly SweepPoint[], pairs: number, theory
 // ---- sentences -------------------------------------------------------------------------------------
 
 /** What the figures show now, for screen readers (the header's live summary). */
-export function figureSummary(o: { points: readonly CosPoint[]; d: number; useless: number; curves: RaceCurves; theory: Theory }): string {
+export function figureSummary(o: { points: readonly CosPoint[]; d: number; useless: number; curves: RaceCurves; raceUseless?: number; theory: Theory }): string {
 	const at = atPairs(o.points, HEADLINE_PAIRS);
 	const f = finals(o.curves);
+	const padded = o.curves.esUseless?.at(-1);
 	return (
 		`Cosine of the ES estimate with the true gradient at N = ${HEADLINE_PAIRS}: ${fmtCos(at?.cosine)} (theory ${fmtCos(o.theory(HEADLINE_PAIRS, o.d + o.useless))}), ` +
-		`d = ${o.d.toLocaleString('en')}${o.useless ? ` + ${o.useless.toLocaleString('en')} useless` : ''}. ` +
-		`Race: ${METHODS.map((m) => `${METHOD_LABEL[m]} ${f[m] ? pct(f[m].accuracy, 1) : '–'}`).join(', ')} ` +
-		`after ${(f.sgd?.compute ?? 0).toLocaleString('en')} forward passes.`
+		`d = ${o.d.toLocaleString('en')}${o.useless ? ` + ${o.useless.toLocaleString('en')} useless; on the net’s own parameters ${fmtCos(at?.cosineUseful)}` : ''}. ` +
+		`Race: ${METHODS.map((m) => `${METHOD_LABEL[m]} ${f[m] ? pct(f[m].accuracy, 1) : '–'}`).join(', ')}` +
+		(padded ? `, ${uselessLabel(o.raceUseless ?? 0)} ${pct(padded.accuracy, 1)}` : '') +
+		` after ${(f.sgd?.compute ?? 0).toLocaleString('en')} forward passes.`
 	);
 }
 

@@ -39,6 +39,16 @@ export const creditSchema = defineSchema([
 	{ name: 'eslr', kind: 'float', label: 'ES learning rate', help: 'Adam step size on the ES estimate.', min: 0.0001, max: 0.3, log: true, default: DEFAULT_RACE.esLearningRate },
 	{ name: 'sgdlr', kind: 'float', label: 'Backprop learning rate', help: 'Adam step size on the true gradient.', min: 0.0001, max: 0.1, log: true, default: DEFAULT_RACE.sgdLearningRate },
 	{ name: 'gasigma', kind: 'float', label: 'GA mutation σ', help: 'Noise added to every parameter of each child.', min: 0.001, max: 0.3, log: true, default: DEFAULT_RACE.gaSigma },
+	{
+		name: 'raceuseless',
+		kind: 'int',
+		label: 'ES rerun with k useless parameters',
+		help: 'The race runs ES a second time with k parameters appended that the loss never reads (0: no rerun). If ES paid for raw parameter count, this run would fall behind.',
+		min: 0,
+		max: 200000,
+		step: 5000,
+		default: DEFAULT_RACE.useless
+	},
 	{ name: 'seed', kind: 'int', label: 'Seed', help: 'Initial weights (shared by all three methods), minibatch order and noise.', min: 0, max: 9999, default: DEFAULT_RACE.seed }
 ]);
 
@@ -66,7 +76,8 @@ export function constrainCredit(p: CreditParams): { values: CreditParams; notes:
 
 /**
  * Work of the race, in multiply–adds: three methods × budget forward passes on minibatches of 128 of
- * the 784-h-10 net. The worst link (width 256, budget 30000) is about 40× the shipped race.
+ * the 784-h-10 net (ES's useless-parameter rerun is not counted: links compare against the shipped
+ * race, which has one too). The worst link (width 256, budget 30000) is about 40× the shipped race.
  */
 export function raceWork(p: Pick<CreditParams, 'width' | 'budget'>): number {
 	return 3 * p.budget * DEFAULT_RACE.batchSize * mlpMacs(p.width);
@@ -93,7 +104,8 @@ export function raceSettingsFrom(p: CreditParams): RaceSettings {
 		esLearningRate: p.eslr,
 		sgdLearningRate: p.sgdlr,
 		gaSigma: p.gasigma,
-		seed: p.seed
+		seed: p.seed,
+		useless: p.raceuseless
 	};
 }
 
@@ -107,6 +119,7 @@ export function sameRace(a: RaceSettings, b: RaceSettings): boolean {
 		a.seed === b.seed &&
 		a.batchSize === b.batchSize &&
 		a.gaParents === b.gaParents &&
+		a.useless === b.useless &&
 		close(a.sigma, b.sigma) &&
 		close(a.esLearningRate, b.esLearningRate) &&
 		close(a.sgdLearningRate, b.sgdLearningRate) &&

@@ -7,7 +7,7 @@ import type { Stat } from '$lib/ml/experiments/common';
 import type { RaceCurves, SweepPoint, WidthTuning } from '$lib/ml/experiments/credit-analysis';
 import type { RaceSettings } from '$lib/ml/experiments/credit-defaults';
 
-export type ShippedCosine = { seed: number; useless: number; d: number; points: { pairs: number; cosine: number; theory: number }[] };
+export type ShippedCosine = { seed: number; useless: number; d: number; points: { pairs: number; cosine: number; cosineUseful: number; theory: number }[] };
 
 export type ShippedCredit = {
 	createdBy: string;
