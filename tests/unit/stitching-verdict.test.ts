@@ -105,7 +105,7 @@ describe('stitching verdict', () => {
 		const r = passing();
 		r.acc.trained = [0.94, 0.95, 0.953];
 		r.acc.random = [0.905, 0.891, 0.834];
-		expect(verdict(r, 2).text).toMatch(/trained stitch reaches 95\.0\s%.*random bottom the same training reaches 89\.1\s%/);
+		expect(verdict(r, 2).text).toMatch(/trained stitch reaches 95\.0\s%, but the same training from an untrained bottom reaches 89\.1\s%/);
 	});
 
 	it('uses the thresholds the essay states in "How this could fail"', () => {

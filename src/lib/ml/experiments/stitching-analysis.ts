@@ -152,13 +152,13 @@ export function verdict(
 		failures.push(`aligning B leaves a loss barrier of ${nats(aligned)} on the straight path, against ${nats(unaligned)} unaligned`);
 	if (failures.length) return { shown: false, text: `Not shown by this run at cut ${k}: ${failures.join('; and ')}.` };
 	const stitchPart =
-		`at cut ${k}, a least-squares map from A's bottom into B's top scores ${pct(lstsq, 1)}, against ${pct(fromRandom, 1)} from an untrained bottom and ${pct(fromPixels, 1)} from the raw pixels; ` +
-		`relabelling B's units by ${bestName} alone (no gradient training) stitches at ${pct(best, 1)} (naive weld ${pct(naive, 1)}; A alone ${pct(r.accA, 1)}, B ${pct(r.accB, 1)})`;
+		`at cut ${k}, least squares from A's bottom into B's top scores ${pct(lstsq, 1)} (${pct(fromRandom, 1)} from an untrained bottom, ${pct(fromPixels, 1)} from the pixels); ` +
+		`relabelling B's units by ${bestName} alone scores ${pct(best, 1)} (naive weld ${pct(naive, 1)}; A ${pct(r.accA, 1)}, B ${pct(r.accB, 1)})`;
 	if (!barrierKnown) return { shown: false, text: `So far: ${stitchPart}. The barrier check waits for the interpolation.` };
 	let text = `Shown by this run: ${stitchPart}; aligning B cuts the loss barrier from ${nats(unaligned)} to ${nats(aligned)}.`;
 	const tr = r.acc.trained[i];
 	const rnd = r.acc.random[i];
 	if (finite(tr) && finite(rnd))
-		text += ` The trained stitch reaches ${pct(tr, 1)}, but from an untrained random bottom the same training reaches ${pct(rnd, 1)}, so it alone proves little.`;
+		text += ` The trained stitch reaches ${pct(tr, 1)}, but the same training from an untrained bottom reaches ${pct(rnd, 1)}, so it alone proves little.`;
 	return { shown: true, text };
 }
