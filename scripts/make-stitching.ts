@@ -21,6 +21,7 @@ import { SHIPPED_DTYPE, encodeCheckpoint, roundToStored } from '../src/lib/ml/ch
 import {
 	DEFAULT_CUT,
 	DEFAULT_STITCH,
+	METHODS,
 	StitchLab,
 	aggregate,
 	analyse,
@@ -115,8 +116,8 @@ for (const [seedA, seedB] of pairs) {
 	records.push(h);
 	console.log(
 		`  pair ${seedA}:${seedB}: A ${pctS(report.accA)} B ${pctS(report.accB)} (trained in ${(trainMs / 1000).toFixed(1)} s)\n` +
-			(['naive', 'activation', 'weight', 'lstsq', 'trained', 'random'] as const)
-				.map((m) => `    ${m.padEnd(10)} ${report.acc[m].map(pctS).join(' / ')}`)
+			METHODS
+				.map((m) => `    ${m.padEnd(11)} ${report.acc[m].map(pctS).join(' / ')}`)
 				.join('\n') +
 			`\n    barrier naive ${h.barrier_naive.toFixed(3)} weight ${h.barrier_weight.toFixed(3)} activation ${h.barrier_activation.toFixed(3)} same-init ${same.barrier.toFixed(3)}` +
 			`\n    worst acc naive ${pctS(h.worst_naive)} weight ${pctS(h.worst_weight)} activation ${pctS(h.worst_activation)} same-init ${pctS(same.worstAcc)}` +

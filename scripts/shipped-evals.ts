@@ -14,7 +14,7 @@ import type { NetConfig } from '../src/lib/ml/model';
 import { identityOrder } from '../src/lib/ml/model';
 import { LoadedNet, TestSet, type SurgeryReport } from '../src/lib/ml/surgery';
 import { TrainingData } from '../src/lib/ml/trainer';
-import { StitchLab, analyse, type StitchReport } from '../src/lib/ml/experiments/stitching';
+import { StitchLab, analyse, randomBottomSeed, type StitchReport } from '../src/lib/ml/experiments/stitching';
 import { DEFAULT_STITCH } from '../src/lib/ml/experiments/stitching-defaults';
 import { MergeEvaluator, TV_NET } from '../src/lib/ml/task-vectors';
 import { taskSplit } from '../src/lib/ml/domains';
@@ -129,7 +129,7 @@ export async function evalModularity(nets: Nets, data: Mnist, full: boolean): Pr
 type StitchResults = { nets: Record<'A' | 'B', { testAccuracy: number }>; report: StitchReport };
 
 /**
- * Both nets' test accuracies and, `full`: every figure analyse() computes from the pair (alignment,
+ * Both nets' test accuracies and the least-squares stitch beside its controls at every cut, and, `full`: every figure analyse() computes from the pair (alignment,
  * every stitch at every cut, interpolation paths with their barriers); `trained` adds the trained stitches.
  */
 export async function evalStitching(nets: Nets, data: Mnist, full: boolean, trained = false): Promise<Compared[]> {
@@ -165,6 +165,9 @@ export async function evalStitching(nets: Nets, data: Mnist, full: boolean, trai
 				pairUp('stitching', 'nets.B.testAccuracy', shipped.nets.B.testAccuracy, accB, n, out);
 				pairUp('stitching', 'report.accA', shipped.report.accA, accA, n, out);
 				pairUp('stitching', 'report.accB', shipped.report.accB, accB, n, out);
+				// the essay's strongest number and its two controls (they need no alignment)
+				const ls = await lab.leastSquares(randomBottomSeed(DEFAULT_STITCH.seedA));
+				for (const m of ['lstsq', 'lstsqRandom', 'lstsqPixels'] as const) pairUp('stitching', `report.acc.${m}`, shipped.report.acc[m], ls.acc[m], n, out);
 			} finally {
 				lab.dispose();
 			}

@@ -84,8 +84,16 @@ describe('the bar chart of every joint at every cut', () => {
 		expect(barsReady(acc)).toBe('true');
 	});
 
-	it('is ready at first paint with the shipped results', () => {
+	it('is ready at first paint with the shipped results, the least-squares controls included', () => {
 		expect(barsReady(shipped.report.acc)).toBe('true');
+		for (const m of ['lstsqRandom', 'lstsqPixels'] as const) expect(shipped.report.acc[m].every(Number.isFinite)).toBe(true);
+	});
+
+	it('sets both least-squares controls beside the least-squares bar, in its colour family', () => {
+		const names = barGroups(fullAcc())[0].values.map((v) => v.name);
+		const at = names.indexOf(METHOD_LABEL.lstsq);
+		expect(names.slice(at, at + 3)).toEqual([METHOD_LABEL.lstsq, METHOD_LABEL.lstsqRandom, METHOD_LABEL.lstsqPixels]);
+		expect(new Set([METHOD_COLOR.lstsq, METHOD_COLOR.lstsqRandom, METHOD_COLOR.lstsqPixels]).size).toBe(3);
 	});
 
 	it('summarises every cut for screen readers, with a dash for numbers not computed yet', () => {
@@ -113,6 +121,8 @@ describe('the weld panel', () => {
 		expect(jointLabel('activation')).toBe('permute');
 		expect(jointLabel('weight')).toBe('permute');
 		expect(jointLabel('lstsq')).toBe('affine');
+		expect(jointLabel('lstsqRandom')).toBe('affine');
+		expect(jointLabel('lstsqPixels')).toBe('affine');
 		expect(jointLabel('trained')).toBe('affine');
 	});
 
@@ -239,11 +249,14 @@ describe('training curves', () => {
 describe('sentences around the figures', () => {
 	const acc = fullAcc();
 
-	it('summarises the weld for screen readers, with the random-bottom control only for the trained stitch', () => {
+	it('summarises the weld for screen readers, with the controls of the least-squares and trained stitches', () => {
 		const s = figureSummary({ method: 'activation', k: 2, acc, accA: 0.98, accB: 0.97 });
 		expect(s).toMatch(/^permutation: activations, cut after layer 2: 12\.0\s%; naive weld 2\.0\s%; A alone 98\.0\s%, B alone 97\.0\s%\.$/);
 		expect(s).not.toContain('random bottom');
-		expect(figureSummary({ method: 'trained', k: 1, acc, accA: 0.98, accB: 0.97 })).toMatch(/random bottom 51\.0\s%/);
+		expect(figureSummary({ method: 'trained', k: 1, acc, accA: 0.98, accB: 0.97 })).toMatch(/random bottom 71\.0\s%/);
+		expect(figureSummary({ method: 'lstsq', k: 3, acc, accA: 0.98, accB: 0.97 })).toMatch(
+			/^least-squares affine, cut after layer 3: 33\.0\s%; naive weld 3\.0\s%, same fit from a random bottom 43\.0\s%, from raw pixels 53\.0\s%;/
+		);
 		expect(figureSummary({ method: 'weight', k: 1, acc: nanAcc(), accA: 0.98, accB: 0.97 })).toContain('cut after layer 1: computing;');
 	});
 

@@ -254,21 +254,25 @@ export type Affine = { M: Float32Array; c: Float32Array; w: number };
  * Least-squares affine map from a [n,w] to b [n,w']: minimise ‖(a·M + c) − b‖² + λ‖M‖², with
  * λ = ridge × mean variance of a's units (dead ReLU units make the plain normal equations singular).
  * Cross-products are formed on the tfjs backend (centred, divided by n); the w×w system is solved in
- * Float64 here.
+ * Float64 here. `shared`: fits from the same `a` (the pixels, into each of B's layers) compute a's Gram
+ * matrix once and keep it there; the result is the same, bit for bit, as without it.
  */
-export async function fitAffine(a: tf.Tensor2D, b: tf.Tensor2D, ridge = 1e-3): Promise<Affine> {
+export async function fitAffine(a: tf.Tensor2D, b: tf.Tensor2D, ridge = 1e-3, shared?: { gram?: Float32Array }): Promise<Affine> {
 	const n = a.shape[0];
 	const w = a.shape[1];
 	const m = b.shape[1];
+	const known = shared?.gram;
 	const [G, R, ma, mb] = tf.tidy(() => {
 		const muA = tf.mean(a, 0);
 		const muB = tf.mean(b, 0);
 		const ac = tf.sub(a, muA) as tf.Tensor2D;
 		const bc = tf.sub(b, muB) as tf.Tensor2D;
-		return [tf.div(matMulAT(ac, ac), n), tf.div(matMulAT(ac, bc), n), muA, muB];
+		return [known ? tf.scalar(0) : tf.div(matMulAT(ac, ac), n), tf.div(matMulAT(ac, bc), n), muA, muB];
 	});
-	const [g, r, mua, mub] = await Promise.all([G.data(), R.data(), ma.data(), mb.data()]);
+	const [gRead, r, mua, mub] = await Promise.all([G.data(), R.data(), ma.data(), mb.data()]);
 	tf.dispose([G, R, ma, mb]);
+	const g = known ?? (gRead as Float32Array);
+	if (shared) shared.gram = g;
 	const g64 = Float64Array.from(g);
 	let trace = 0;
 	for (let i = 0; i < w; i++) trace += g64[i * w + i];

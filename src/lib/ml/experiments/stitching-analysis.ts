@@ -64,6 +64,11 @@ export function headline(r: StitchReport): Record<string, number> {
 	const out: Record<string, number> = { accA: r.accA, accB: r.accB };
 	for (const m of METHODS) CUTS.forEach((k, i) => (out[`${m}${k}`] = r.acc[m][i]));
 	for (const m of METHODS) out[`${m}Mean`] = r.acc[m].reduce((a, b) => a + b, 0) / CUTS.length;
+	// what A's training adds to a linear read-out, per cut (the essay quotes these gaps over seed pairs)
+	CUTS.forEach((k, i) => {
+		out[`lstsqOverRandom${k}`] = r.acc.lstsq[i] - r.acc.lstsqRandom[i];
+		out[`lstsqOverPixels${k}`] = r.acc.lstsq[i] - r.acc.lstsqPixels[i];
+	});
 	if (r.interpolation) {
 		for (const p of PATHS) {
 			out[`barrier_${p}`] = r.interpolation[p].barrier;
@@ -85,31 +90,75 @@ export function headline(r: StitchReport): Record<string, number> {
 
 
 /**
- * Does this run show the claim at cut k? Falsified (for this run) if stitching through a permutation
- * found without gradient training is not clearly better than the naive weld (by `minGain`).
+ * The falsifier of essays/stitching.md ("How this could fail"), as numbers. Keep the two in step: the
+ * essay states these thresholds in words.
  */
-export function verdict(r: Pick<StitchReport, 'accA' | 'accB' | 'acc'>, k: number, minGain = 0.1): Verdict {
+export const VERDICT_MARGINS = {
+	/** a relabelling alone must bring the weld within this of the worse parent */
+	permutation: 0.05,
+	/** the least-squares stitch from A must beat the same fit from a random bottom and from pixels by this */
+	control: 0.02,
+	/** aligning B must cut the straight path's loss barrier to at most this fraction of the unaligned one */
+	barrier: 0.5
+} as const;
+
+const finite = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
+const nats = (v: number) => `${Math.max(0, v).toFixed(2)} nats`;
+
+/**
+ * Does this run show the claim at cut k? Three checks, each a sentence of the essay's falsifier:
+ *   1. features shared up to a linear map: the least-squares stitch from A's bottom beats the same fit from
+ *      an untrained random bottom and from the raw pixels by `control`;
+ *   2. largely up to a relabelling: the best permutation stitch (no gradient training) comes within
+ *      `permutation` of the worse parent;
+ *   3. the same relabelling lines up the whole nets: aligning B cuts the interpolation barrier to at most
+ *      `barrier` × the unaligned one (checked once the interpolation is computed; until then not shown).
+ */
+export function verdict(
+	r: Pick<StitchReport, 'accA' | 'accB' | 'acc'> & { interpolation?: Interpolation | null },
+	k: number,
+	margins: { permutation: number; control: number; barrier: number } = VERDICT_MARGINS
+): Verdict {
 	const i = k - 1;
 	const naive = r.acc.naive[i];
 	const act = r.acc.activation[i];
 	const wt = r.acc.weight[i];
-	const best = Math.max(Number.isFinite(act) ? act : -1, Number.isFinite(wt) ? wt : -1);
+	const lstsq = r.acc.lstsq[i];
+	const fromRandom = r.acc.lstsqRandom[i];
+	const fromPixels = r.acc.lstsqPixels[i];
+	const best = Math.max(finite(act) ? act : -1, finite(wt) ? wt : -1);
 	const bestName = best === act ? 'matching activations' : 'matching weights';
-	if (!Number.isFinite(naive) || best < 0) return { shown: false, text: 'Still computing the stitches for this cut…' };
+	if (![naive, lstsq, fromRandom, fromPixels].every(finite) || best < 0) return { shown: false, text: 'Still computing the stitches for this cut…' };
 	if (Math.min(r.accA, r.accB) < 0.5)
 		return { shown: false, text: `The nets only reached ${pct(r.accA, 1)} and ${pct(r.accB, 1)}, so this run cannot test the claim. Train longer.` };
-	let text: string;
-	let shown: boolean;
-	if (best - naive < minGain) {
-		shown = false;
-		text = `Not shown by this run: at cut ${k}, the best permutation (${bestName}) stitches at ${pct(best, 1)}, not clearly better than welding without alignment (${pct(naive, 1)}).`;
-	} else {
-		shown = true;
-		text = `Shown by this run: at cut ${k}, relabelling B's units by ${bestName} (no gradient training) stitches at ${pct(best, 1)}, against ${pct(naive, 1)} for the naive weld; A alone scores ${pct(r.accA, 1)}, B ${pct(r.accB, 1)}.`;
-	}
+	const worse = Math.min(r.accA, r.accB);
+	const control = Math.max(fromRandom, fromPixels);
+	const controlName = fromRandom >= fromPixels ? 'an untrained random bottom' : 'the raw pixels';
+	const pts = (v: number) => `${(v * 100).toFixed(1)} points`;
+	const failures: string[] = [];
+	if (lstsq - control < margins.control)
+		failures.push(
+			`the least-squares map from A's bottom (${pct(lstsq, 1)}) is not ${pts(margins.control)} better than the same fit from ${controlName} (${pct(control, 1)}), so A's features add little to what a linear read-out of the input gives`
+		);
+	if (worse - best > margins.permutation)
+		failures.push(
+			`the best relabelling (${bestName}) stitches at ${pct(best, 1)}, more than ${pts(margins.permutation)} below the worse parent (${pct(worse, 1)}; naive weld ${pct(naive, 1)})`
+		);
+	const ip = r.interpolation;
+	const unaligned = ip?.naive.barrier;
+	const aligned = Math.min(...(['activation', 'weight'] as const).map((p) => (finite(ip?.[p].barrier) ? ip![p].barrier : Infinity)));
+	const barrierKnown = finite(unaligned) && Number.isFinite(aligned);
+	if (barrierKnown && !(aligned <= margins.barrier * unaligned && unaligned > 0))
+		failures.push(`aligning B leaves a loss barrier of ${nats(aligned)} on the straight path, against ${nats(unaligned)} unaligned`);
+	if (failures.length) return { shown: false, text: `Not shown by this run at cut ${k}: ${failures.join('; and ')}.` };
+	const stitchPart =
+		`at cut ${k}, least squares from A's bottom into B's top scores ${pct(lstsq, 1)} (${pct(fromRandom, 1)} from an untrained bottom, ${pct(fromPixels, 1)} from the pixels); ` +
+		`relabelling B's units by ${bestName} alone scores ${pct(best, 1)} (naive weld ${pct(naive, 1)}; A ${pct(r.accA, 1)}, B ${pct(r.accB, 1)})`;
+	if (!barrierKnown) return { shown: false, text: `So far: ${stitchPart}. The barrier check waits for the interpolation.` };
+	let text = `Shown by this run: ${stitchPart}; aligning B cuts the loss barrier from ${nats(unaligned)} to ${nats(aligned)}.`;
 	const tr = r.acc.trained[i];
 	const rnd = r.acc.random[i];
-	if (Number.isFinite(tr) && Number.isFinite(rnd))
-		text += ` The trained stitch reaches ${pct(tr, 1)}, but from an untrained random bottom the same training reaches ${pct(rnd, 1)}, so it alone proves little.`;
-	return { shown, text };
+	if (finite(tr) && finite(rnd))
+		text += ` The trained stitch reaches ${pct(tr, 1)}, but the same training from an untrained bottom reaches ${pct(rnd, 1)}, so it alone proves little.`;
+	return { shown: true, text };
 }

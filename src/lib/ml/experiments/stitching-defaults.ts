@@ -31,7 +31,7 @@ export const DEFAULT_STITCH: StitchSettings = {
 /** The default cut shown first (A's first two hidden layers into B's last). */
 export const DEFAULT_CUT = 2;
 
-export const METHODS = ['naive', 'activation', 'weight', 'lstsq', 'trained', 'random'] as const;
+export const METHODS = ['naive', 'activation', 'weight', 'lstsq', 'lstsqRandom', 'lstsqPixels', 'trained', 'random'] as const;
 export type Method = (typeof METHODS)[number];
 
 export const METHOD_LABEL: Record<Method, string> = {
@@ -39,13 +39,15 @@ export const METHOD_LABEL: Record<Method, string> = {
 	activation: 'permutation: activations',
 	weight: 'permutation: weights',
 	lstsq: 'least-squares affine',
+	lstsqRandom: 'random bottom + least squares (control)',
+	lstsqPixels: 'raw pixels + least squares (control)',
 	trained: 'trained affine stitch',
 	random: 'random bottom + trained stitch (control)'
 };
 
 export const SWEEP_WIDTHS = [64, 128, 256, 512] as const;
 export const INTERP_POINTS = 21;
-export const GRADIENT_FREE = ['naive', 'activation', 'weight', 'lstsq'] as const;
+export const GRADIENT_FREE = ['naive', 'activation', 'weight', 'lstsq', 'lstsqRandom', 'lstsqPixels'] as const;
 export type GradientFreeMethod = (typeof GRADIENT_FREE)[number];
 
 /** The interpolation paths from A to B: B as trained, B relabelled by weights, by activations. */

@@ -4,6 +4,8 @@
 //   activation  a permutation of B's units, matched to A's by correlation on training digits
 //   weight      a permutation of B's units found from the weights alone (Git Re-Basin weight matching)
 //   lstsq       an affine map fitted by least squares from A's activations to B's (closed form)
+//   lstsqRandom its control: the same fit from an UNTRAINED random bottom (same architecture as A)
+//   lstsqPixels its other control: the same fit from the raw pixels (no bottom at all)
 //   trained     an affine map trained on the task loss, A and B frozen (gradient training)
 //   random      the trained stitch's own control: the same training on an UNTRAINED random bottom
 // plus linear interpolation (1−α)·A + α·B' between the nets, with and without aligning B to A.
@@ -20,6 +22,7 @@ import {
 	affineTensors,
 	bottom,
 	fitAffine,
+	top,
 	hiddenCount,
 	lossAndCorrect,
 	lossBarrier,
@@ -72,6 +75,8 @@ export {
 	type SweepPoint
 } from './stitching-analysis';
 export { aggregate, type CurvePoint, type Stat, type Verdict } from './common';
+
+type LeastSquaresMethod = 'lstsq' | 'lstsqRandom' | 'lstsqPixels';
 
 /** Depth of both nets: embed + 2 plain blocks = 3 hidden layers, so cuts k = 1, 2, 3. */
 export const STITCH_DEPTH = 2;
@@ -184,6 +189,7 @@ export class StitchLab {
 	readonly A: Net;
 	readonly B: Net;
 	private permuted: Partial<Record<'activation' | 'weight', { flat: Float32Array; net: Net }>> = {};
+	private randoms: Record<number, Net> = {};
 	private statX: tf.Tensor2D;
 	private flatA: tf.Tensor1D;
 	aligned: AlignResult | null = null;
@@ -265,42 +271,79 @@ export class StitchLab {
 		return p.net;
 	}
 
-	/** Accuracy of every stitch that needs no gradient training, at every cut. */
-	async gradientFree(): Promise<{ acc: Record<GradientFreeMethod, number[]>; lstsqMs: number; lstsq: Affine[] }> {
-		const actNet = this.needAligned('activation');
-		const wNet = this.needAligned('weight');
-		const t0 = performance.now();
+	/** The untrained bottom of both random-bottom controls (fresh init of A's architecture), made once per seed. */
+	private randomNet(seed: number): Net {
+		this.randoms[seed] ??= this.netFrom(initParams(this.cfg, seed));
+		return this.randoms[seed];
+	}
+
+	/**
+	 * The least-squares stitch at every cut, beside its two controls: the same closed-form fit into B's
+	 * layer k from an untrained bottom seeded `randomSeed` (A's architecture) and from the pixels
+	 * themselves. The gap between them is what A's training adds beyond a linear read-out of the input.
+	 * Needs no alignment.
+	 */
+	async leastSquares(randomSeed: number): Promise<{ acc: Record<LeastSquaresMethod, number[]>; lstsqMs: number; lstsq: Affine[] }> {
+		const rNet = this.randomNet(randomSeed);
 		const lstsq: Affine[] = [];
+		const fromRandom: Affine[] = [];
+		const fromPixels: Affine[] = [];
+		const pixels = {}; // the pixels' Gram matrix, formed once for all three cuts
+		let lstsqMs = 0;
 		for (const k of CUTS) {
-			const [a, b] = tf.tidy(() => [bottom(this.A, this.statX, k), bottom(this.B, this.statX, k)]);
+			// B's layer k, the target of all three fits, computed once
+			const t0 = performance.now();
+			const target = tf.tidy(() => bottom(this.B, this.statX, k));
 			try {
-				lstsq.push(await fitAffine(a, b));
+				const fromNet = async (net: Net) => {
+					const a = tf.tidy(() => bottom(net, this.statX, k));
+					try {
+						return await fitAffine(a, target);
+					} finally {
+						a.dispose();
+					}
+				};
+				lstsq.push(await fromNet(this.A));
+				lstsqMs += performance.now() - t0;
+				fromRandom.push(await fromNet(rNet));
+				fromPixels.push(await fitAffine(this.statX, target, undefined, pixels));
 			} finally {
-				tf.dispose([a, b]);
+				target.dispose();
 			}
 		}
-		const lstsqMs = performance.now() - t0;
-		const maps: AffineTensors[] = lstsq.map(affineTensors);
+		const [mA, mR, mP] = [lstsq, fromRandom, fromPixels].map((fs) => fs.map(affineTensors));
 		try {
-			const fns: (() => tf.Tensor2D)[] = [];
-			for (const k of CUTS) {
-				fns.push(() => stitchedLogits(this.A, this.B, k, this.test.x));
-				fns.push(() => stitchedLogits(this.A, actNet, k, this.test.x));
-				fns.push(() => stitchedLogits(this.A, wNet, k, this.test.x));
-				fns.push(() => stitchedLogits(this.A, this.B, k, this.test.x, maps[k - 1]));
-			}
-			const r = await this.accuracies(fns);
-			const acc = { naive: [] as number[], activation: [] as number[], weight: [] as number[], lstsq: [] as number[] };
-			CUTS.forEach((_, i) => {
-				acc.naive.push(r[4 * i].acc);
-				acc.activation.push(r[4 * i + 1].acc);
-				acc.weight.push(r[4 * i + 2].acc);
-				acc.lstsq.push(r[4 * i + 3].acc);
+			const x = this.test.x;
+			const acc = await this.perCut({
+				lstsq: (k) => stitchedLogits(this.A, this.B, k, x, mA[k - 1]),
+				lstsqRandom: (k) => stitchedLogits(rNet, this.B, k, x, mR[k - 1]),
+				lstsqPixels: (k) => top(this.B, tf.add(tf.matMul(x, mP[k - 1].M), mP[k - 1].c) as tf.Tensor2D, k)
 			});
 			return { acc, lstsqMs, lstsq };
 		} finally {
-			maps.forEach((m) => tf.dispose([m.M, m.c]));
+			[...mA, ...mR, ...mP].forEach((m) => tf.dispose([m.M, m.c]));
 		}
+	}
+
+	/** Test accuracy of each named stitch at every cut (one read-back for all). */
+	private async perCut<M extends string>(logits: Record<M, (k: number) => tf.Tensor2D>): Promise<Record<M, number[]>> {
+		const names = Object.keys(logits) as M[];
+		const r = await this.accuracies(CUTS.flatMap((k) => names.map((m) => () => logits[m](k))));
+		return Object.fromEntries(names.map((m, j) => [m, CUTS.map((_, i) => r[names.length * i + j].acc)])) as Record<M, number[]>;
+	}
+
+	/** Accuracy of every stitch that needs no gradient training, at every cut (align first). */
+	async gradientFree(randomSeed: number): Promise<{ acc: Record<GradientFreeMethod, number[]>; lstsqMs: number; lstsq: Affine[] }> {
+		const actNet = this.needAligned('activation');
+		const wNet = this.needAligned('weight');
+		const x = this.test.x;
+		const perms = await this.perCut({
+			naive: (k) => stitchedLogits(this.A, this.B, k, x),
+			activation: (k) => stitchedLogits(this.A, actNet, k, x),
+			weight: (k) => stitchedLogits(this.A, wNet, k, x)
+		});
+		const ls = await this.leastSquares(randomSeed);
+		return { acc: { ...perms, ...ls.acc }, lstsqMs: ls.lstsqMs, lstsq: ls.lstsq };
 	}
 
 	/**
@@ -322,7 +365,7 @@ export class StitchLab {
 			readEvery?: number;
 		}
 	): Promise<{ trained: number[]; random: number[]; msPerStitch: number; curves: { trained: [number, number][]; random: [number, number][] }; stopped: boolean }> {
-		const randomNet = this.netFrom(initParams(this.cfg, opts.randomSeed));
+		const randomNet = this.randomNet(opts.randomSeed);
 		const trained = CUTS.map(() => NaN);
 		const random = CUTS.map(() => NaN);
 		const curves = { trained: [] as [number, number][], random: [] as [number, number][] };
@@ -412,7 +455,7 @@ export async function analyse(
 	try {
 		const { accA, accB } = await lab.baseline();
 		const align = await lab.align(s.seedA);
-		const gf = await lab.gradientFree();
+		const gf = await lab.gradientFree(randomBottomSeed(s.seedA));
 		const acc = emptyAcc();
 		for (const m of GRADIENT_FREE) acc[m] = gf.acc[m];
 		let stitchTrainMs: number | null = null;

@@ -24,6 +24,9 @@ export const METHOD_COLOR: Record<Method, string> = {
 	activation: 'var(--accent)',
 	weight: '#009e73',
 	lstsq: '#cc79a7',
+	// its two controls: the same hue, light (random bottom) and dark (pixels), so the three read as one family
+	lstsqRandom: '#e8b6d3',
+	lstsqPixels: '#8a4a70',
 	trained: '#e69f00',
 	random: '#8c6d31'
 };
@@ -39,7 +42,7 @@ export const stitchedAt = (acc: Accuracies, method: Method, k: number): number =
 /** The joint drawn between A's and B's layers in the diagram. */
 export function jointLabel(method: Method): 'weld' | 'affine' | 'permute' {
 	if (method === 'naive') return 'weld';
-	return method === 'lstsq' || method === 'trained' || method === 'random' ? 'affine' : 'permute';
+	return method === 'activation' || method === 'weight' ? 'permute' : 'affine';
 }
 
 /** A's layers below the cut and B's above it, for the diagram. */
@@ -176,7 +179,13 @@ export function stitchLossSeries(loss: StitchLoss): LineSeries[] {
 /** What the weld's numbers show now, for screen readers (the header's live summary). */
 export function figureSummary(o: { method: Method; k: number; acc: Accuracies; accA: number; accB: number }): string {
 	const stitched = stitchedAt(o.acc, o.method, o.k);
-	const random = o.method === 'trained' ? `, random bottom ${pct(o.acc.random[o.k - 1], 1)}` : '';
+	const i = o.k - 1;
+	const random =
+		o.method === 'trained'
+			? `, random bottom ${pct(o.acc.random[i], 1)}`
+			: o.method === 'lstsq'
+				? `, same fit from a random bottom ${pct(o.acc.lstsqRandom[i], 1)}, from raw pixels ${pct(o.acc.lstsqPixels[i], 1)}`
+				: '';
 	return (
 		`${METHOD_LABEL[o.method]}, cut after layer ${o.k}: ${Number.isFinite(stitched) ? pct(stitched, 1) : 'computing'}; ` +
 		`naive weld ${pct(o.acc.naive[o.k - 1], 1)}${random}; A alone ${pct(o.accA, 1)}, B alone ${pct(o.accB, 1)}.`

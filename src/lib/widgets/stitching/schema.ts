@@ -18,7 +18,7 @@ export const stitchingSchema = defineSchema([
 		name: 'method',
 		kind: 'enum',
 		label: 'How to join the halves',
-		help: 'The first four need no gradient training. The trained stitch is shown beside its own control: the same training on an untrained random bottom.',
+		help: 'The first four need no gradient training. Least squares and the trained stitch are each shown beside their controls: the same map from an untrained random bottom (and, for least squares, from the raw pixels).',
 		// gradient-free methods first; the naive weld is the control
 		choices: [
 			{ value: 'activation', label: 'Permute: match activations' },

@@ -82,7 +82,7 @@ export const stitchingJob = {
 	/** Accuracy of the stitches that need no gradient training, at every cut. */
 	async gradientFree(): Promise<{ acc: Record<GradientFreeMethod, number[]>; lstsqMs: number }> {
 		const l = await alignedLab();
-		const r = await l.gradientFree();
+		const r = await l.gradientFree(randomBottomSeed(nets?.seedA ?? 0));
 		return { acc: r.acc, lstsqMs: r.lstsqMs };
 	},
 
