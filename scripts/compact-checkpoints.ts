@@ -5,43 +5,35 @@
 // Idempotent: a file already in the shipped format is left alone (re-encoding it would be the identity
 // for float16, but not checked that way for every format, so it is not attempted).
 // Usage: npx tsx scripts/compact-checkpoints.ts [--check]   (--check: change nothing, exit 1 if a file would change)
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { SHIPPED_DTYPE, decodeCheckpoint, encodeCheckpoint } from '../src/lib/ml/checkpoint';
-import { writeCheckpointManifest } from './hash-checkpoints';
+import { checkpointFiles, checkpointRoot, writeCheckpointManifest } from './hash-checkpoints';
 
-const root = join(process.cwd(), 'static', 'checkpoints');
+const root = checkpointRoot();
 const check = process.argv.includes('--check');
 let pending = 0;
 let before = 0;
 let after = 0;
-for (const essay of readdirSync(root).sort()) {
-	const dir = join(root, essay);
-	if (!statSync(dir).isDirectory()) continue;
-	for (const f of readdirSync(dir)
-		.filter((f) => f.endsWith('.nrsc'))
-		.sort()) {
-		const path = join(dir, f);
-		const bytes = new Uint8Array(readFileSync(path));
-		const { header, params, format } = decodeCheckpoint(bytes);
-		before += bytes.length;
-		if (format.dtype === SHIPPED_DTYPE) {
-			after += bytes.length;
-			console.log(`  ${essay}/${f}: already ${SHIPPED_DTYPE} (${bytes.length} bytes)`);
-			continue;
-		}
-		if (format.dtype !== 'float32') throw new Error(`${essay}/${f} is ${format.dtype}: only float32 files can be re-encoded exactly`);
-		// the header survives a JSON round trip unchanged: the float32 re-encoding is the file itself
-		const same = encodeCheckpoint(header, params, 'float32');
-		if (same.length !== bytes.length || same.some((b, i) => b !== bytes[i])) throw new Error(`${essay}/${f}: float32 re-encoding differs from the file`);
-		const out = encodeCheckpoint(header, params, SHIPPED_DTYPE);
-		const back = decodeCheckpoint(out);
-		if (back.params.length !== params.length || JSON.stringify(back.header) !== JSON.stringify(header)) throw new Error(`${essay}/${f}: round trip failed`);
-		after += out.length;
-		pending++;
-		console.log(`  ${essay}/${f}: float32 ${bytes.length} → ${SHIPPED_DTYPE} ${out.length} bytes${check ? ' (not written: --check)' : ''}`);
-		if (!check) writeFileSync(path, out);
+for (const { key, path } of checkpointFiles(root)) {
+	const bytes = new Uint8Array(readFileSync(path));
+	const { header, params, format } = decodeCheckpoint(bytes);
+	before += bytes.length;
+	if (format.dtype === SHIPPED_DTYPE) {
+		after += bytes.length;
+		console.log(`  ${key}: already ${SHIPPED_DTYPE} (${bytes.length} bytes)`);
+		continue;
 	}
+	if (format.dtype !== 'float32') throw new Error(`${key} is ${format.dtype}: only float32 files can be re-encoded exactly`);
+	// the header survives a JSON round trip unchanged: the float32 re-encoding is the file itself
+	const same = encodeCheckpoint(header, params, 'float32');
+	if (same.length !== bytes.length || same.some((b, i) => b !== bytes[i])) throw new Error(`${key}: float32 re-encoding differs from the file`);
+	const out = encodeCheckpoint(header, params, SHIPPED_DTYPE);
+	const back = decodeCheckpoint(out);
+	if (back.params.length !== params.length || JSON.stringify(back.header) !== JSON.stringify(header)) throw new Error(`${key}: round trip failed`);
+	after += out.length;
+	pending++;
+	console.log(`  ${key}: float32 ${bytes.length} → ${SHIPPED_DTYPE} ${out.length} bytes${check ? ' (not written: --check)' : ''}`);
+	if (!check) writeFileSync(path, out);
 }
 console.log(`compact-checkpoints: ${before} → ${after} bytes; ${pending} file${pending === 1 ? '' : 's'} ${check ? 'to re-encode' : 're-encoded'}`);
 if (check && pending) process.exit(1);

@@ -13,18 +13,26 @@ export type CheckpointManifest = Record<string, { bytes: number; sha256: string 
 
 export const checkpointRoot = (cwd = process.cwd()) => join(cwd, 'static', 'checkpoints');
 
-/** The manifest the files in `root` call for (keys `<essay>/<name>.nrsc`, sorted). */
-export function checkpointManifest(root = checkpointRoot()): CheckpointManifest {
-	const out: CheckpointManifest = {};
+/** Every shipped checkpoint below `root`: `key` is `<essay>/<name>.nrsc`, sorted by essay then name. */
+export function checkpointFiles(root = checkpointRoot()): { key: string; path: string }[] {
+	const out: { key: string; path: string }[] = [];
 	for (const essay of readdirSync(root).sort()) {
 		const dir = join(root, essay);
 		if (!statSync(dir).isDirectory()) continue;
 		for (const f of readdirSync(dir)
 			.filter((f) => f.endsWith('.nrsc'))
-			.sort()) {
-			const bytes = readFileSync(join(dir, f));
-			out[`${essay}/${f}`] = { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
-		}
+			.sort())
+			out.push({ key: `${essay}/${f}`, path: join(dir, f) });
+	}
+	return out;
+}
+
+/** The manifest the files in `root` call for (keys `<essay>/<name>.nrsc`, sorted). */
+export function checkpointManifest(root = checkpointRoot()): CheckpointManifest {
+	const out: CheckpointManifest = {};
+	for (const { key, path } of checkpointFiles(root)) {
+		const bytes = readFileSync(path);
+		out[key] = { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 	}
 	return out;
 }

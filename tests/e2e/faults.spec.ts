@@ -9,6 +9,20 @@ import { test, expect } from './helpers';
 const BAD_QUERY = 'x=%&y=50%off&tfjsflags=DEBUG:true';
 
 /** Once the page's own script ran: the widget left "starting" (the worker answered or failed). */
+/** Open the blog's elements page and run `change` in it before embed.js loads (held until then). */
+async function blogBeforeEmbed(page: Page, change: () => void) {
+	let loadEmbed = () => {};
+	const held = new Promise<void>((r) => (loadEmbed = r));
+	await page.route(`${BASE_URL}/embed.js`, async (route) => {
+		await held;
+		await route.continue();
+	});
+	await page.goto(`${FIXTURE_URL}/elements.html`, { waitUntil: 'commit' });
+	await page.locator('#stitch').waitFor({ state: 'attached' });
+	await page.evaluate(change);
+	loadEmbed();
+}
+
 async function widgetStarted(widget: Locator) {
 	await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
 }
@@ -128,21 +142,12 @@ test.describe('a host page whose CSP allows no worker', () => {
 
 	test('custom elements say that live computation is unavailable', async ({ page }) => {
 		// the blog's page with a policy added before embed.js runs (an author's CSP without blob: workers)
-		let loadEmbed = () => {};
-		const held = new Promise<void>((r) => (loadEmbed = r));
-		await page.route(`${BASE_URL}/embed.js`, async (route) => {
-			await held;
-			await route.continue();
-		});
-		await page.goto(`${FIXTURE_URL}/elements.html`, { waitUntil: 'commit' });
-		await page.locator('#stitch').waitFor({ state: 'attached' });
-		await page.evaluate(() => {
+		await blogBeforeEmbed(page, () => {
 			const meta = document.createElement('meta');
 			meta.httpEquiv = 'Content-Security-Policy';
 			meta.content = "worker-src 'none'";
 			document.head.append(meta);
 		});
-		loadEmbed();
 		const swap = page.locator('#swap [data-widget="layer-swap"]');
 		await expect(swap).toHaveAttribute('data-phase', 'failed', { timeout: 10_000 });
 		await expect(swap.getByRole('alert')).toHaveText(UNAVAILABLE);
@@ -196,22 +201,13 @@ test.describe('a paused embed', () => {
 			if (form === 'iframe route') await page.goto('/embed/layer-swap?paused');
 			else {
 				// the blog's page, its elements replaced by one paused element before embed.js runs
-				let loadEmbed = () => {};
-				const held = new Promise<void>((r) => (loadEmbed = r));
-				await page.route(`${BASE_URL}/embed.js`, async (route) => {
-					await held;
-					await route.continue();
-				});
-				await page.goto(`${FIXTURE_URL}/elements.html`, { waitUntil: 'commit' });
-				await page.locator('#stitch').waitFor({ state: 'attached' });
-				await page.evaluate(() => {
+				await blogBeforeEmbed(page, () => {
 					for (const el of document.querySelectorAll('nrs-layer-swap, nrs-stitching')) el.remove();
 					const el = document.createElement('nrs-layer-swap');
 					el.id = 'paused';
 					el.setAttribute('paused', '');
 					document.body.prepend(el);
 				});
-				loadEmbed();
 			}
 			const scope = form === 'iframe route' ? page.locator('body') : page.locator('#paused');
 			// the banner is shown once the widget mounted (and would have started its worker)

@@ -3,6 +3,7 @@
 // or return an invalid value. Deterministic: a local LCG, no Math.random.
 
 import { describe, expect, it } from 'vitest';
+import { lcg } from './lcg';
 import {
 	coerceValue,
 	defaults,
@@ -17,17 +18,6 @@ import {
 	type ParamValues
 } from '../../src/lib/params/schema';
 
-/** Numerical Recipes LCG: tiny and deterministic; quality is irrelevant for fuzzing. */
-function lcg(seed: number) {
-	let s = seed >>> 0;
-	const next = () => {
-		s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-		return s / 2 ** 32;
-	};
-	const int = (n: number) => Math.floor(next() * n);
-	const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-	return { next, int, pick };
-}
 type Rand = ReturnType<typeof lcg>;
 
 const schema = defineSchema([

@@ -4,19 +4,10 @@
 // with values aimed at their own edges. Deterministic: a local LCG.
 
 import { describe, expect, it } from 'vitest';
+import { lcg } from './lcg';
 import { defaults, isValidValue, MAX_NOTES, parseParams, toQuery, type ParamSpec } from '../../src/lib/params/schema';
 import { widgets } from '../../src/lib/widgets/registry';
 
-function lcg(seed: number) {
-	let s = seed >>> 0;
-	const next = () => {
-		s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-		return s / 2 ** 32;
-	};
-	const int = (n: number) => Math.floor(next() * n);
-	const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-	return { next, int, pick };
-}
 
 const GARBAGE = [
 	'', 'NaN', '1e309', '-1e309', '-0', '0x10', 'Infinity', '1_000', '.5', ' 7 ', '%', '%E0%A4%A', '%ZZ', '\u0000',
