@@ -185,12 +185,18 @@ export class LiveSession {
 	 */
 	#unavailable(e: unknown) {
 		if (this.#failure) return;
-		this.#failure = `Live computation is unavailable (${message(e)}). The figures show the shipped results.`;
 		this.#token++;
 		this.#finish();
 		this.worker = null;
+		this.#fail(`Live computation is unavailable (${message(e)}). The figures show the shipped results.`, 'Showing shipped results only.');
+	}
+
+	/** Nothing live works from here on: one failed state, whose reason outranks any later problem. */
+	#fail(reason: string, status: string) {
+		this.#failure = reason;
+		this.lostNote = null;
 		this.phase = 'failed';
-		this.status = 'Showing shipped results only.';
+		this.status = status;
 	}
 
 	/**
@@ -318,11 +324,9 @@ export class LiveSession {
 
 	/** The GPU went and no backend could take over: nothing live works from here on. */
 	#backendFailed(error: string) {
+		if (this.#failure) return;
 		this.cancel();
-		this.phase = 'failed';
-		this.lostNote = null;
-		this.problem = `Live computation stopped: ${error}. The figures keep the last results.`;
-		this.status = 'Live computation is unavailable.';
+		this.#fail(`Live computation stopped: ${error}. The figures keep the last results.`, 'Live computation is unavailable.');
 	}
 }
 
