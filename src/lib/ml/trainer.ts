@@ -5,6 +5,7 @@ import type { Mnist } from './data';
 import { IMAGE_SIZE, NUM_CLASSES } from './data';
 import { type NetConfig, forward, initParams, lossAndGrads, paramCount, unpack } from './model';
 import { makeRng, permutation, type Rng } from './rng';
+import { FusedPlainStep, fusedSupported } from './webgpu-fused';
 
 export type TrainConfig = NetConfig & {
 	seed: number;
@@ -48,6 +49,11 @@ export class Trainer {
 	private order: Int32Array;
 	private cursor = 0;
 	step = 0;
+	/** On webgpu, plain nets train through a few fused kernels (./webgpu-fused.ts); null elsewhere. */
+	private readonly fusedStep: FusedPlainStep | null;
+	get fused(): boolean {
+		return this.fusedStep !== null;
+	}
 
 	constructor(cfg: TrainConfig, private readonly data: TrainingData, init?: Float32Array) {
 		this.cfg = cfg;
@@ -62,6 +68,7 @@ export class Trainer {
 		this.rng = makeRng(cfg.seed, 11);
 		this.dropRng = makeRng(cfg.seed, 13);
 		this.order = permutation(data.n, this.rng);
+		this.fusedStep = fusedSupported(cfg) ? new FusedPlainStep(cfg, cfg.batchSize, flat) : null;
 	}
 
 	private nextBatchIndices(): Int32Array {
@@ -87,9 +94,7 @@ export class Trainer {
 	private stepOnce(): tf.Scalar {
 		const idx = this.nextBatchIndices();
 		const active = this.activeMask();
-		this.step++;
-		const t = this.step;
-		const lrT = (this.cfg.learningRate * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
+		const lrT = this.nextLr();
 		return tf.tidy(() => {
 			const idxT = tf.tensor1d(idx, 'int32');
 			const x = tf.gather(this.data.x, idxT) as tf.Tensor2D;
@@ -102,6 +107,42 @@ export class Trainer {
 			this.params.assign(tf.sub(this.params, tf.div(tf.mul(this.m, lrT), tf.add(tf.sqrt(this.v), EPS))));
 			return loss;
 		});
+	}
+
+	/** Advance the step counter; Adam's bias-corrected learning rate for the new step. */
+	private nextLr(): number {
+		this.step++;
+		const t = this.step;
+		return (this.cfg.learningRate * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
+	}
+
+	/**
+	 * `n` fused steps: the batch indices of all of them go up as one tensor, then each step is the fused
+	 * kernels with no readback; the loss slot holds the sum of their losses. Returns the steps run (an
+	 * interrupted group skips the batches it drew but did not run).
+	 */
+	private async fusedSteps(n: number, interrupt?: () => boolean | Promise<boolean>): Promise<{ k: number; stop: boolean }> {
+		const f = this.fusedStep!;
+		const b = this.cfg.batchSize;
+		const all = new Int32Array(n * b);
+		for (let s = 0; s < n; s++) all.set(this.nextBatchIndices(), s * b);
+		const idx = tf.tensor1d(all, 'int32');
+		let k = 0;
+		let stop = false;
+		try {
+			while (k < n) {
+				f.gradients(this.data.x, this.data.yOneHot, idx, k * b, k === 0);
+				f.adam(this.nextLr(), BETA1, BETA2, EPS);
+				k++;
+				if (k < n && interrupt && (await interrupt())) {
+					stop = true;
+					break;
+				}
+			}
+		} finally {
+			idx.dispose();
+		}
+		return { k, stop };
 	}
 
 	/**
@@ -126,6 +167,18 @@ export class Trainer {
 		while (done < steps && !stop) {
 			if (opts.shouldStop?.()) break;
 			const n = Math.min(readEvery, steps - done);
+			if (this.fusedStep) {
+				const r = await this.fusedSteps(n, opts.interrupt);
+				stop = r.stop;
+				const sumT = this.fusedStep.lossSum();
+				const mean = (await sumT.data())[0] / r.k;
+				sumT.dispose();
+				done += r.k;
+				const metric = { step: this.step, loss: mean };
+				out.push(metric);
+				opts.onMetrics?.(metric);
+				continue;
+			}
 			let sum: tf.Scalar = tf.scalar(0);
 			let k = 0;
 			let mean: number;
@@ -151,6 +204,12 @@ export class Trainer {
 			out.push(metric);
 			opts.onMetrics?.(metric);
 		}
+		// the fused step keeps its parameters in its own state; `params` follows once per call, not per step
+		if (this.fusedStep) {
+			const p = this.fusedStep.params();
+			this.params.assign(p);
+			p.dispose();
+		}
 		return out;
 	}
 
@@ -161,6 +220,7 @@ export class Trainer {
 
 	dispose() {
 		tf.dispose([this.params, this.m, this.v]);
+		this.fusedStep?.dispose();
 	}
 }
 
