@@ -436,6 +436,13 @@ function main() {
 				pass: r ? x <= 4 : null
 			});
 		}
+		// the page runs the same wasm code as Node: a page that is much slower means a setup problem (issue 15)
+		goals.push({
+			goal: 'page wasm step within 1.5× of Node wasm',
+			where: 'page wasm',
+			value: nodeWasm && pageWasm ? `page/Node = ${(pageWasm.median.ours25 / nodeWasm.median.ours25).toFixed(2)}× (${ms(pageWasm.median.ours25, 2)} vs ${ms(nodeWasm.median.ours25, 2)})` : 'not measured',
+			pass: nodeWasm && pageWasm ? pageWasm.median.ours25 / nodeWasm.median.ours25 <= 1.5 : null
+		});
 		const pageWasmSwap = pageWasmR && 'status' in pageWasmR && isSwap(pageWasmR.swap) ? pageWasmR.swap : null;
 		for (const [where, s] of [
 			['Node wasm', node && isSwap(node.swap) ? node.swap : null],
