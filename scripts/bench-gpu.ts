@@ -76,9 +76,11 @@ async function trainRun(mnist: Mnist, cfg: TrainConfig, steps: number, readEvery
 	try {
 		await t.train(2, { readEvery: 2 }); // first-use costs (shader compiles, uploads) out of the count
 		const before = dispatches;
+		const t0 = performance.now();
 		const m = await t.train(steps, { readEvery });
+		const msPerStep = (performance.now() - t0) / steps;
 		const perStep = (dispatches - before) / steps;
-		return { params: await t.snapshot(), losses: m.map((x) => x.loss), perStep, fused: t.fused };
+		return { params: await t.snapshot(), losses: m.map((x) => x.loss), perStep, msPerStep, fused: t.fused };
 	} finally {
 		t.dispose();
 		data.dispose();
@@ -189,6 +191,7 @@ async function main() {
 
 	// 1. equality with cpu: the same seeded training run on cpu and on webgpu (fused and generic step)
 	const STEPS = 20;
+	say(`cpu: reference run, ${STEPS} steps`);
 	const ref = await trainRun(mnist, CFG, STEPS, 10);
 	const choice = await selectBackend('webgpu', {}, BACKENDS.filter((b) => b !== 'webgpu'));
 	if (tf.getBackend() !== 'webgpu') throw new Error(`webgpu did not start: ${choice.reason}`);
@@ -200,6 +203,7 @@ async function main() {
 	const dispatchRows: string[] = [];
 	for (const fused of [false, true]) {
 		setFusedWebGpu(fused);
+		say(`webgpu: ${fused ? 'fused' : 'generic'} step vs cpu, then its dispatches and ms per step`);
 		const got = await trainRun(mnist, CFG, STEPS, 10);
 		const d = maxDiff(ref.params, got.params);
 		const lossDiff = Math.max(...ref.losses.map((l, i) => Math.abs(l - got.losses[i])));
@@ -207,9 +211,12 @@ async function main() {
 		allOk &&= ok;
 		const name = got.fused ? 'fused step' : 'generic step';
 		checks.push(`${name}: ${STEPS} Adam steps from seed 1 vs cpu: max |Δparam| ${d.maxAbsDiff.toExponential(1)}, max |Δloss| ${lossDiff.toExponential(1)} → ${ok ? 'equal' : 'DIFFERENT'}`);
-		const r25 = await trainRun(mnist, CFG, 50, 25);
-		dispatchRows.push(`  ${name.padEnd(14)} ${r25.perStep.toFixed(1)} per step (loss read every 25 steps), ${got.perStep.toFixed(1)} reading every 10`);
+		const r25 = await trainRun(mnist, CFG, quick ? 50 : 500, 25);
+		dispatchRows.push(
+			`  ${name.padEnd(14)} ${r25.perStep.toFixed(1)} per step (loss read every 25 steps), ${got.perStep.toFixed(1)} reading every 10; ${r25.msPerStep.toFixed(2)} ms/step`
+		);
 		result[`dispatches.${name}`] = r25.perStep;
+		result[`msPerStep.${name}`] = r25.msPerStep;
 	}
 	setFusedWebGpu(true);
 	const lay = await layersDispatches(mnist);
@@ -218,6 +225,7 @@ async function main() {
 
 	// 2. leaks: tensors and GPU buffers stay constant over a long run of the default (fused) step
 	const leakSteps = quick ? 200 : 10_000;
+	say(`webgpu: leak check over ${leakSteps} steps`);
 	{
 		const data = new TrainingData(mnist);
 		const t = new Trainer(CFG, data);
