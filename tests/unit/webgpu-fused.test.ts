@@ -8,6 +8,7 @@ import { Trainer, TrainingData, type TrainConfig } from '../../src/lib/ml/traine
 import { initParams, lossAndGrads, paramCount, unpack } from '../../src/lib/ml/model';
 import { FusedPlainStep, fusedSupported } from '../../src/lib/ml/webgpu-fused';
 import { selectBackend } from '../../src/lib/ml/backend';
+import '@tensorflow/tfjs-backend-wasm';
 
 let dispatches = 0;
 async function dawn(): Promise<string | null> {
@@ -146,6 +147,35 @@ describe.skipIf(skipReason !== null)('fused WebGPU training step', () => {
 		t.dispose();
 		data.dispose();
 	});
+});
+
+describe.skipIf(skipReason !== null)('the chooser on a real GPU (adapter reported as hardware)', () => {
+	afterAll(useCpu);
+	for (const [gpuMs, wasmMs, want] of [
+		[6, 5, 'wasm'],
+		[0.6, 5, 'webgpu']
+	] as const) {
+		it(`times the trial on webgpu and wasm and keeps the faster (${want})`, async () => {
+			await onWebGpu(); // tfjs's webgpu backend exists already; only the probe sees the stand-in adapter
+			const nav = globalThis.navigator;
+			Object.defineProperty(globalThis, 'navigator', {
+				value: { gpu: { requestAdapter: async () => ({ info: { isFallbackAdapter: false, architecture: 'test-gpu' } }) } },
+				configurable: true
+			});
+			const ran: string[] = [];
+			try {
+				const trial = async () => (ran.push(tf.getBackend()), tf.getBackend() === 'webgpu' ? gpuMs : wasmMs);
+				const c = await selectBackend(null, { trial }, ['webgl', 'cpu']);
+				expect(ran).toEqual(['webgpu', 'wasm']);
+				expect(c.name).toBe(want);
+				expect(tf.getBackend()).toBe(want);
+				expect(c.reason).toContain(`measured ${want}`);
+				expect(c.reason).toContain('test-gpu');
+			} finally {
+				Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true, writable: true });
+			}
+		});
+	}
 });
 
 describe('fused WebGPU training step, off webgpu', () => {

@@ -36,7 +36,43 @@ export async function probeWebGpu(): Promise<{ available: boolean; software: boo
 export type BackendOptions = {
 	/** URL prefix where tfjs-backend-wasm's .wasm files are served (ends with '/'), browser only */
 	wasmPath?: string;
+	/**
+	 * Milliseconds per step of a short trial of the workload on the current backend. When given and both a
+	 * real WebGPU adapter and wasm start, each runs the trial and the faster is chosen: on a GPU tfjs's
+	 * training step can be no faster than one CPU core (issue 15), so the adapter alone does not decide.
+	 */
+	trial?: () => Promise<number>;
 };
+
+const msText = (ms: number) => (ms < 10 ? ms.toFixed(1) : ms.toFixed(0));
+
+/** The faster of webgpu and wasm by their trial times, and the badge's reason. Ties go to webgpu. */
+export function chooseByTrial(webgpuMs: number, wasmMs: number, adapterNote: string): { name: 'webgpu' | 'wasm'; reason: string } {
+	const name = Number.isFinite(webgpuMs) && !(wasmMs < webgpuMs) ? 'webgpu' : 'wasm';
+	const [a, b] = name === 'webgpu' ? [`webgpu ${msText(webgpuMs)} ms/step`, `wasm ${msText(wasmMs)} ms`] : [`wasm ${msText(wasmMs)} ms/step`, `webgpu ${msText(webgpuMs)} ms`];
+	return { name, reason: `${name}: measured ${a} vs ${b} (${adapterNote})` };
+}
+
+/** Both candidates run the trial; the faster stays current. Null (webgpu stays current) if wasm cannot start or the trial fails. */
+async function trialWebGpuAgainstWasm(opts: BackendOptions, adapterNote: string, attempts: BackendAttempt[]) {
+	try {
+		const webgpuMs = await opts.trial!();
+		const failure = await tryBackend('wasm', opts);
+		if (failure !== null) {
+			attempts.push({ name: 'wasm', ok: false, note: failure });
+			await tf.setBackend('webgpu');
+			return null;
+		}
+		const wasmMs = await opts.trial!();
+		const pick = chooseByTrial(webgpuMs, wasmMs, adapterNote);
+		attempts.push({ name: 'wasm', ok: true, note: `trial: ${msText(wasmMs)} ms/step` });
+		if (pick.name === 'webgpu') await tf.setBackend('webgpu');
+		return pick;
+	} catch {
+		await tf.setBackend('webgpu');
+		return null;
+	}
+}
 
 async function register(name: BackendName, opts: BackendOptions): Promise<void> {
 	switch (name) {
@@ -92,6 +128,10 @@ export async function selectBackend(forced: BackendName | null, opts: BackendOpt
 		const failure = await tryBackend(name, opts);
 		if (failure === null) {
 			attempts.push({ name, ok: true, note: 'running' });
+			if (name === 'webgpu' && !forced && opts.trial && !exclude.includes('wasm')) {
+				const pick = await trialWebGpuAgainstWasm(opts, gpu.note, attempts);
+				if (pick) return { name: pick.name, reason: pick.reason, attempts, slow: false };
+			}
 			let reason: string;
 			if (name === forced) reason = `${name}, as requested in the link`;
 			else if (forced) reason = `${name}: the requested ${forced} did not work (${attempts.find((a) => a.name === forced)?.note ?? 'unavailable'})`;

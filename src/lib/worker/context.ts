@@ -3,6 +3,7 @@
 // device is lost. Jobs (one module per essay, in ./jobs) keep their own nets as plain Float32Arrays and
 // rebuild tensors when `onBackendChange` fires.
 import { type BackendChoice, type BackendName, gpuStillWorks, loseDeviceForTesting, onDeviceLost, selectBackend } from '../ml/backend';
+import { trialStepMs } from '../ml/backend-trial';
 import { type Mnist, loadMnist } from '../ml/data';
 import { TestSet } from '../ml/surgery';
 import { TrainingData } from '../ml/trainer';
@@ -51,7 +52,8 @@ export const ctx = {
 	async init(opts: InitOptions, onStatus?: (e: StatusEvent) => void): Promise<BackendChoice> {
 		options = opts;
 		statusListener = onStatus ?? null;
-		choice = await selectBackend(opts.forcedBackend, { wasmPath: opts.wasmPath });
+		// a real GPU and wasm both start: a short trial of the training step decides (issue 15)
+		choice = await selectBackend(opts.forcedBackend, { wasmPath: opts.wasmPath, trial: trialStepMs });
 		onStatus?.({ kind: 'backend', choice });
 		watchDevice();
 		data = await loadMnist(opts.dataUrl, fetch, (loaded, total) => onStatus?.({ kind: 'data', loaded, total }));
