@@ -41,6 +41,9 @@ const align: AlignResult = {
 	perms: { activation: [[1, 0], [0, 1], [1, 0]], weight: [[0, 1], [1, 0], [0, 1]] },
 	meanCorr: { diagonal: [0.1, 0.2, 0.3], activation: [0.7, 0.8, 0.9], weight: [0.6, 0.65, 0.66] },
 	weightSweeps: 3,
+	weightRestarts: 2,
+	weightObjectives: [5, 6],
+	objective: { naive: 1, weight: 6, activation: 4, norms: 10 },
 	activationMs: 1,
 	weightMs: 2
 };
