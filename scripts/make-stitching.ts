@@ -23,6 +23,7 @@ import { writeCheckpointManifest } from './hash-checkpoints';
 import { TrainingData } from '../src/lib/ml/trainer';
 import { TestSet } from '../src/lib/ml/surgery';
 import { initParams } from '../src/lib/ml/model';
+import { permuteHidden, weightMatch } from '../src/lib/ml/stitch';
 import { SHIPPED_DTYPE, decodeCheckpoint, encodeCheckpoint, roundToStored } from '../src/lib/ml/checkpoint';
 import {
 	DEFAULT_CUT,
@@ -132,7 +133,12 @@ async function onlyWeightMatching() {
 					)
 				).map((n) => n.params);
 		const { report } = await analyse(stitchNetConfig(s.width), pa, pb, train, test, s, { trained: false });
-		const h = { ...headline(report), movedA: movedFromInit(pa, seedA, s.width), movedB: movedFromInit(pb, seedB, s.width) };
+		const h = {
+			...headline(report),
+			movedA: movedFromInit(pa, seedA, s.width),
+			movedB: movedFromInit(pb, seedB, s.width),
+			...(await restartSpread(s.width, pa, pb, seedA))
+		};
 		fresh.push(h);
 		const o = report.align.objective;
 		console.log(
@@ -213,6 +219,38 @@ function movedFromInit(params: Float32Array, seed: number, width: number): numbe
 	return Math.sqrt(d / n);
 }
 
+/**
+ * Weight matching's restarts one by one: the barrier each restart's relabelling leaves on the straight
+ * path, beside its objective. Shows how much the kept (largest-objective) restart owes to luck: the
+ * objective can barely separate restarts whose barriers differ several-fold.
+ */
+async function restartSpread(width: number, pa: Float32Array, pb: Float32Array, seed: number): Promise<Record<string, number>> {
+	const cfg = stitchNetConfig(width);
+	const lab = new StitchLab(cfg, pa, pb, train, test, DEFAULT_STITCH.statDigits);
+	const ends: { perms: Int32Array[]; objective: number }[] = [];
+	try {
+		await weightMatch(cfg, lab.A, lab.B, { seed, onRestart: (_r, perms, objective) => ends.push({ perms: perms.map((p) => p.slice()), objective }) });
+	} finally {
+		lab.dispose();
+	}
+	const barriers: number[] = [];
+	for (const e of ends) {
+		const one = new StitchLab(cfg, pa, permuteHidden(cfg, pb, e.perms), train, test, DEFAULT_STITCH.statDigits);
+		try {
+			barriers.push((await one.interpolation(interpAlphas(), ['naive'])).naive.barrier);
+		} finally {
+			one.dispose();
+		}
+	}
+	const objs = ends.map((e) => e.objective);
+	console.log(`    restarts: ${ends.map((e, i) => `${e.objective.toFixed(1)}→${barriers[i].toFixed(3)}`).join(', ')} (objective→barrier)`);
+	return {
+		restartBarrierMin: Math.min(...barriers),
+		restartBarrierMax: Math.max(...barriers),
+		restartObjectiveSpread: (Math.max(...objs) - Math.min(...objs)) / Math.max(...objs)
+	};
+}
+
 const records: Record<string, number>[] = [];
 let shipped: Record<string, unknown> = {};
 let defaultSweepPoint: SweepPoint | null = null;
@@ -237,7 +275,8 @@ for (const [seedA, seedB] of pairs) {
 		barrier_sameInit: same.barrier,
 		worst_sameInit: same.worstAcc,
 		movedA: movedFromInit(A.params, seedA, s.width),
-		movedB: movedFromInit(B.params, seedB, s.width)
+		movedB: movedFromInit(B.params, seedB, s.width),
+		...(await restartSpread(s.width, A.params, B.params, seedA))
 	};
 	records.push(h);
 	console.log(

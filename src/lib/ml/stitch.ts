@@ -202,7 +202,15 @@ export async function weightMatch(
 	cfg: NetConfig,
 	A: Net,
 	B: Net,
-	opts: { seed?: number; maxSweeps?: number; restarts?: number; onStep?: (restart: number, layer: number, objective: number) => void } = {}
+	opts: {
+		seed?: number;
+		maxSweeps?: number;
+		restarts?: number;
+		/** after every coordinate step: the objective (weightObjective) it left */
+		onStep?: (restart: number, layer: number, objective: number) => void;
+		/** after every restart: where it ended */
+		onRestart?: (restart: number, perms: Int32Array[], objective: number) => void;
+	} = {}
 ): Promise<WeightMatch> {
 	assertPlain(cfg);
 	const H = hiddenCount(cfg);
@@ -249,6 +257,7 @@ export async function weightMatch(
 			}
 			const objective = weightObjective(cfg, flatA, flatB, perms);
 			objectives.push(objective);
+			opts.onRestart?.(r, perms, objective);
 			if (!best || objective > best.objective) best = { perms, sweeps, objective, objectives, restarts };
 		}
 	} finally {
