@@ -201,6 +201,7 @@ describe('the straight paths from A to B', () => {
 		expect(formatBarrier(NaN)).toBe('–');
 		expect(formatObjective(align, 'weight')).toBe('6 (cos 0.60)');
 		expect(formatObjective(align, 'naive')).toBe('1 (cos 0.10)');
+		expect(formatObjective({ objective: { ...align.objective, naive: -2, norms: 1862 } }, 'naive')).toBe('-2 (cos 0.00)');
 		expect(formatObjective({ objective: { ...align.objective, activation: NaN } }, 'activation')).toBe('–');
 		expect(formatBarrier(undefined)).toBe('–');
 	});

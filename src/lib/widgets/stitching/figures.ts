@@ -165,7 +165,9 @@ export function formatObjective(align: Pick<AlignResult, 'objective'>, p: PathNa
 	const o = align.objective;
 	const v = o?.[p];
 	if (v === undefined || !Number.isFinite(v) || !(o.norms > 0)) return '–';
-	return `${v.toFixed(0)} (cos ${(v / o.norms).toFixed(2)})`;
+	const cos = v / o.norms;
+	// no "−0.00" for a cosine that rounds to zero
+	return `${v.toFixed(0)} (cos ${(Math.abs(cos) < 0.005 ? 0 : cos).toFixed(2)})`;
 }
 
 // ---- training curves ----------------------------------------------------------------------------------
