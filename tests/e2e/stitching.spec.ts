@@ -100,6 +100,9 @@ test('the correlation heat maps and interpolation curves render, and the cut swi
 	const naive = Number((await page.getByTestId('barrier-naive').textContent())!.match(/\d+\.\d+/)![0]);
 	const act = Number((await page.getByTestId('barrier-activation').textContent())!.match(/\d+\.\d+/)![0]);
 	expect(act).toBeLessThan(naive);
+	// weight matching's objective, recomputed live: its own relabelling scores far above B as trained
+	const objective = async (p: string) => Number((await page.getByTestId(`objective-${p}`).textContent())!.match(/^-?\d+/)![0]);
+	expect(await objective('weight')).toBeGreaterThan((await objective('naive')) + 50);
 	await page.getByRole('slider', { name: /Cut after hidden layer/ }).focus();
 	await page.keyboard.press('ArrowRight');
 	await expect(page.locator('[data-figure="corr"]')).toHaveAttribute('data-layer', '3');

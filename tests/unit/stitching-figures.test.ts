@@ -18,6 +18,7 @@ import {
 	emptyStage,
 	figureSummary,
 	formatBarrier,
+	formatObjective,
 	interpolationSeries,
 	jointLabel,
 	numberIsLive,
@@ -41,6 +42,9 @@ const align: AlignResult = {
 	perms: { activation: [[1, 0], [0, 1], [1, 0]], weight: [[0, 1], [1, 0], [0, 1]] },
 	meanCorr: { diagonal: [0.1, 0.2, 0.3], activation: [0.7, 0.8, 0.9], weight: [0.6, 0.65, 0.66] },
 	weightSweeps: 3,
+	weightRestarts: 2,
+	weightObjectives: [5, 6],
+	objective: { naive: 1, weight: 6, activation: 4, norms: 10 },
 	activationMs: 1,
 	weightMs: 2
 };
@@ -60,7 +64,9 @@ const sweepPoint = (width: number, barrier: Record<'naive' | 'weight' | 'activat
 	barrier,
 	worstAcc: { naive: 0.3, weight: 0.8, activation: 0.85 },
 	stitch: { naive: 0.1, weight: 0.9, activation: 0.92 },
-	weightMs: 5
+	weightMs: 5,
+	objective: { naive: 0, weight: 3, activation: 2, norms: 10 },
+	weightRestarts: 8
 });
 
 describe('the bar chart of every joint at every cut', () => {
@@ -193,6 +199,10 @@ describe('the straight paths from A to B', () => {
 	it('writes a barrier in nats, and a dash when there is none', () => {
 		expect(formatBarrier(1.234)).toBe('1.23 nats');
 		expect(formatBarrier(NaN)).toBe('–');
+		expect(formatObjective(align, 'weight')).toBe('6 (cos 0.60)');
+		expect(formatObjective(align, 'naive')).toBe('1 (cos 0.10)');
+		expect(formatObjective({ objective: { ...align.objective, naive: -2, norms: 1862 } }, 'naive')).toBe('-2 (cos 0.00)');
+		expect(formatObjective({ objective: { ...align.objective, activation: NaN } }, 'activation')).toBe('–');
 		expect(formatBarrier(undefined)).toBe('–');
 	});
 });

@@ -14,7 +14,8 @@ import {
 	solveSPD,
 	stitchedLogits,
 	trainStitch,
-	weightMatch
+	weightMatch,
+	weightObjective
 } from '../../src/lib/ml/stitch';
 import { analyse, DEFAULT_STITCH, StitchLab, randomBottomSeed, trainPair, type StitchSettings } from '../../src/lib/ml/experiments/stitching';
 import { TrainingData } from '../../src/lib/ml/trainer';
@@ -118,6 +119,10 @@ describe('permutation symmetry', () => {
 		const wm = await weightMatch(c, A, B, { seed: 1 });
 		expect(maxAbsDiff(permuteHidden(c, pb, wm.perms), pa)).toBeLessThan(1e-6);
 		expect(wm.sweeps).toBeLessThanOrEqual(4);
+		// and its objective is then A's inner product with itself, the largest any relabelling can reach
+		const self = pa.reduce((acc, v) => acc + v * v, 0);
+		expect(wm.objective).toBeCloseTo(self, 3);
+		expect(weightObjective(c, pa, pb, wm.perms)).toBeCloseTo(self, 3);
 		// activation matching sees only what the digits excite: a unit that never fires correlates with
 		// nothing, so any match for it is as good as another. Every live unit must find its copy.
 		const act = await activationMatch(A, B, x);
@@ -131,6 +136,54 @@ describe('permutation symmetry', () => {
 		disposeNet(A);
 		disposeNet(B);
 		tf.dispose([fa, fb, x]);
+	});
+});
+
+describe('weight matching', () => {
+	it('never lowers its objective in a coordinate step, and keeps the best restart', async () => {
+		// two unrelated nets: the descent has work to do and local optima to stop in
+		const c = cfg(24);
+		const [pa, pb] = [initParams(c, 31), initParams(c, 32)];
+		const [fa, fb] = [tf.tensor1d(pa), tf.tensor1d(pb)];
+		const [A, B] = [unpack(fa, c), unpack(fb, c)];
+		const steps: number[][] = [];
+		const wm = await weightMatch(c, A, B, { seed: 3, restarts: 4, onStep: (r, _l, obj) => (steps[r] ??= []).push(obj) });
+		const identity = Array.from({ length: 3 }, () => Int32Array.from({ length: 24 }, (_, i) => i));
+		expect(steps.length).toBe(4);
+		for (const [r, trace] of steps.entries()) {
+			for (let i = 1; i < trace.length; i++) expect(trace[i], `restart ${r} step ${i}`).toBeGreaterThanOrEqual(trace[i - 1] - 1e-4);
+			expect(trace.at(-1)).toBeCloseTo(wm.objectives[r], 6);
+		}
+		// restart 0 starts from the identity, so it ends at least as high as the unaligned nets
+		expect(wm.objectives[0]).toBeGreaterThanOrEqual(weightObjective(c, pa, pb, identity) - 1e-4);
+		expect(wm.objectives[0]).toBeGreaterThan(weightObjective(c, pa, pb, identity) + 0.1);
+		expect(wm.objective).toBe(Math.max(...wm.objectives));
+		expect(wm.restarts).toBe(4);
+		expect(weightObjective(c, pa, pb, wm.perms)).toBeCloseTo(wm.objective, 6);
+		disposeNet(A);
+		disposeNet(B);
+		tf.dispose([fa, fb]);
+	});
+
+	it('recovers a known relabelling of a wider net exactly, from every restart', async () => {
+		const c = cfg(64);
+		const pa = initParams(c, 41);
+		const rng = makeRng(42);
+		const perms = [0, 1, 2].map(() => permutation(64, rng));
+		const pb = permuteHidden(c, pa, perms);
+		const [fa, fb] = [tf.tensor1d(pa), tf.tensor1d(pb)];
+		const [A, B] = [unpack(fa, c), unpack(fb, c)];
+		const wm = await weightMatch(c, A, B, { seed: 5, restarts: 3 });
+		const self = pa.reduce((acc, v) => acc + v * v, 0);
+		for (const o of wm.objectives) expect(o).toBeCloseTo(self, 2);
+		for (let l = 0; l < 3; l++) {
+			const inverse = new Array<number>(64);
+			perms[l].forEach((v, i) => (inverse[v] = i));
+			expect(Array.from(wm.perms[l]), `layer ${l + 1}`).toEqual(inverse);
+		}
+		disposeNet(A);
+		disposeNet(B);
+		tf.dispose([fa, fb]);
 	});
 });
 

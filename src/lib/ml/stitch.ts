@@ -16,7 +16,7 @@
 // conventions; splitting them would spread those index conventions over several files.)
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_SIZE, NUM_CLASSES } from './data';
-import { type Net, type NetConfig, applyBlock, embed, head, matMulAT, matMulBT, paramLayout } from './model';
+import { type Net, type NetConfig, applyBlock, embed, head, matMulAT, matMulBT, netTensors, paramLayout } from './model';
 import { linearAssignment, assignmentScore } from './assignment';
 import { makeRng, permutation } from './rng';
 import type { TrainingData } from './trainer';
@@ -148,63 +148,122 @@ export async function activationMatch(A: Net, B: Net, x: tf.Tensor2D): Promise<A
 
 // ---- weight matching (Git Re-Basin) ---------------------------------------------------------------
 
-export type WeightMatch = { perms: Int32Array[]; sweeps: number };
+/** A net's parameters as one flat array, in paramLayout order (read back from the backend). */
+export async function readParams(net: Net): Promise<Float32Array> {
+	const parts = await Promise.all(netTensors(net).map((t) => t.data() as Promise<Float32Array>));
+	const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+	let o = 0;
+	for (const p of parts) {
+		out.set(p, o);
+		o += p.length;
+	}
+	return out;
+}
+
+/**
+ * Weight matching's objective: the inner product ⟨θ_A, π(θ_B)⟩ of A's parameters with B's relabelled by
+ * `perms`, summed over every weight and bias (Float64). Pixels and outputs never move, so the pieces
+ * that no permutation touches add the same constant to every candidate.
+ */
+export function weightObjective(cfg: NetConfig, flatA: Float32Array, flatB: Float32Array, perms: readonly ArrayLike<number>[]): number {
+	const pb = permuteHidden(cfg, flatB, perms);
+	let s = 0;
+	for (let i = 0; i < flatA.length; i++) s += flatA[i] * pb[i];
+	return s;
+}
+
+export type WeightMatch = {
+	/** the best restart's permutations */
+	perms: Int32Array[];
+	/** full passes over the layers the best restart took */
+	sweeps: number;
+	/** ⟨θ_A, π(θ_B)⟩ at the best restart's permutations (weightObjective) */
+	objective: number;
+	/** the objective each restart ended at (index 0 starts from the identity, the rest from random relabellings) */
+	objectives: number[];
+	restarts: number;
+};
+
+/** Restarts of weight matching used by the page and the shipped results. */
+export const WEIGHT_MATCH_RESTARTS = 8;
 
 /**
  * Weight matching by coordinate descent over hidden layers (Ainsworth et al. 2023): each step fixes
  * the other layers' permutations and solves one assignment for layer ℓ on
  *   S[i][j] = Σ_p Ain[p,i]·Bin[P₍ℓ₋₁₎[p], j] + a[i]·b[j] + Σ_q Aout[i,q]·Bout[j, P₍ℓ₊₁₎[q]],
- * i.e. the inner product of every weight touching unit i of A with those touching unit j of B.
- * Layers are visited in a seeded random order; stops when a full sweep improves nothing.
+ * i.e. the inner product of every weight touching unit i of A with those touching unit j of B. S
+ * collects every term of the objective that depends on layer ℓ's permutation, so no step can lower the
+ * objective. Layers are visited in a seeded random order each pass; a restart stops when a full pass
+ * changes no permutation. Coordinate descent stops at local optima, so `restarts` runs start from
+ * different relabellings (the first from the identity, as in the paper) with different layer orders,
+ * and the one with the largest objective is kept.
  */
 export async function weightMatch(
 	cfg: NetConfig,
 	A: Net,
 	B: Net,
-	opts: { seed?: number; maxSweeps?: number } = {}
+	opts: {
+		seed?: number;
+		maxSweeps?: number;
+		restarts?: number;
+		/** after every coordinate step: the objective (weightObjective) it left */
+		onStep?: (restart: number, layer: number, objective: number) => void;
+		/** after every restart: where it ended */
+		onRestart?: (restart: number, perms: Int32Array[], objective: number) => void;
+	} = {}
 ): Promise<WeightMatch> {
 	assertPlain(cfg);
 	const H = hiddenCount(cfg);
 	const w = cfg.width;
-	const rng = makeRng(opts.seed ?? 0, 23);
 	const maxSweeps = opts.maxSweeps ?? 100;
-	const perms: Int32Array[] = Array.from({ length: H }, () => Int32Array.from({ length: w }, (_, i) => i));
+	const restarts = Math.max(1, Math.round(opts.restarts ?? WEIGHT_MATCH_RESTARTS));
+	const [flatA, flatB] = await Promise.all([readParams(A), readParams(B)]);
 	const inW = (n: Net, l: number) => (l === 0 ? n.embedW : (n.blocks[l - 1] as { W: tf.Tensor2D }).W);
 	const inB = (n: Net, l: number) => (l === 0 ? n.embedB : (n.blocks[l - 1] as { c: tf.Tensor1D }).c);
 	const outW = (n: Net, l: number) => (l === H - 1 ? n.headW : (n.blocks[l] as { W: tf.Tensor2D }).W);
-	// The embed's incoming term never changes (pixels are not permuted): compute it once.
-	const embedTerm = tf.tidy(() => matMulAT(A.embedW, B.embedW));
-	let sweeps = 0;
+	// The embed's incoming term and every bias term never change (pixels are not permuted): compute them once.
+	const fixed = tf.tidy(() => Array.from({ length: H }, (_, l) => (l === 0 ? tf.add(matMulAT(A.embedW, B.embedW), tf.outerProduct(inB(A, l), inB(B, l))) : tf.outerProduct(inB(A, l), inB(B, l))) as tf.Tensor2D));
+	let best: WeightMatch | null = null;
+	const objectives: number[] = [];
 	try {
-		for (; sweeps < maxSweeps; ) {
-			sweeps++;
-			let improved = false;
-			for (const l of permutation(H, rng)) {
-				const S = tf.tidy(() => {
-					const incoming =
-						l === 0 ? embedTerm.clone() : matMulAT(inW(A, l), tf.gather(inW(B, l), tf.tensor1d(perms[l - 1], 'int32'), 0) as tf.Tensor2D);
-					const bias = tf.outerProduct(inB(A, l), inB(B, l));
-					const bOut =
-						l === H - 1 ? outW(B, l) : (tf.gather(outW(B, l), tf.tensor1d(perms[l + 1], 'int32'), 1) as tf.Tensor2D);
-					const outgoing = matMulBT(outW(A, l), bOut);
-					return tf.addN([incoming, bias, outgoing]) as tf.Tensor2D;
-				});
-				const s = (await S.data()) as Float32Array;
-				S.dispose();
-				const next = linearAssignment(s, w);
-				const before = assignmentScore(s, w, perms[l]);
-				const after = assignmentScore(s, w, next);
-				if (after > before + 1e-6 * Math.max(1, Math.abs(before))) {
-					perms[l] = next;
-					improved = true;
+		for (let r = 0; r < restarts; r++) {
+			// restart 0 keeps the stream the single-run version used, so its result is unchanged
+			const rng = makeRng(opts.seed ?? 0, 23 + r);
+			const perms: Int32Array[] = Array.from({ length: H }, () => (r === 0 ? Int32Array.from({ length: w }, (_, i) => i) : permutation(w, rng)));
+			let sweeps = 0;
+			while (sweeps < maxSweeps) {
+				sweeps++;
+				let changed = false;
+				for (const l of permutation(H, rng)) {
+					const S = tf.tidy(() => {
+						const incoming = l === 0 ? null : matMulAT(inW(A, l), tf.gather(inW(B, l), tf.tensor1d(perms[l - 1], 'int32'), 0) as tf.Tensor2D);
+						const bOut = l === H - 1 ? outW(B, l) : (tf.gather(outW(B, l), tf.tensor1d(perms[l + 1], 'int32'), 1) as tf.Tensor2D);
+						const outgoing = matMulBT(outW(A, l), bOut);
+						return (incoming ? tf.addN([incoming, fixed[l], outgoing]) : tf.add(fixed[l], outgoing)) as tf.Tensor2D;
+					});
+					const s = (await S.data()) as Float32Array;
+					S.dispose();
+					const next = linearAssignment(s, w);
+					const before = assignmentScore(s, w, perms[l]);
+					const after = assignmentScore(s, w, next);
+					// a tie (or Float32 noise) keeps the current permutation, so the descent terminates
+					if (after > before + 1e-6 * Math.max(1, Math.abs(before))) {
+						perms[l] = next;
+						changed = true;
+					}
+					opts.onStep?.(r, l, weightObjective(cfg, flatA, flatB, perms));
 				}
+				if (!changed) break;
 			}
-			if (!improved) break;
+			const objective = weightObjective(cfg, flatA, flatB, perms);
+			objectives.push(objective);
+			opts.onRestart?.(r, perms, objective);
+			if (!best || objective > best.objective) best = { perms, sweeps, objective, objectives, restarts };
 		}
 	} finally {
-		embedTerm.dispose();
+		tf.dispose(fixed);
 	}
-	return { perms, sweeps };
+	return best!;
 }
 
 // ---- least-squares affine map ----------------------------------------------------------------------

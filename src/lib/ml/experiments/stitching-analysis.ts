@@ -12,7 +12,16 @@ export type AlignResult = {
 	perms: { activation: number[][]; weight: number[][] };
 	/** mean correlation of matched units per layer: raw diagonal, activation-matched, weight-matched */
 	meanCorr: { diagonal: number[]; activation: number[]; weight: number[] };
+	/** passes over the layers of the weight-matching restart kept */
 	weightSweeps: number;
+	/** weight matching's restarts, and the objective each ended at (the largest is kept) */
+	weightRestarts: number;
+	weightObjectives: number[];
+	/**
+	 * Weight matching's objective ⟨θ_A, π(θ_B)⟩ (every weight and bias) under each path's relabelling (naive =
+	 * none), and ‖θ_A‖·‖θ_B‖, which turns it into a cosine. Lets runs be compared by how well they matched.
+	 */
+	objective: Record<PathName, number> & { norms: number };
 	activationMs: number;
 	weightMs: number;
 };
@@ -43,6 +52,9 @@ export type SweepPoint = {
 	/** stitch accuracy at the default cut */
 	stitch: Record<'naive' | 'activation' | 'weight', number>;
 	weightMs: number;
+	/** ⟨θ_A, π(θ_B)⟩ per path and ‖θ_A‖·‖θ_B‖ (AlignResult.objective) */
+	objective: AlignResult['objective'];
+	weightRestarts: number;
 };
 
 export function sweepPointFrom(r: StitchReport): SweepPoint {
@@ -55,7 +67,9 @@ export function sweepPointFrom(r: StitchReport): SweepPoint {
 		barrier: { naive: interp?.naive.barrier ?? NaN, weight: interp?.weight.barrier ?? NaN, activation: interp?.activation.barrier ?? NaN },
 		worstAcc: { naive: interp?.naive.worstAcc ?? NaN, weight: interp?.weight.worstAcc ?? NaN, activation: interp?.activation.worstAcc ?? NaN },
 		stitch: { naive: r.acc.naive[i], activation: r.acc.activation[i], weight: r.acc.weight[i] },
-		weightMs: r.align.weightMs
+		weightMs: r.align.weightMs,
+		objective: r.align.objective,
+		weightRestarts: r.align.weightRestarts
 	};
 }
 
@@ -81,6 +95,10 @@ export function headline(r: StitchReport): Record<string, number> {
 	out.corrActivation = r.align.meanCorr.activation[l];
 	out.corrWeight = r.align.meanCorr.weight[l];
 	out.weightSweeps = r.align.weightSweeps;
+	for (const p of PATHS) {
+		out[`objective_${p}`] = r.align.objective[p];
+		out[`cosine_${p}`] = r.align.objective[p] / r.align.objective.norms;
+	}
 	out.weightMs = r.align.weightMs;
 	out.activationMs = r.align.activationMs;
 	out.lstsqMs = r.timings.lstsqMs;

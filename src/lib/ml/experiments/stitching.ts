@@ -29,7 +29,9 @@ import {
 	permuteHidden,
 	stitchedLogits,
 	trainStitch,
-	weightMatch
+	WEIGHT_MATCH_RESTARTS,
+	weightMatch,
+	weightObjective
 } from '../stitch';
 import { buildAll, type CurvePoint, type TestSet, type TrainHooks } from './common';
 import {
@@ -167,6 +169,8 @@ export async function trainPair(
 	return { A, B };
 }
 
+const identityPerm = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+
 async function readPairs(ts: tf.Tensor1D[]): Promise<[number, number][]> {
 	if (!ts.length) return [];
 	const st = tf.stack(ts);
@@ -231,14 +235,21 @@ export class StitchLab {
 		return { accA: a.acc, accB: b.acc };
 	}
 
-	/** Both permutation alignments (activation matching on training digits; weight matching). */
-	async align(seed = 0): Promise<AlignResult> {
+	/** Both permutation alignments (activation matching on training digits; weight matching, best of `restarts`). */
+	async align(seed = 0, restarts = WEIGHT_MATCH_RESTARTS): Promise<AlignResult> {
 		let t0 = performance.now();
 		const act: ActivationMatch = await activationMatch(this.A, this.B, this.statX);
 		const activationMs = performance.now() - t0;
 		t0 = performance.now();
-		const wm = await weightMatch(this.cfg, this.A, this.B, { seed });
+		const wm = await weightMatch(this.cfg, this.A, this.B, { seed, restarts });
 		const weightMs = performance.now() - t0;
+		const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+		const objective = {
+			naive: weightObjective(this.cfg, this.paramsA, this.paramsB, Array.from({ length: this.H }, () => identityPerm(this.cfg.width))),
+			weight: wm.objective,
+			activation: weightObjective(this.cfg, this.paramsA, this.paramsB, act.perms),
+			norms: norm(this.paramsA) * norm(this.paramsB)
+		};
 		this.corr = act.corr;
 		const w = this.cfg.width;
 		const meanMatched = (perms: Int32Array[]) =>
@@ -259,6 +270,9 @@ export class StitchLab {
 			perms: { activation: act.perms.map((p) => Array.from(p)), weight: wm.perms.map((p) => Array.from(p)) },
 			meanCorr: { diagonal: act.diagonal, activation: act.matched, weight: meanMatched(wm.perms) },
 			weightSweeps: wm.sweeps,
+			weightRestarts: wm.restarts,
+			weightObjectives: wm.objectives,
+			objective,
 			activationMs,
 			weightMs
 		};

@@ -157,6 +157,19 @@ export function sweepProgressLabel(e: { width: number; phase: 'training' | 'alig
 
 export const formatBarrier = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(2)} nats`);
 
+/**
+ * Weight matching's objective under a path's relabelling, ⟨θ_A, π(θ_B)⟩, with its cosine (divided by
+ * ‖θ_A‖·‖θ_B‖) in brackets; '–' for results made before it was recorded.
+ */
+export function formatObjective(align: Pick<AlignResult, 'objective'>, p: PathName): string {
+	const o = align.objective;
+	const v = o?.[p];
+	if (v === undefined || !Number.isFinite(v) || !(o.norms > 0)) return '–';
+	const cos = v / o.norms;
+	// no "−0.00" for a cosine that rounds to zero
+	return `${v.toFixed(0)} (cos ${(Math.abs(cos) < 0.005 ? 0 : cos).toFixed(2)})`;
+}
+
 // ---- training curves ----------------------------------------------------------------------------------
 
 export function trainingLossSeries(curves: Record<'A' | 'B', readonly CurvePoint[]>): LineSeries[] {
