@@ -20,7 +20,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_SIZE, NUM_CLASSES } from './data';
 import { type NetConfig, forward, paramCount, paramLayout, unpack } from './model';
-import { makeRng, normalArray } from './rng';
+import { makeRng, normalArray, permutation } from './rng';
 
 export const TV_NET: NetConfig = { depth: 1, width: 256, residual: false };
 
@@ -68,6 +68,51 @@ export function randomLike(like: Vec, seed: number): Float64Array {
 	const out = new Float64Array(r.length);
 	for (let i = 0; i < r.length; i++) out[i] = r[i] * scale;
 	return out;
+}
+
+/** `v` rescaled to the Euclidean norm of `like` (the generic-training control is compared at τA's length). */
+export function rescaledLike(v: Vec, like: Vec): Float64Array {
+	const scale = norm(like) / (norm(v) || 1);
+	const out = new Float64Array(v.length);
+	for (let i = 0; i < out.length; i++) out[i] = v[i] * scale;
+	return out;
+}
+
+/**
+ * `v` with its entries shuffled within each layer's weights and within each bias (seeded): the same
+ * per-layer norms and value distributions as the task vector, but no longer aligned with anything the
+ * network computes. A stronger null than a Gaussian direction, which spreads its length evenly.
+ */
+export function shuffledLike(v: Vec, cfg: NetConfig, seed: number): Float64Array {
+	if (v.length !== paramCount(cfg)) throw new Error('shuffle: vector does not match the net shape');
+	const rng = makeRng(seed, 59);
+	const out = new Float64Array(v.length);
+	for (const slot of paramLayout(cfg)) {
+		const p = permutation(slot.size, rng);
+		for (let i = 0; i < slot.size; i++) out[slot.offset + i] = v[slot.offset + p[i]];
+	}
+	return out;
+}
+
+/** Per layer (weights and bias together): cosine of two vectors and each one's norm. */
+export type LayerStats = { layer: string; cos: number; normA: number; normB: number };
+
+export function layerStats(a: Vec, b: Vec, cfg: NetConfig): LayerStats[] {
+	const slots = paramLayout(cfg);
+	const layers = [...new Set(slots.map((s) => s.name.split('.')[0]))];
+	return layers.map((layer) => {
+		let ab = 0;
+		let aa = 0;
+		let bb = 0;
+		for (const s of slots.filter((x) => x.name.split('.')[0] === layer))
+			for (let i = s.offset; i < s.offset + s.size; i++) {
+				ab += a[i] * b[i];
+				aa += a[i] * a[i];
+				bb += b[i] * b[i];
+			}
+		const d = Math.sqrt(aa * bb);
+		return { layer, cos: d > 0 ? ab / d : 0, normA: Math.sqrt(aa), normB: Math.sqrt(bb) };
+	});
 }
 
 export type Layer2Mode = 'split' | 'wide';
@@ -282,6 +327,21 @@ export class MergeEvaluator {
 		(pred as tf.Tensor | null)?.dispose();
 		const acc = coeffs.map((_, m) => Array.from({ length: G }, (_, g) => v[m * G + g] / per));
 		return { acc, predictions: Array.from(pv) };
+	}
+
+	/** Per model, per row of the evaluation set: 1 where the model's prediction is right (for paired tests). */
+	async correct(coeffs: number[][]): Promise<Uint8Array[]> {
+		const out: Uint8Array[] = [];
+		for (const chunk of this.chunks(coeffs)) {
+			const t = tf.tidy(() => {
+				const am = tf.argMax(this.logitsFor(chunk, this.activeTerms(chunk)), 1);
+				return tf.cast(tf.equal(tf.reshape(am, [chunk.length, this.n]), tf.reshape(this.labels, [1, this.n])), 'int32');
+			});
+			const v = await t.data();
+			t.dispose();
+			for (let c = 0; c < chunk.length; c++) out.push(Uint8Array.from(v.subarray(c * this.n, (c + 1) * this.n)));
+		}
+		return out;
 	}
 
 	/** Logits of each model (for tests: compare with per-model forward passes). Synchronous-free: async readback. */
