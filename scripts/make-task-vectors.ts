@@ -102,8 +102,8 @@ async function accOf(theta: Float32Array, set = testSet): Promise<DomainAcc> {
 type PairResult = {
 	curves: ReturnType<typeof curvesFrom>;
 	grid: ReturnType<typeof gridFrom>;
+	/** the widget computes the verdict from these (verdict() in task-vectors-analysis.ts) */
 	verdictData: VerdictData;
-	verdict: ReturnType<typeof verdict>;
 	stats: ReturnType<typeof vectorStats>;
 	predictions: number[];
 };
@@ -128,7 +128,7 @@ async function pairFigures(base: Float32Array, ta: Float32Array, tb: Float32Arra
 	const grid = gridFrom(GRID_LAMBDAS, (await accs(base, v, figureSet, gridCoeffs(GRID_LAMBDAS))).acc);
 	log(`grid ${a}+${b}: ${GRID_LAMBDAS.length ** 2} models in ${(performance.now() - t0).toFixed(0)} ms`);
 	const { predictions } = await accs(base, v, figureSet, [[1, 1, 0]], sampleRows(FIGURE_DIGITS, SAMPLES_PER_DOMAIN));
-	return { curves, grid, verdictData: { ...verdictData, holdoutSum: undefined }, verdict: verdict(verdictData, a, b), stats: vectorStats(v), predictions };
+	return { curves, grid, verdictData: { ...verdictData, holdoutSum: undefined }, stats: vectorStats(v), predictions };
 }
 
 type Run = {

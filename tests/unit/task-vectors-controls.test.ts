@@ -112,3 +112,19 @@ describe('verdict', () => {
 		expect(half.text).toMatch(/^Half shown/);
 	});
 });
+
+describe('the essay quotes only numbers the scripts shipped', async () => {
+	const { readFileSync } = await import('node:fs');
+	const { longBase, shipped } = await import('../../src/lib/widgets/task-vectors/shipped');
+	const essay = readFileSync('essays/task-vectors.md', 'utf8');
+	const tags = [...essay.matchAll(/<Stat ([^>]*)\/>/g)].map((m) => m[1]);
+	it('finds the tags', () => expect(tags.length).toBeGreaterThan(40));
+	it.each(tags)('%s', (attrs) => {
+		const key = /key="([^"]+)"/.exec(attrs)![1];
+		const base = (/base="([^"]+)"/.exec(attrs)?.[1] ?? 'generalist') as 'generalist' | 'narrow';
+		const long = /\blong\b/.test(attrs);
+		const perSeed = /\bshippedRun\b/.test(attrs) || /format="p"/.test(attrs);
+		const v = perSeed ? (long ? longBase.headlines[0][key] : shipped[base].headline[key]) : (long ? longBase.summary[key] : shipped.summary[base][key])?.mean;
+		expect(Number.isFinite(v), `${long ? 'base-2000' : base}.${key}`).toBe(true);
+	});
+});

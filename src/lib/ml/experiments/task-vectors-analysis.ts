@@ -119,11 +119,13 @@ export type Verdict = {
 };
 
 const pts = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(1)} points`;
+/** a loss as a positive number of points: "17.6 points" */
+const lost = (v: number) => `${(v * 100).toFixed(1)} points`;
 const pText = (p: number) => (p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(p < 0.01 ? 3 : 2)}`);
 const CONTROL_TEXT: Record<Control, string> = {
 	random: 'a random direction of the same length',
-	shuffled: 'τA with its entries shuffled within each layer',
-	generic: 'the same amount of generic training (the base trained further on its own mix, rescaled to the same length)'
+	shuffled: 'τA shuffled within each layer',
+	generic: 'generic training of the same length'
 };
 
 /**
@@ -157,12 +159,12 @@ export function verdict(d: VerdictData, A: Task, B: Task, alpha = 0.05, margin =
 		const beaten = v.onlyFirst > v.onlySecond && v.p < alpha;
 		if (beaten) continue;
 		const ctl = `${CONTROL_TEXT[c]} (λ = ${d.lambdas[c]}) by ${pts(gain(c))}`;
-		const paired = `on ${v.n} test digits the merge alone is right on ${v.onlyFirst}, the control alone on ${v.onlySecond} (McNemar ${pText(v.p)})`;
+		const paired = `on the same ${v.n.toLocaleString('en-US')} test digits the merge alone is right on ${v.onlyFirst}, the control alone on ${v.onlySecond} (McNemar ${pText(v.p)})`;
 		const worse = v.onlySecond > v.onlyFirst && v.p < alpha;
 		return {
 			...out,
 			shown: false,
-			text: `Not shown by this run: ${merge}, ${ctl}; ${paired}, so the merge ${worse ? 'does worse than' : 'is not distinguishable from'} this control.`
+			text: `Not shown by this run: ${merge}, ${ctl}; ${paired}: the merge ${worse ? 'does worse than' : 'is not distinguishable from'} this control.`
 		};
 	}
 	const upDrop = d.acc.base.upright - d.acc.merge.upright;
@@ -170,18 +172,18 @@ export function verdict(d: VerdictData, A: Task, B: Task, alpha = 0.05, margin =
 		return {
 			...out,
 			shown: false,
-			text: `Not shown by this run: ${merge} and beats every control, but costs upright digits ${pts(-upDrop)}, so the merged model does not keep the base's skill.`
+			text: `Not shown by this run: ${merge} and beats every control, but costs upright digits ${lost(upDrop)}, so the merged model does not keep the base's skill.`
 		};
 	if (!(negDropTask > negDropUpright + margin) || negDropTask < 0.05)
 		return {
 			...out,
 			shown: false,
-			text: `Half shown: ${merge} and beats every control (generic training ${pts(out.genericGain)}, ${pText(out.pGeneric)}), but subtracting τA costs upright digits about as much as task A (${pts(-negDropUpright)} vs ${pts(-negDropTask)}).`
+			text: `Half shown: ${merge} and beats every control (generic training ${pts(out.genericGain)}, ${pText(out.pGeneric)}), but subtracting τA costs upright digits about as much as task A (${lost(negDropUpright)} vs ${lost(negDropTask)}).`
 		};
 	return {
 		...out,
 		shown: true,
-		text: `Shown by this run: ${merge}, more than generic training (${pts(out.genericGain)}, ${pText(out.pGeneric)}), shuffled τA (${pts(out.shuffledGain)}) or a random direction (${pts(out.randomGain)}). Subtracting τA (λ = ${d.lambdas.neg}) costs task A ${pts(-negDropTask)} but upright digits ${pts(-negDropUpright)}.`
+		text: `Shown by this run: ${merge}, more than generic training (${pts(out.genericGain)}, ${pText(out.pGeneric)}), shuffled τA (${pts(out.shuffledGain)}) or a random direction (${pts(out.randomGain)}). Subtracting τA (λ = ${d.lambdas.neg}) costs task A ${lost(negDropTask)} but upright digits ${lost(negDropUpright)}.`
 	};
 }
 
