@@ -89,7 +89,7 @@ describe('task-vector arithmetic', () => {
 		thetaA = (await fineTune(base, split.train, 'rot90', settings)).params;
 		thetaB = (await fineTune(base, split.train, 'inverted', settings)).params;
 		thetaG = (await genericTrain(base, split.train, 'generalist', settings)).params;
-	});
+	}, 60_000); // four short trainings: slow on a loaded machine
 
 	it('the generic-training control: trained from θ0 on its own mix, rescaled to τA’s length, seeded', async () => {
 		const v = vectorsFor(base, thetaA, thetaB, thetaG, 1);

@@ -149,8 +149,12 @@ export class MergeEvaluator {
 	private readonly width: number;
 	private readonly labels: tf.Tensor1D;
 	private readonly x: tf.Tensor2D;
-	/** per term (0 = base, 1..k = vectors): layer-1 projection X·W1 [n, w] flattened to [1, n·w], and weights */
-	private readonly p1: tf.Tensor2D[] = [];
+	/**
+	 * per term (0 = base, 1..k = vectors): layer-1 projection X·W1 [n, w] flattened to [1, n·w], computed
+	 * the first time a model uses the term (a control direction nobody moves costs nothing), and weights
+	 */
+	private readonly p1: (tf.Tensor2D | null)[] = [];
+	private readonly W1: tf.Tensor2D[] = [];
 	private readonly b1: tf.Tensor1D[] = [];
 	private readonly W2: tf.Tensor2D[] = [];
 	private readonly b2: tf.Tensor1D[] = [];
@@ -174,9 +178,8 @@ export class MergeEvaluator {
 		for (const flat of [base, ...vectors]) {
 			const p = split(flat, cfg);
 			const w = this.width;
-			const W1 = tf.tensor2d(p.W1, [IMAGE_SIZE, w]);
-			this.p1.push(tf.tidy(() => tf.reshape(tf.matMul(this.x, W1), [1, set.n * w]) as tf.Tensor2D));
-			W1.dispose();
+			this.W1.push(tf.tensor2d(p.W1, [IMAGE_SIZE, w]));
+			this.p1.push(null);
 			this.b1.push(tf.tensor1d(p.b1));
 			this.W2.push(tf.tensor2d(p.W2, [w, w]));
 			this.b2.push(tf.tensor1d(p.b2));
@@ -201,7 +204,7 @@ export class MergeEvaluator {
 		if (!t) {
 			// kept: this may run inside a caller's tidy, which must not free the cache
 			t = tf.tidy(() => [
-				tf.concat(active.map((i) => this.p1[i]), 0),
+				tf.concat(active.map((i) => this.projection(i)), 0),
 				tf.stack(active.map((i) => this.b1[i])),
 				tf.stack(active.map((i) => tf.reshape(this.W2[i], [-1]))),
 				tf.concat(active.map((i) => this.W2[i]), 1),
@@ -215,6 +218,16 @@ export class MergeEvaluator {
 		}
 		const [P1, B1, W2s, W2c, B2, Hc, Hs, HB] = t as tf.Tensor2D[];
 		return { P1, B1, W2s, W2c, B2, Hc, Hs, HB };
+	}
+
+	/** X·W1 of term i, [1, n·w], made once (kept: callers run inside a tidy) */
+	private projection(i: number): tf.Tensor2D {
+		let p = this.p1[i];
+		if (!p) {
+			p = tf.keep(tf.tidy(() => tf.reshape(tf.matMul(this.x, this.W1[i]), [1, this.n * this.width]) as tf.Tensor2D));
+			this.p1[i] = p;
+		}
+		return p;
 	}
 
 	private clearCache() {
@@ -359,7 +372,7 @@ export class MergeEvaluator {
 
 	dispose() {
 		this.clearCache();
-		tf.dispose([this.x, this.labels, ...this.p1, ...this.b1, ...this.W2, ...this.b2, ...this.H, ...this.hb]);
+		tf.dispose([this.x, this.labels, ...this.W1, ...this.p1.filter((p): p is tf.Tensor2D => p !== null), ...this.b1, ...this.W2, ...this.b2, ...this.H, ...this.hb]);
 	}
 }
 

@@ -183,12 +183,15 @@ export const taskVectorsJob = {
 	async summary(): Promise<TvSummary> {
 		if (!base || !pair || !vectors || !generic) throw new Error('no task vectors yet');
 		const ev = evaluator('test');
+		const stats = vectorStats(vectors);
+		// θ_gen itself is g scaled back to its own length (same batch, no second evaluator)
 		const { acc } = await ev.accuracies([
 			[0, 0, 0],
 			[1, 0, 0],
-			[0, 1, 0]
+			[0, 1, 0],
+			[0, 0, 0, stats.normA > 0 ? stats.normGen / stats.normA : 0]
 		]);
-		return { base: toDomainAcc(acc[0]), ftA: toDomainAcc(acc[1]), ftB: toDomainAcc(acc[2]), generic: await accOf(generic), stats: vectorStats(vectors) };
+		return { base: toDomainAcc(acc[0]), ftA: toDomainAcc(acc[1]), ftB: toDomainAcc(acc[2]), generic: toDomainAcc(acc[3]), stats };
 	},
 
 	/** The verdict's measurements: λ per direction on the held-out digits, paired tests on all test digits. */
