@@ -28,6 +28,7 @@ import {
 	bestLambda,
 	curveCoeffs,
 	curvesFrom,
+	directions,
 	domainEvalSet,
 	gridCoeffs,
 	gridFrom,
@@ -50,7 +51,7 @@ export type Essay = (typeof ESSAYS)[number];
 export const CHECKPOINTS: Record<Essay, string[]> = {
 	modularity: ['residual', 'plain'],
 	stitching: ['A', 'B'],
-	'task-vectors': ['base', ...TASKS.map((t) => `ft-${t}`)]
+	'task-vectors': ['base', 'generic', ...TASKS.map((t) => `ft-${t}`)]
 };
 
 export const checkpointDir = (essay: string, root = process.cwd()) => join(root, 'static', 'checkpoints', essay);
@@ -217,8 +218,9 @@ export async function evalTaskVectors(nets: Nets, data: Mnist, full: boolean): P
 	const out: Compared[] = [];
 	const base = nets.base.params;
 	const ft = (t: Task) => nets[`ft-${t}`].params;
-	const v = vectorsFor(base, ft(A), ft(B), seed);
-	const vecs = [v.tauA, v.tauB, v.random];
+	const gen = nets.generic.params;
+	const v = vectorsFor(base, ft(A), ft(B), gen, seed);
+	const vecs = directions(v);
 
 	const lambdaStar = g.accuracy.lambdaStar;
 	const rows: Record<string, number[]> = { base: [0, 0, 0], sum1: [1, 1, 0], best: [lambdaStar, lambdaStar, 0], neg1: [-1, 0, 0] };
@@ -241,8 +243,8 @@ export async function evalTaskVectors(nets: Nets, data: Mnist, full: boolean): P
 	const figureSet = domainEvalSet(split.test, FIGURE_DIGITS);
 	for (const [pair, sp] of Object.entries(g.pairs)) {
 		const [a, b] = pair.split('+') as [Task, Task];
-		const pv = vectorsFor(base, ft(a), ft(b), seed);
-		const pvecs = [pv.tauA, pv.tauB, pv.random];
+		const pv = vectorsFor(base, ft(a), ft(b), gen, seed);
+		const pvecs = directions(pv);
 		const curves = curvesFrom(CURVE_LAMBDAS, (await domainAccs(base, pvecs, figureSet, curveCoeffs(CURVE_LAMBDAS))).acc);
 		const grid = gridFrom(GRID_LAMBDAS, (await domainAccs(base, pvecs, figureSet, gridCoeffs(GRID_LAMBDAS))).acc);
 		const { predictions } = await domainAccs(base, pvecs, figureSet, [[1, 1, 0]], sampleRows(FIGURE_DIGITS, SAMPLES_PER_DOMAIN));

@@ -2,7 +2,7 @@
 // series, the sample digits in every domain, the baselines table and the sentences built from them.
 import { describe, expect, it } from 'vitest';
 import { DOMAINS, transformImages, type Domain } from '../../src/lib/ml/domains';
-import type { Curves, DomainAcc, Grid } from '../../src/lib/ml/experiments/task-vectors-analysis';
+import type { Curves, DomainAcc, Grid, VerdictData } from '../../src/lib/ml/experiments/task-vectors-analysis';
 import type { ShippedAccuracy } from '../../src/lib/widgets/task-vectors/shipped';
 import { shipped, decodeBase64 } from '../../src/lib/widgets/task-vectors/shipped';
 import {
@@ -64,7 +64,8 @@ describe('domains on the panels', () => {
 
 	it('has presets for the sum, the average, one vector, forgetting, the random control and the base', () => {
 		expect(PRESETS.map((p) => [p.la, p.lb, p.lr])).toContainEqual([1, 1, 0]);
-		expect(PRESETS.find((p) => p.label === 'Base')).toMatchObject({ la: 0, lb: 0, lr: 0 });
+		expect(PRESETS.find((p) => p.label === 'Base')).toMatchObject({ la: 0, lb: 0, lr: 0, lg: 0 });
+		expect(PRESETS.find((p) => p.label === 'Generic only')).toMatchObject({ la: 0, lb: 0, lr: 0, lg: 1 });
 		expect(PRESETS.filter((p) => isPlainSum(p)).map((p) => p.label)).toEqual(['A + B']);
 	});
 });
@@ -77,11 +78,12 @@ describe('the λ-plane', () => {
 	});
 
 	it('reads a cell only for λ exactly on the grid and the random control off', () => {
-		expect(gridCellAt(grid, { la: 1, lb: 0, lr: 0 })).toEqual(acc(3 / 100 + 1 / 1000));
-		expect(gridCellAt(grid, { la: 0.5, lb: -1, lr: 0 })).toEqual(acc(2 / 100));
-		expect(gridCellAt(grid, { la: 0.45, lb: 0, lr: 0 })).toBeNull();
-		expect(gridCellAt(grid, { la: 1, lb: 1, lr: 0.05 })).toBeNull();
-		expect(gridCellAt(null, { la: 1, lb: 1, lr: 0 })).toBeNull();
+		expect(gridCellAt(grid, { la: 1, lb: 0, lr: 0, lg: 0 })).toEqual(acc(3 / 100 + 1 / 1000));
+		expect(gridCellAt(grid, { la: 0.5, lb: -1, lr: 0, lg: 0 })).toEqual(acc(2 / 100));
+		expect(gridCellAt(grid, { la: 0.45, lb: 0, lr: 0, lg: 0 })).toBeNull();
+		expect(gridCellAt(grid, { la: 1, lb: 1, lr: 0.05, lg: 0 })).toBeNull();
+		expect(gridCellAt(grid, { la: 1, lb: 0, lr: 0, lg: 0.5 })).toBeNull();
+		expect(gridCellAt(null, { la: 1, lb: 1, lr: 0, lg: 0 })).toBeNull();
 	});
 
 	it('draws λA upwards: rows, values, highlight and landmarks agree', () => {
@@ -109,21 +111,34 @@ describe('the λ-plane', () => {
 
 	it('finds every shipped cell the sliders can reach by a preset or a click', () => {
 		const g = shipped.generalist.pairs[`${shipped.tasks.A}+${shipped.tasks.B}`].grid;
-		for (const la of g.lambdas) for (const lb of g.lambdas) expect(gridCellAt(g, { la, lb, lr: 0 })).not.toBeNull();
-		for (const p of PRESETS.filter((p) => p.lr === 0)) expect(gridCellAt(g, p)).not.toBeNull();
+		for (const la of g.lambdas) for (const lb of g.lambdas) expect(gridCellAt(g, { la, lb, lr: 0, lg: 0 })).not.toBeNull();
+		for (const p of PRESETS.filter((p) => p.lr === 0 && p.lg === 0)) expect(gridCellAt(g, p)).not.toBeNull();
 	});
 });
 
 describe('chart series', () => {
 	const L = [-1, 0, 1];
-	const curves: Curves = { lambdas: L, sum: L.map((_, i) => acc(i / 10)), a: L.map((_, i) => acc(i / 20)), b: L.map(() => acc(0)), random: L.map((_, i) => acc(i / 100)) };
+	const curves: Curves = {
+		lambdas: L,
+		sum: L.map((_, i) => acc(i / 10)),
+		a: L.map((_, i) => acc(i / 20)),
+		b: L.map(() => acc(0)),
+		random: L.map((_, i) => acc(i / 100)),
+		generic: L.map((_, i) => acc(i / 50)),
+		shuffled: L.map(() => acc(0))
+	};
 
-	it('plots the sum per shown domain plus the dashed random control on the two tasks', () => {
+	it('plots the sum per shown domain, its mean on the two tasks, and the dashed generic and random controls', () => {
 		const s = sumSeries(curves, 'rot90', 'inverted');
-		expect(s).toHaveLength(5);
+		expect(s).toHaveLength(7);
 		expect(s[0].points.map((p) => p.x)).toEqual(L);
 		expect(s[0].points[2].y).toBeCloseTo(0.2 + 0.2, 12);
-		const random = s[4];
+		expect(s[4].dashed).toBeFalsy();
+		expect(s[4].points[1].y).toBeCloseTo((0.2 + 0.3) / 2 + 0.1, 12);
+		const [generic, random] = [s[5], s[6]];
+		expect(generic.name).toMatch(/generic/);
+		expect(generic.dashed).toBe(true);
+		expect(generic.points[2].y).toBeCloseTo((0.2 + 0.3) / 2 + 0.04, 12);
 		expect(random.dashed).toBe(true);
 		expect(random.points[1].y).toBeCloseTo((0.2 + 0.3) / 2 + 0.01, 12);
 		expect(sumSeries(null, 'rot90', 'inverted')).toEqual([]);
@@ -161,28 +176,57 @@ describe('sample digits', () => {
 });
 
 describe('the baselines table', () => {
-	const shippedAcc = { base: acc(0), ft: { rot90: acc(0.01), inverted: acc(0.02) }, multitask: acc(0.03), probe: { rot90: 0.9, inverted: 0.8 } } as unknown as ShippedAccuracy;
+	const shippedAcc = {
+		base: acc(0),
+		ft: { rot90: acc(0.01), inverted: acc(0.02) },
+		multitask: acc(0.03),
+		multitask4: acc(0.04),
+		generic: acc(0.05),
+		probe: { rot90: 0.9, inverted: 0.8 }
+	} as unknown as ShippedAccuracy;
+	const paired = { onlyFirst: 1, onlySecond: 1, n: 2, p: 1 };
+	const verdictData: VerdictData = {
+		lambdas: { merge: 0.5, random: 2, shuffled: 1, generic: 0.75, neg: -1 },
+		acc: { base: acc(0), merge: acc(0.06), random: acc(0.07), shuffled: acc(0.08), generic: acc(0.09), neg: acc(0.1) },
+		vs: { random: paired, shuffled: paired, generic: paired },
+		digits: 2000
+	};
 	const rowsOf = (over: Partial<Parameters<typeof baselineRows>[0]> = {}) =>
-		baselineRows({ a: 'rot90', b: 'inverted', shipped: shippedAcc, shippedBaselines: true, summary: null, baselines: null, merge: null, ...over });
+		baselineRows({ a: 'rot90', b: 'inverted', shipped: shippedAcc, shippedBaselines: true, summary: null, baselines: null, merge: null, verdictData: null, ...over });
+	const ids = ['base', 'ftA', 'ftB', 'current', 'merge', 'ctl-generic', 'ctl-shuffled', 'ctl-random', 'generic', 'multitask', 'multitask4', 'probe'];
+	const at = (rows: ReturnType<typeof rowsOf>, id: string) => rows.find((r) => r.id === id)!;
 
-	it('lists base, both fine-tunes, the merge, multi-task and probes, shipped numbers first', () => {
+	it('lists base, both fine-tunes, the merges, the controls, generic training, multi-task and probes, shipped numbers first', () => {
 		const rows = rowsOf();
-		expect(rows.map((r) => r.id)).toEqual(['base', 'ftA', 'ftB', 'current', 'multitask', 'probe']);
+		expect(rows.map((r) => r.id)).toEqual(ids);
 		expect(rows[1].label).toContain('rotated 90°');
 		expect(rows[2].acc).toEqual(acc(0.02));
-		expect(rows[3].acc).toBeNull();
-		expect(rows[4].acc).toEqual(acc(0.03));
+		expect(at(rows, 'current').acc).toBeNull();
+		expect(at(rows, 'merge').acc).toBeNull();
+		expect(at(rows, 'multitask').acc).toEqual(acc(0.03));
+		expect(at(rows, 'multitask4').acc).toEqual(acc(0.04));
+		expect(at(rows, 'generic').acc).toEqual(acc(0.05));
 		// a probe only exists for the two tasks
-		expect(rows[5].acc).toEqual({ rot90: 0.9, inverted: 0.8 });
+		expect(at(rows, 'probe').acc).toEqual({ rot90: 0.9, inverted: 0.8 });
+		// the verdict's models, each labelled with its own held-out λ
+		const v = rowsOf({ verdictData });
+		expect(at(v, 'merge').acc).toEqual(acc(0.06));
+		expect(at(v, 'merge').label).toContain('λ = 0.5');
+		expect(at(v, 'ctl-generic').acc).toEqual(acc(0.09));
+		expect(at(v, 'ctl-generic').label).toContain('λ = 0.75');
+		expect(at(v, 'ctl-random').acc).toEqual(acc(0.07));
+		expect(at(v, 'ctl-shuffled').acc).toEqual(acc(0.08));
 	});
 
 	it('prefers live numbers, and leaves shipped baselines out where they do not apply', () => {
-		const summary = { base: acc(0.5), ftA: acc(0.51), ftB: acc(0.52), stats: { cosAB: 0, cosAR: 0, cosBR: 0, normA: 1, normB: 1 } };
+		const summary = { base: acc(0.5), ftA: acc(0.51), ftB: acc(0.52), generic: acc(0.53), stats: { cosAB: 0, cosAR: 0, cosBR: 0, cosAG: 0, cosBG: 0, normA: 1, normB: 1, normGen: 1 } };
 		const rows = rowsOf({ summary, shippedBaselines: false, merge: acc(0.6) });
-		expect(rows.map((r) => r.acc)).toEqual([acc(0.5), acc(0.51), acc(0.52), acc(0.6), null, null]);
+		expect(rows.map((r) => r.acc)).toEqual([acc(0.5), acc(0.51), acc(0.52), acc(0.6), null, null, null, null, acc(0.53), null, null, null]);
 		const trained = rowsOf({ baselines: { multitask: acc(0.7), probe: { rot90: 0.5, inverted: 0.4, flipped: 0.3 } } });
-		expect(trained[4].acc).toEqual(acc(0.7));
-		expect(trained[5].acc).toEqual({ rot90: 0.5, inverted: 0.4 });
+		expect(at(trained, 'multitask').acc).toEqual(acc(0.7));
+		// the four-domain run is the shipped one only
+		expect(at(trained, 'multitask4').acc).toBeNull();
+		expect(at(trained, 'probe').acc).toEqual({ rot90: 0.5, inverted: 0.4 });
 	});
 
 	it('draws base, merge and multi-task bars per shown domain (missing ones as NaN)', () => {
@@ -201,13 +245,13 @@ describe('the baselines table', () => {
 
 describe('sentences', () => {
 	it('summarises the merge for screen readers, or says it is computing', () => {
-		expect(mergeSummary({ la: -1, lb: 0.5, lr: 0 }, null, 'rot90', 'inverted')).toBe('Merge λA −1.00, λB 0.50, λr 0.00: computing.');
-		const s = mergeSummary({ la: 1, lb: 1, lr: 0 }, acc(0.5), 'rot90', 'inverted');
-		expect(s).toMatch(/^Merge λA 1\.00, λB 1\.00, λr 0\.00: rotated 90° 70\.0\s%, inverted colours 80\.0\s%, upright 60\.0\s%, upside down 90\.0\s%\.$/);
+		expect(mergeSummary({ la: -1, lb: 0.5, lr: 0, lg: 0 }, null, 'rot90', 'inverted')).toBe('Merge λA −1.00, λB 0.50, λr 0.00, λg 0.00: computing.');
+		const s = mergeSummary({ la: 1, lb: 1, lr: 0, lg: 0 }, acc(0.5), 'rot90', 'inverted');
+		expect(s).toMatch(/^Merge λA 1\.00, λB 1\.00, λr 0\.00, λg 0\.00: rotated 90° 70\.0\s%, inverted colours 80\.0\s%, upright 60\.0\s%, upside down 90\.0\s%\.$/);
 	});
 
 	it('counts the merged models behind the curves and the λ-plane', () => {
-		expect(FIGURE_MODELS).toBe(4 * shipped.curveLambdas.length + shipped.gridLambdas.length ** 2);
+		expect(FIGURE_MODELS).toBe(6 * shipped.curveLambdas.length + shipped.gridLambdas.length ** 2);
 	});
 
 	it('says where the numbers come from', () => {

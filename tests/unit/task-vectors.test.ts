@@ -13,10 +13,13 @@ import {
 	curveCoeffs,
 	curvesFrom,
 	domainEvalSet,
+	directions,
 	fineTune,
+	genericTrain,
 	gridCoeffs,
 	gridFrom,
 	linearProbe,
+	measureVerdict,
 	trainBase,
 	vectorsFor,
 	verdict
@@ -78,12 +81,28 @@ describe('task-vector arithmetic', () => {
 	let base: Float32Array;
 	let thetaA: Float32Array;
 	let thetaB: Float32Array;
+	let thetaG: Float32Array;
 
 	beforeAll(async () => {
 		const split = taskSplit(data(), 100);
 		base = (await trainBase(split.train, 'generalist', settings)).params;
 		thetaA = (await fineTune(base, split.train, 'rot90', settings)).params;
 		thetaB = (await fineTune(base, split.train, 'inverted', settings)).params;
+		thetaG = (await genericTrain(base, split.train, 'generalist', settings)).params;
+	}, 60_000); // four short trainings: slow on a loaded machine
+
+	it('the generic-training control: trained from θ0 on its own mix, rescaled to τA’s length, seeded', async () => {
+		const v = vectorsFor(base, thetaA, thetaB, thetaG, 1);
+		expect(norm(v.genericRaw)).toBeGreaterThan(0);
+		expect(norm(v.generic)).toBeCloseTo(norm(v.tauA), 9);
+		expect(cosine(v.generic, v.genericRaw)).toBeCloseTo(1, 9);
+		// the same direction as neither fine-tune
+		expect(cosine(v.generic, v.tauA)).toBeLessThan(0.99);
+		const again = (await genericTrain(base, taskSplit(data(), 100).train, 'generalist', settings)).params;
+		expect(again).toEqual(thetaG);
+		// shuffled τA: τA's norm, another direction
+		expect(norm(v.shuffled)).toBeCloseTo(norm(v.tauA), 9);
+		expect(Math.abs(cosine(v.shuffled, v.tauA))).toBeLessThan(0.5);
 	});
 
 	it('θ0 + 1·τA reproduces θA bit for bit; λ = 0 gives θ0 exactly', () => {
@@ -110,18 +129,18 @@ describe('task-vector arithmetic', () => {
 	});
 
 	it('the batched λ-grid equals per-model evaluation (logits within 1e-4, accuracies equal), in both layer-2 forms', async () => {
-		const v = vectorsFor(base, thetaA, thetaB, 1);
+		const v = vectorsFor(base, thetaA, thetaB, thetaG, 1);
 		const set = domainEvalSet(sliceDigits(data().testX, data().testY, 0, 30), 30);
-		const coeffs = [[0, 0, 0], [1, 0, 0], [1, 1, 0], [-1.5, 0.5, 0.25], [2, -2, 1]];
+		const coeffs = [[0, 0, 0, 0, 0], [1, 0, 0, 0, 0], [1, 1, 0, 0, 0], [-1.5, 0.5, 0.25, 0.5, 0], [2, -2, 1, 0, 1], [0, 0, 0, 1, 0]];
 		const before = tf.memory().numTensors;
-		const ev = new MergeEvaluator(TV_NET, base, [v.tauA, v.tauB, v.random], set, 'split');
+		const ev = new MergeEvaluator(TV_NET, base, directions(v), set, 'split');
 		const x = tf.tidy(() => tf.div(tf.tensor2d(set.x, [set.n, IMG], 'int32'), 255) as tf.Tensor2D);
 		for (const mode of ['split', 'wide'] as const) {
 			ev.mode = mode;
 			ev.maxRows = 2 * set.n; // several models per chunk in 'wide'
 			const batched = await ev.logits(coeffs);
 			coeffs.forEach((c, m) => {
-				const flat = combine(base, [v.tauA, v.tauB, v.random], c);
+				const flat = combine(base, directions(v), c);
 				const ref = tf.tidy(() => forward(unpack(tf.tensor1d(flat), TV_NET), x).dataSync());
 				let diff = 0;
 				// within 1e-4, relative to the logit's size once it exceeds 1 (float32 sums in another order)
@@ -129,8 +148,11 @@ describe('task-vector arithmetic', () => {
 				expect(diff, `${mode}, model ${m}`).toBeLessThan(1e-4);
 			});
 			const { acc } = await ev.accuracies(coeffs);
-			const naive = await naiveAccuracies(TV_NET, base, [v.tauA, v.tauB, v.random], coeffs, set);
+			const naive = await naiveAccuracies(TV_NET, base, directions(v), coeffs, set);
 			expect(acc).toEqual(naive);
+			// per-digit correctness agrees with the accuracies
+			const ok = await ev.correct(coeffs);
+			ok.forEach((row, m) => expect(DOMAINS.map((_, g) => row.subarray(g * 30, (g + 1) * 30).reduce((a, b) => a + b, 0) / 30)).toEqual(acc[m]));
 		}
 		x.dispose();
 		ev.dispose();
@@ -139,9 +161,9 @@ describe('task-vector arithmetic', () => {
 
 	it('curves, grid, best λ and verdict fit together; nothing leaks', async () => {
 		const before = tf.memory().numTensors;
-		const v = vectorsFor(base, thetaA, thetaB, 1);
+		const v = vectorsFor(base, thetaA, thetaB, thetaG, 1);
 		const set = domainEvalSet(sliceDigits(data().testX, data().testY, 0, 20), 20);
-		const ev = new MergeEvaluator(TV_NET, base, [v.tauA, v.tauB, v.random], set);
+		const ev = new MergeEvaluator(TV_NET, base, directions(v), set);
 		const L = lambdaRange(-2, 2, 5);
 		expect(L).toEqual([-2, -1, 0, 1, 2]);
 		const curves = curvesFrom(L, (await ev.accuracies(curveCoeffs(L))).acc);
@@ -149,11 +171,23 @@ describe('task-vector arithmetic', () => {
 		// λ = 0 is the base on every curve
 		expect(curves.a[2]).toEqual(curves.sum[2]);
 		expect(curves.random[2]).toEqual(curves.sum[2]);
+		expect(curves.generic[2]).toEqual(curves.sum[2]);
+		expect(curves.shuffled[2]).toEqual(curves.sum[2]);
 		const grid = gridFrom(L, (await ev.accuracies(gridCoeffs(L))).acc);
 		expect(grid.acc[3][3]).toEqual(curves.sum[3]); // (1, 1) on the grid is λ = 1 on the sum curve
 		expect(grid.acc[3][2]).toEqual(curves.a[3]);
 		expect(L).toContain(bestLambda(curves, 'rot90', 'inverted'));
-		const vd = verdict(curves, 'rot90', 'inverted');
+		// the verdict's measurements: λ per direction from the held-out evaluator, scored on the test one
+		const hold = new MergeEvaluator(TV_NET, base, directions(v), domainEvalSet(sliceDigits(data().trainX, data().trainY, 0, 20), 20));
+		const data_ = await measureVerdict(hold, ev, 'rot90', 'inverted');
+		hold.dispose();
+		expect(data_.digits).toBe(20);
+		expect(data_.vs.generic.n).toBe(40);
+		expect(data_.lambdas.neg).toBeLessThan(0);
+		const rows = (await ev.accuracies([[data_.lambdas.merge, data_.lambdas.merge], [0, 0, 0, data_.lambdas.generic]])).acc;
+		expect(DOMAINS.map((d) => data_.acc.merge[d])).toEqual(rows[0]);
+		expect(DOMAINS.map((d) => data_.acc.generic[d])).toEqual(rows[1]);
+		const vd = verdict(data_, 'rot90', 'inverted');
 		expect(typeof vd.shown).toBe('boolean');
 		expect(vd.text.length).toBeGreaterThan(20);
 		const { predictions } = await ev.accuracies([[1, 1, 0]], [0, 20, 40, 60]);

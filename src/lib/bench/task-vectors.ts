@@ -35,8 +35,8 @@ export async function benchLambdaGrid(
 ): Promise<LambdaGridResult> {
 	const log = opts.onProgress ?? (() => {});
 	const numTensorsBefore = tf.memory().numTensors;
-	const [base, a, b] = await Promise.all(['base', 'ft-rot90', 'ft-inverted'].map(async (n) => decodeCheckpoint(await ckpt(n)).params));
-	const v = vectorsFor(base, a, b, 1);
+	const [base, a, b, g] = await Promise.all(['base', 'ft-rot90', 'ft-inverted', 'generic'].map(async (n) => decodeCheckpoint(await ckpt(n)).params));
+	const v = vectorsFor(base, a, b, g, 1);
 	const set = domainEvalSet(taskSplit(mnist, HOLDOUT).test, FIGURE_DIGITS);
 	const coeffs = gridCoeffs(GRID_LAMBDAS);
 	const ev = new MergeEvaluator(TV_NET, base, [v.tauA, v.tauB, v.random], set, 'split');

@@ -20,7 +20,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_SIZE, NUM_CLASSES } from './data';
 import { type NetConfig, forward, paramCount, paramLayout, unpack } from './model';
-import { makeRng, normalArray } from './rng';
+import { makeRng, normalArray, permutation } from './rng';
 
 export const TV_NET: NetConfig = { depth: 1, width: 256, residual: false };
 
@@ -70,6 +70,51 @@ export function randomLike(like: Vec, seed: number): Float64Array {
 	return out;
 }
 
+/** `v` rescaled to the Euclidean norm of `like` (the generic-training control is compared at τA's length). */
+export function rescaledLike(v: Vec, like: Vec): Float64Array {
+	const scale = norm(like) / (norm(v) || 1);
+	const out = new Float64Array(v.length);
+	for (let i = 0; i < out.length; i++) out[i] = v[i] * scale;
+	return out;
+}
+
+/**
+ * `v` with its entries shuffled within each layer's weights and within each bias (seeded): the same
+ * per-layer norms and value distributions as the task vector, but no longer aligned with anything the
+ * network computes. A stronger null than a Gaussian direction, which spreads its length evenly.
+ */
+export function shuffledLike(v: Vec, cfg: NetConfig, seed: number): Float64Array {
+	if (v.length !== paramCount(cfg)) throw new Error('shuffle: vector does not match the net shape');
+	const rng = makeRng(seed, 59);
+	const out = new Float64Array(v.length);
+	for (const slot of paramLayout(cfg)) {
+		const p = permutation(slot.size, rng);
+		for (let i = 0; i < slot.size; i++) out[slot.offset + i] = v[slot.offset + p[i]];
+	}
+	return out;
+}
+
+/** Per layer (weights and bias together): cosine of two vectors and each one's norm. */
+export type LayerStats = { layer: string; cos: number; normA: number; normB: number };
+
+export function layerStats(a: Vec, b: Vec, cfg: NetConfig): LayerStats[] {
+	const slots = paramLayout(cfg);
+	const layers = [...new Set(slots.map((s) => s.name.split('.')[0]))];
+	return layers.map((layer) => {
+		let ab = 0;
+		let aa = 0;
+		let bb = 0;
+		for (const s of slots.filter((x) => x.name.split('.')[0] === layer))
+			for (let i = s.offset; i < s.offset + s.size; i++) {
+				ab += a[i] * b[i];
+				aa += a[i] * a[i];
+				bb += b[i] * b[i];
+			}
+		const d = Math.sqrt(aa * bb);
+		return { layer, cos: d > 0 ? ab / d : 0, normA: Math.sqrt(aa), normB: Math.sqrt(bb) };
+	});
+}
+
 export type Layer2Mode = 'split' | 'wide';
 
 export function defaultLayer2Mode(backend = tf.getBackend()): Layer2Mode {
@@ -104,8 +149,12 @@ export class MergeEvaluator {
 	private readonly width: number;
 	private readonly labels: tf.Tensor1D;
 	private readonly x: tf.Tensor2D;
-	/** per term (0 = base, 1..k = vectors): layer-1 projection X·W1 [n, w] flattened to [1, n·w], and weights */
-	private readonly p1: tf.Tensor2D[] = [];
+	/**
+	 * per term (0 = base, 1..k = vectors): layer-1 projection X·W1 [n, w] flattened to [1, n·w], computed
+	 * the first time a model uses the term (a control direction nobody moves costs nothing), and weights
+	 */
+	private readonly p1: (tf.Tensor2D | null)[] = [];
+	private readonly W1: tf.Tensor2D[] = [];
 	private readonly b1: tf.Tensor1D[] = [];
 	private readonly W2: tf.Tensor2D[] = [];
 	private readonly b2: tf.Tensor1D[] = [];
@@ -129,9 +178,8 @@ export class MergeEvaluator {
 		for (const flat of [base, ...vectors]) {
 			const p = split(flat, cfg);
 			const w = this.width;
-			const W1 = tf.tensor2d(p.W1, [IMAGE_SIZE, w]);
-			this.p1.push(tf.tidy(() => tf.reshape(tf.matMul(this.x, W1), [1, set.n * w]) as tf.Tensor2D));
-			W1.dispose();
+			this.W1.push(tf.tensor2d(p.W1, [IMAGE_SIZE, w]));
+			this.p1.push(null);
 			this.b1.push(tf.tensor1d(p.b1));
 			this.W2.push(tf.tensor2d(p.W2, [w, w]));
 			this.b2.push(tf.tensor1d(p.b2));
@@ -156,7 +204,7 @@ export class MergeEvaluator {
 		if (!t) {
 			// kept: this may run inside a caller's tidy, which must not free the cache
 			t = tf.tidy(() => [
-				tf.concat(active.map((i) => this.p1[i]), 0),
+				tf.concat(active.map((i) => this.projection(i)), 0),
 				tf.stack(active.map((i) => this.b1[i])),
 				tf.stack(active.map((i) => tf.reshape(this.W2[i], [-1]))),
 				tf.concat(active.map((i) => this.W2[i]), 1),
@@ -170,6 +218,16 @@ export class MergeEvaluator {
 		}
 		const [P1, B1, W2s, W2c, B2, Hc, Hs, HB] = t as tf.Tensor2D[];
 		return { P1, B1, W2s, W2c, B2, Hc, Hs, HB };
+	}
+
+	/** X·W1 of term i, [1, n·w], made once (kept: callers run inside a tidy) */
+	private projection(i: number): tf.Tensor2D {
+		let p = this.p1[i];
+		if (!p) {
+			p = tf.keep(tf.tidy(() => tf.reshape(tf.matMul(this.x, this.W1[i]), [1, this.n * this.width]) as tf.Tensor2D));
+			this.p1[i] = p;
+		}
+		return p;
 	}
 
 	private clearCache() {
@@ -284,6 +342,21 @@ export class MergeEvaluator {
 		return { acc, predictions: Array.from(pv) };
 	}
 
+	/** Per model, per row of the evaluation set: 1 where the model's prediction is right (for paired tests). */
+	async correct(coeffs: number[][]): Promise<Uint8Array[]> {
+		const out: Uint8Array[] = [];
+		for (const chunk of this.chunks(coeffs)) {
+			const t = tf.tidy(() => {
+				const am = tf.argMax(this.logitsFor(chunk, this.activeTerms(chunk)), 1);
+				return tf.cast(tf.equal(tf.reshape(am, [chunk.length, this.n]), tf.reshape(this.labels, [1, this.n])), 'int32');
+			});
+			const v = await t.data();
+			t.dispose();
+			for (let c = 0; c < chunk.length; c++) out.push(Uint8Array.from(v.subarray(c * this.n, (c + 1) * this.n)));
+		}
+		return out;
+	}
+
 	/** Logits of each model (for tests: compare with per-model forward passes). Synchronous-free: async readback. */
 	async logits(coeffs: number[][]): Promise<Float32Array[]> {
 		const out: Float32Array[] = [];
@@ -299,7 +372,7 @@ export class MergeEvaluator {
 
 	dispose() {
 		this.clearCache();
-		tf.dispose([this.x, this.labels, ...this.p1, ...this.b1, ...this.W2, ...this.b2, ...this.H, ...this.hb]);
+		tf.dispose([this.x, this.labels, ...this.W1, ...this.p1.filter((p): p is tf.Tensor2D => p !== null), ...this.b1, ...this.W2, ...this.b2, ...this.H, ...this.hb]);
 	}
 }
 

@@ -8,11 +8,13 @@ import { type Digits, type Domain, DOMAINS, asTrainSet, mixedDigits, stackDomain
 import { type NetConfig, embed, initParams, paramLayout, runBlocks, unpack } from '../model';
 import { makeRng, permutation } from '../rng';
 import { Trainer, TrainingData, type TrainConfig } from '../trainer';
-import { MergeEvaluator, TV_NET, cosine, norm, randomLike, taskVector, type Vec } from '../task-vectors';
+import { MergeEvaluator, TV_NET, cosine, norm, randomLike, rescaledLike, shuffledLike, taskVector, type Vec } from '../task-vectors';
+import { pairedCompare } from '../paired-test';
 import type { BaseKind, Task, TaskVectorSettings } from './task-vectors-defaults';
 
 export * from './task-vectors-defaults';
-import { type VectorStats } from './task-vectors-analysis';
+import { CONTROLS, bestLambda, bestNegLambda, curveCoeffs, curvesFrom, toDomainAcc, type DomainAcc, type VectorStats, type VerdictData } from './task-vectors-analysis';
+import { CURVE_LAMBDAS } from './task-vectors-defaults';
 
 export type CurvePoint = { step: number; loss: number };
 export type Progress = { phase: string; step: number; totalSteps: number; loss: number; done: number; total: number };
@@ -73,8 +75,8 @@ export async function trainOn(
 
 // Distinct seeds per run so batch orders differ between the base, each fine-tune and the baselines.
 const TASK_INDEX: Record<Domain, number> = { upright: 0, rot90: 1, inverted: 2, flipped: 3 };
-export const seedFor = (seed: number, role: 'base' | 'narrow' | 'ft' | 'multi' | 'probe' | 'random', task: Domain = 'upright') =>
-	seed * 1000 + { base: 0, narrow: 10, ft: 20, multi: 30, probe: 40, random: 50 }[role] + TASK_INDEX[task];
+export const seedFor = (seed: number, role: 'base' | 'narrow' | 'ft' | 'multi' | 'probe' | 'random' | 'generic' | 'shuffle' | 'multi4', task: Domain = 'upright') =>
+	seed * 1000 + { base: 0, narrow: 10, ft: 20, multi: 30, probe: 40, random: 50, generic: 60, shuffle: 70, multi4: 80 }[role] + TASK_INDEX[task];
 
 export async function trainBase(train: Digits, kind: BaseKind, s: TaskVectorSettings, hooks: Hooks = {}) {
 	const digits = kind === 'generalist' ? mixedDigits(train, DOMAINS, s.seed) : train;
@@ -90,6 +92,23 @@ export async function fineTune(base: Float32Array, train: Digits, task: Task, s:
 export async function multitask(base: Float32Array, train: Digits, tasks: readonly Task[], s: TaskVectorSettings, hooks: Hooks = {}) {
 	const digits = mixedDigits(train, tasks, seedFor(s.seed, 'multi'));
 	return trainOn(digits, trainConfig(s, seedFor(s.seed, 'multi'), s.ftLr), s.ftSteps * tasks.length, base, 'multi-task baseline', hooks);
+}
+
+/**
+ * The generic-training control: continue the base on its own training mix (all four domains for the
+ * generalist, upright digits for the narrow base) for as many steps, at the same rate, as one fine-tune.
+ * θ_gen − θ0 is a direction that knows nothing about either task; whatever it does to the two tasks,
+ * the task vectors must beat to be credited with task-specific skill.
+ */
+export async function genericTrain(base: Float32Array, train: Digits, kind: BaseKind, s: TaskVectorSettings, hooks: Hooks = {}) {
+	const digits = kind === 'generalist' ? mixedDigits(train, DOMAINS, seedFor(s.seed, 'generic')) : train;
+	return trainOn(digits, trainConfig(s, seedFor(s.seed, 'generic'), s.ftLr), s.ftSteps, base, 'generic training', hooks);
+}
+
+/** Multi-task training on all four domains with the two fine-tunes' compute (keeps the base's other skills in view). */
+export async function multitaskAll(base: Float32Array, train: Digits, s: TaskVectorSettings, hooks: Hooks = {}) {
+	const digits = mixedDigits(train, DOMAINS, seedFor(s.seed, 'multi4'));
+	return trainOn(digits, trainConfig(s, seedFor(s.seed, 'multi4'), s.ftLr), s.ftSteps * 2, base, 'multi-task baseline (4 domains)', hooks);
 }
 
 /** Features of the base's last hidden layer (what its head reads), [n, width]. */
@@ -184,19 +203,78 @@ export function sampleRows(perDomain: number, count: number): number[] {
 	return DOMAINS.flatMap((_, g) => Array.from({ length: count }, (_, i) => g * perDomain + i));
 }
 
-export type Vectors = { tauA: Float64Array; tauB: Float64Array; random: Float64Array };
+/**
+ * The two task vectors and the three control directions, all of τA's length: r (Gaussian), g (generic
+ * training, rescaled), s (τA shuffled within each layer). `genericRaw` is θ_gen − θ0 before rescaling.
+ */
+export type Vectors = { tauA: Float64Array; tauB: Float64Array; random: Float64Array; generic: Float64Array; shuffled: Float64Array; genericRaw: Float64Array };
 
-export function vectorsFor(base: Vec, thetaA: Vec, thetaB: Vec, seed: number): Vectors {
+export function vectorsFor(base: Vec, thetaA: Vec, thetaB: Vec, thetaGen: Vec, seed: number): Vectors {
 	const tauA = taskVector(thetaA, base);
-	return { tauA, tauB: taskVector(thetaB, base), random: randomLike(tauA, seedFor(seed, 'random')) };
+	const genericRaw = taskVector(thetaGen, base);
+	return {
+		tauA,
+		tauB: taskVector(thetaB, base),
+		random: randomLike(tauA, seedFor(seed, 'random')),
+		generic: rescaledLike(genericRaw, tauA),
+		shuffled: shuffledLike(tauA, TV_NET, seedFor(seed, 'shuffle')),
+		genericRaw
+	};
 }
+
+/** The directions in the order every coefficient row uses: [τA, τB, r, g, s]. */
+export const directions = (v: Vectors): Float64Array[] => [v.tauA, v.tauB, v.random, v.generic, v.shuffled];
 
 export function vectorStats(v: Vectors): VectorStats {
-	return { cosAB: cosine(v.tauA, v.tauB), cosAR: cosine(v.tauA, v.random), cosBR: cosine(v.tauB, v.random), normA: norm(v.tauA), normB: norm(v.tauB) };
+	return {
+		cosAB: cosine(v.tauA, v.tauB),
+		cosAR: cosine(v.tauA, v.random),
+		cosBR: cosine(v.tauB, v.random),
+		cosAG: cosine(v.tauA, v.generic),
+		cosBG: cosine(v.tauB, v.generic),
+		normA: norm(v.tauA),
+		normB: norm(v.tauB),
+		normGen: norm(v.genericRaw)
+	};
 }
 
-/** Build an evaluator over [τA, τB, r] for a base on an evaluation set (caller disposes). */
+/** Build an evaluator over [τA, τB, r, g, s] for a base on an evaluation set (caller disposes). */
 export function evaluatorFor(base: Vec, v: Vectors, set: ReturnType<typeof domainEvalSet>): MergeEvaluator {
-	return new MergeEvaluator(TV_NET, base, [v.tauA, v.tauB, v.random], set);
+	return new MergeEvaluator(TV_NET, base, directions(v), set);
+}
+
+/**
+ * What the verdict needs, measured: each direction's λ chosen on held-out training digits (the sum of the
+ * task vectors, each control direction, and the negation of τA), then every chosen model scored on all
+ * test digits, and the merge compared with each control on the same digits of tasks A and B (McNemar).
+ * `hold` and `test` are evaluators over the same vectors (evaluatorFor) on the held-out and test sets.
+ */
+export async function measureVerdict(hold: MergeEvaluator, test: MergeEvaluator, A: Task, B: Task): Promise<VerdictData> {
+	const hc = curvesFrom(CURVE_LAMBDAS, (await hold.accuracies(curveCoeffs(CURVE_LAMBDAS))).acc);
+	const lm = bestLambda(hc, A, B);
+	const lambdas = {
+		merge: lm,
+		random: bestLambda(hc, A, B, 'random'),
+		shuffled: bestLambda(hc, A, B, 'shuffled'),
+		generic: bestLambda(hc, A, B, 'generic'),
+		neg: bestNegLambda(hc, A)
+	};
+	const rows: Record<'base' | 'merge' | 'neg' | (typeof CONTROLS)[number], number[]> = {
+		base: [0],
+		merge: [lm, lm],
+		random: [0, 0, lambdas.random],
+		generic: [0, 0, 0, lambdas.generic],
+		shuffled: [0, 0, 0, 0, lambdas.shuffled],
+		neg: [lambdas.neg]
+	};
+	const names = Object.keys(rows) as (keyof typeof rows)[];
+	const ok = await test.correct(names.map((n) => rows[n]));
+	const per = test.n / test.groups;
+	const accOf = (c: Uint8Array) => toDomainAcc(DOMAINS.map((_, g) => c.subarray(g * per, (g + 1) * per).reduce((s, x) => s + x, 0) / per));
+	const acc = Object.fromEntries(names.map((n, i) => [n, accOf(ok[i])])) as Record<keyof typeof rows, DomainAcc>;
+	const taskRows = [A, B].flatMap((t) => Array.from({ length: per }, (_, i) => DOMAINS.indexOf(t) * per + i));
+	const m = ok[names.indexOf('merge')];
+	const vs = Object.fromEntries(CONTROLS.map((c) => [c, pairedCompare(m, ok[names.indexOf(c)], taskRows)])) as VerdictData['vs'];
+	return { lambdas, acc, vs, digits: per, holdoutSum: hc.sum };
 }
 

@@ -4,12 +4,12 @@
 import type { BarGroup, LineSeries } from '$lib/plots';
 import { fixed, pct } from '$lib/plots/format';
 import { DOMAINS, DOMAIN_LABEL, transformImages, type Domain } from '$lib/ml/domains';
-import type { Curves, DomainAcc, Grid, VectorStats } from '$lib/ml/experiments/task-vectors-analysis';
+import type { Curves, DomainAcc, Grid, VectorStats, VerdictData } from '$lib/ml/experiments/task-vectors-analysis';
 import { CURVE_LAMBDAS, GRID_LAMBDAS, type BaseKind, type Task } from '$lib/ml/experiments/task-vectors-defaults';
 import type { Progress } from '$lib/ml/experiments/task-vectors';
 import type { ShippedAccuracy, ShippedResults } from './shipped';
 
-export type Lambdas = { la: number; lb: number; lr: number };
+export type Lambdas = { la: number; lb: number; lr: number; lg: number };
 
 /** The nets of one experiment: which base, which two fine-tunes. Live numbers are tagged with it. */
 export const vectorsKey = (kind: BaseKind, a: Task, b: Task): string => `${kind}:${a}+${b}`;
@@ -29,16 +29,17 @@ export function domainRole(d: Domain, a: Task, b: Task): string {
 }
 
 export const PRESETS: readonly ({ label: string } & Lambdas)[] = [
-	{ label: 'A + B', la: 1, lb: 1, lr: 0 },
-	{ label: '½(A + B)', la: 0.5, lb: 0.5, lr: 0 },
-	{ label: 'A only', la: 1, lb: 0, lr: 0 },
-	{ label: '−A (forget A)', la: -1, lb: 0, lr: 0 },
-	{ label: 'Random only', la: 0, lb: 0, lr: 1 },
-	{ label: 'Base', la: 0, lb: 0, lr: 0 }
+	{ label: 'A + B', la: 1, lb: 1, lr: 0, lg: 0 },
+	{ label: '½(A + B)', la: 0.5, lb: 0.5, lr: 0, lg: 0 },
+	{ label: 'A only', la: 1, lb: 0, lr: 0, lg: 0 },
+	{ label: '−A (forget A)', la: -1, lb: 0, lr: 0, lg: 0 },
+	{ label: 'Random only', la: 0, lb: 0, lr: 1, lg: 0 },
+	{ label: 'Generic only', la: 0, lb: 0, lr: 0, lg: 1 },
+	{ label: 'Base', la: 0, lb: 0, lr: 0, lg: 0 }
 ];
 
 /** θ₀ + τA + τB, the merge the shipped sample predictions were made with. */
-export const isPlainSum = (v: Lambdas): boolean => v.la === 1 && v.lb === 1 && v.lr === 0;
+export const isPlainSum = (v: Lambdas): boolean => v.la === 1 && v.lb === 1 && v.lr === 0 && v.lg === 0;
 
 // ---- the λ-plane --------------------------------------------------------------------------------
 
@@ -47,9 +48,9 @@ export function nearestIndex(v: number, xs: readonly number[]): number {
 	return xs.reduce((best, x, i) => (Math.abs(x - v) < Math.abs(xs[best] - v) ? i : best), 0);
 }
 
-/** The grid's accuracies for exactly these λ (the random control off), or null if they are not a cell. */
+/** The grid's accuracies for exactly these λ (the controls off), or null if they are not a cell. */
 export function gridCellAt(grid: Grid | null, v: Lambdas): DomainAcc | null {
-	if (!grid || v.lr !== 0) return null;
+	if (!grid || v.lr !== 0 || v.lg !== 0) return null;
 	const i = nearestIndex(v.la, grid.lambdas);
 	const j = nearestIndex(v.lb, grid.lambdas);
 	if (Math.abs(grid.lambdas[i] - v.la) > 1e-9 || Math.abs(grid.lambdas[j] - v.lb) > 1e-9) return null;
@@ -86,21 +87,22 @@ export const gridEntries = (grid: Grid): number[] => grid.acc.flat().flatMap((c)
 
 // ---- the curves ---------------------------------------------------------------------------------
 
-/** θ₀ + λ(τA + τB) per shown domain, and the random control's mean on the two tasks (dashed). */
+/**
+ * θ₀ + λ(τA + τB): each shown domain and its mean on the two tasks, and the controls' means on the two
+ * tasks (dashed): generic training g and random r, both of τA's length (shuffled τA is in the table).
+ */
 export function sumSeries(curves: Curves | null, a: Task, b: Task): LineSeries[] {
 	if (!curves) return [];
+	const mean = (rows: DomainAcc[]) => curves.lambdas.map((x, i) => ({ x, y: (rows[i][a] + rows[i][b]) / 2 }));
 	return [
 		...shownDomains(a, b).map((d) => ({
 			name: DOMAIN_LABEL[d],
 			color: domainColor(d, a, b),
 			points: curves.lambdas.map((x, i) => ({ x, y: curves.sum[i][d] }))
 		})),
-		{
-			name: 'random r: tasks A+B mean',
-			color: 'var(--bad)',
-			dashed: true,
-			points: curves.lambdas.map((x, i) => ({ x, y: (curves.random[i][a] + curves.random[i][b]) / 2 }))
-		}
+		{ name: 'A+B: mean of A, B', color: 'var(--fg)', points: mean(curves.sum) },
+		{ name: 'generic g: mean of A, B', color: 'var(--fg)', dashed: true, points: mean(curves.generic) },
+		{ name: 'random r: mean of A, B', color: 'var(--bad)', dashed: true, points: mean(curves.random) }
 	];
 }
 
@@ -135,7 +137,7 @@ export function sampleDigits(upright: Uint8Array, labels: readonly number[], per
 // ---- the baselines table ------------------------------------------------------------------------
 
 export type Baselines = { multitask: DomainAcc | null; probe: Partial<Record<Task, number>> };
-export type LiveSummary = { base: DomainAcc; ftA: DomainAcc; ftB: DomainAcc; stats: VectorStats };
+export type LiveSummary = { base: DomainAcc; ftA: DomainAcc; ftB: DomainAcc; generic: DomainAcc; stats: VectorStats };
 export type Row = { id: string; label: string; note?: string; acc: Partial<DomainAcc> | null };
 
 export type RowSources = {
@@ -150,12 +152,22 @@ export type RowSources = {
 	baselines: Baselines | null;
 	/** the sliders' merge, scored live */
 	merge: DomainAcc | null;
+	/** the verdict's models (each direction at its held-out λ), live or shipped */
+	verdictData: VerdictData | null;
 };
 
-/** One row per model: base, the two fine-tunes, the reader's merge, multi-task training, linear probes. */
+const lam = (l: number | undefined) => (l === undefined ? '' : ` at λ = ${l}`);
+
+/**
+ * One row per model: base, the two fine-tunes, the reader's merge, the verdict's merge and controls
+ * (each at its own λ chosen on held-out digits), generic training itself, multi-task training (two and
+ * four domains), linear probes.
+ */
 export function baselineRows(s: RowSources): Row[] {
 	const { a, b, shipped } = s;
+	const v = s.verdictData;
 	const multi = s.baselines ? s.baselines.multitask : s.shippedBaselines ? (shipped?.multitask ?? null) : null;
+	const multi4 = !s.baselines && s.shippedBaselines ? (shipped?.multitask4 ?? null) : null;
 	const probeFrom = s.baselines ? s.baselines.probe : s.shippedBaselines ? shipped?.probe : undefined;
 	const probe = probeFrom ? ({ [a]: probeFrom[a], [b]: probeFrom[b] } as Partial<DomainAcc>) : null;
 	return [
@@ -163,7 +175,13 @@ export function baselineRows(s: RowSources): Row[] {
 		{ id: 'ftA', label: `Fine-tune on ${DOMAIN_LABEL[a]} (θ₀ + τA)`, acc: s.summary?.ftA ?? shipped?.ft[a] ?? null },
 		{ id: 'ftB', label: `Fine-tune on ${DOMAIN_LABEL[b]} (θ₀ + τB)`, acc: s.summary?.ftB ?? shipped?.ft[b] ?? null },
 		{ id: 'current', label: 'Your merge (sliders)', acc: s.merge },
-		{ id: 'multitask', label: 'Multi-task training, same compute', note: 'continues θ₀ on a mix of A and B for as many steps as both fine-tunes', acc: multi },
+		{ id: 'merge', label: `Merge θ₀ + λ(τA + τB)${lam(v?.lambdas.merge)}`, note: 'λ chosen on held-out training digits', acc: v?.acc.merge ?? null },
+		{ id: 'ctl-generic', label: `Control: generic g${lam(v?.lambdas.generic)}`, note: 'more training on the base’s own mix, τA’s length; its own held-out λ', acc: v?.acc.generic ?? null },
+		{ id: 'ctl-shuffled', label: `Control: shuffled τA${lam(v?.lambdas.shuffled)}`, note: 'τA’s entries shuffled within each layer', acc: v?.acc.shuffled ?? null },
+		{ id: 'ctl-random', label: `Control: random r${lam(v?.lambdas.random)}`, note: 'a Gaussian direction of τA’s length', acc: v?.acc.random ?? null },
+		{ id: 'generic', label: 'Generic training, one fine-tune’s steps', note: 'θ₀ trained on its own mix: the net g comes from', acc: s.summary?.generic ?? shipped?.generic ?? null },
+		{ id: 'multitask', label: 'Multi-task training on A and B, same compute', note: 'continues θ₀ on a mix of A and B for as many steps as both fine-tunes', acc: multi },
+		{ id: 'multitask4', label: 'Multi-task training on all four domains', note: 'the same, on the base’s own four-domain mix (shipped run only)', acc: multi4 },
 		{ id: 'probe', label: 'Linear probe on θ₀’s features', note: 'only the last layer trained, per task', acc: probe }
 	];
 }
@@ -192,7 +210,7 @@ export function deltaVsBase(v: number | undefined, base: number | undefined): st
 
 /** What the merge panel shows now (the header's live summary, for screen readers). */
 export function mergeSummary(v: Lambdas, acc: DomainAcc | null, a: Task, b: Task): string {
-	const merge = `λA ${fixed(v.la, 2)}, λB ${fixed(v.lb, 2)}, λr ${fixed(v.lr, 2)}`;
+	const merge = `λA ${fixed(v.la, 2)}, λB ${fixed(v.lb, 2)}, λr ${fixed(v.lr, 2)}, λg ${fixed(v.lg, 2)}`;
 	if (!acc) return `Merge ${merge}: computing.`;
 	return `Merge ${merge}: ${shownDomains(a, b)
 		.map((d) => `${DOMAIN_LABEL[d]} ${pct(acc[d], 1)}`)
@@ -201,8 +219,8 @@ export function mergeSummary(v: Lambdas, acc: DomainAcc | null, a: Task, b: Task
 
 export type Source = 'shipped' | 'live' | 'trained';
 
-/** Merged models behind the λ-curves (sum, τA, τB, random) and the λ-plane. */
-export const FIGURE_MODELS = 4 * CURVE_LAMBDAS.length + GRID_LAMBDAS.length ** 2;
+/** Merged models behind the λ-curves (sum, τA, τB, random, generic, shuffled) and the λ-plane. */
+export const FIGURE_MODELS = 6 * CURVE_LAMBDAS.length + GRID_LAMBDAS.length ** 2;
 
 export type ProvenanceFacts = {
 	source: Source;
@@ -222,7 +240,7 @@ export function provenance(f: ProvenanceFacts): string {
 	const plane = f.grid ? ` λ-plane: ${f.grid.models} models in ${Math.round(f.grid.ms)} ms.` : '';
 	const shippedBy = `scripts/make-task-vectors.ts (seed ${s.settings.seed}, ${s.backend} backend in Node)`;
 	if (f.source === 'shipped')
-		return `Shipped results: ${shippedBy}; curves and heat maps on ${s.figureDigits} test digits per domain, the panel and table on all ${s.testDigits}.`;
+		return `Shipped results: ${shippedBy}; curves and heat maps on ${s.figureDigits} test digits per domain, the panel, table and verdict on all ${s.testDigits}.`;
 	if (f.source === 'live' && !f.tableLive)
 		return `The merge panel is computed in your browser (${f.backend ?? '?'}) from the shipped checkpoints; the table, curves and heat maps are the shipped results: ${shippedBy}.`;
 	if (f.source === 'live') return `Computed in your browser (${f.backend ?? '?'}) from the shipped checkpoints.${plane}${f.match ? ` ${f.match}` : ''}`;

@@ -32,6 +32,17 @@ export const taskVectorSchema = defineSchema([
 		live: true
 	},
 	{
+		name: 'lg',
+		kind: 'float',
+		label: 'λ generic',
+		help: 'The strongest control: the base trained further on its own mix for as many steps as a fine-tune, rescaled to the length of task vector A.',
+		min: -2,
+		max: 2,
+		step: 0.05,
+		default: 0,
+		live: true
+	},
+	{
 		name: 'base',
 		kind: 'enum',
 		label: 'Base model',
@@ -65,11 +76,12 @@ export function settingsFrom(p: TaskVectorParams): TaskVectorSettings {
 
 /**
  * Work of retraining for a link, in training steps of the one net (all runs use the same net and
- * batch): the base, two fine-tunes, the multi-task baseline (2 × steps) and the head-only probe
- * (counted as a full step; it is less). The worst link (2000 steps) is about 4.5× the shipped work.
+ * batch): the base, two fine-tunes, the generic-training control, the multi-task baseline (2 × steps)
+ * and the head-only probe (counted as a full step; it is less). The worst link (2000 steps) is about
+ * 4.6× the shipped work.
  */
 export function trainingWork(p: Pick<TaskVectorParams, 'steps'>): number {
-	return DEFAULT_SETTINGS.baseSteps + 5 * p.steps;
+	return DEFAULT_SETTINGS.baseSteps + 6 * p.steps;
 }
 export const SHIPPED_TRAINING_WORK = trainingWork({ steps: DEFAULT_SETTINGS.ftSteps });
 

@@ -3,9 +3,9 @@
 // them live from the shipped checkpoints (and from the reader's own fine-tunes).
 import results from '../../../../static/checkpoints/task-vectors/results.json';
 import { decodeBase64, shippedResults } from '$lib/shipped';
-import type { BaseKind, CurvePoint, Curves, DomainAcc, Grid, Stat, Task, TaskVectorSettings, VectorStats, Verdict } from '$lib/ml/experiments/task-vectors';
+import type { BaseKind, CurvePoint, Curves, DomainAcc, Grid, Stat, Task, TaskVectorSettings, VectorStats, VerdictData } from '$lib/ml/experiments/task-vectors';
 
-export type ShippedPair = { curves: Curves; grid: Grid; verdict: Verdict; stats: VectorStats; predictions: number[] };
+export type ShippedPair = { curves: Curves; grid: Grid; verdictData: VerdictData; stats: VectorStats; predictions: number[] };
 export type ShippedAccuracy = {
 	base: DomainAcc;
 	sum1: DomainAcc;
@@ -14,8 +14,14 @@ export type ShippedAccuracy = {
 	neg2: DomainAcc;
 	rand1: DomainAcc;
 	rand2: DomainAcc;
+	gen1: DomainAcc;
+	shuf1: DomainAcc;
 	ft: Partial<Record<Task, DomainAcc>>;
 	multitask: DomainAcc;
+	/** multi-task training on all four domains (generalist only) */
+	multitask4: DomainAcc | null;
+	/** θ₀ trained further on its own mix for one fine-tune's steps */
+	generic: DomainAcc;
 	probe: Partial<Record<Task, number>>;
 	lambdaStar: number;
 };
@@ -43,3 +49,11 @@ export type ShippedResults = {
 
 export const shipped = shippedResults<ShippedResults>(results, 'task-vectors', ['settings', 'tasks', 'generalist', 'narrow', 'samples', 'summary']);
 export { decodeBase64 };
+
+/**
+ * The longer-trained generalist base (scripts/make-task-vectors.ts --base-steps 2000): the same fine-tunes
+ * and controls on a base that further generic training helps less. Headline numbers only, no checkpoints.
+ */
+import longResults from '../../../../static/checkpoints/task-vectors/base-2000.json';
+export type LongBaseResults = { settings: TaskVectorSettings; seeds: number[]; headlines: Record<string, number>[]; summary: Record<string, Stat> };
+export const longBase = shippedResults<LongBaseResults>(longResults, 'task-vectors/base-2000', ['settings', 'seeds', 'headlines', 'summary']);

@@ -1,6 +1,6 @@
 // Worker job for the task-vector essay: hold a base and its fine-tunes as parameter vectors, fine-tune
-// live, and score merged models θ0 + λA·τA + λB·τB + λr·r (one model per slider move; the λ-grid and the
-// λ-curves batched). Evaluators (tensors) are rebuilt on demand, e.g. after a lost GPU device.
+// live, and score merged models θ0 + λA·τA + λB·τB + λr·r + λg·g (one model per slider move; the λ-grid
+// and the λ-curves batched; the verdict's held-out λ choice and paired tests on all test digits). Evaluators (tensors) are rebuilt on demand, e.g. after a lost GPU device.
 import { ctx, type RunHooks } from '../context';
 import { fetchCheckpoint } from './checkpoint-file';
 import { DOMAINS, taskSplit } from '../../ml/domains';
@@ -14,8 +14,11 @@ import {
 	Stopped,
 	curveCoeffs,
 	curvesFrom,
+	directions,
 	domainEvalSet,
 	fineTune,
+	genericTrain,
+	measureVerdict,
 	gridCoeffs,
 	gridFrom,
 	linearProbe,
@@ -34,24 +37,29 @@ import {
 	type Task,
 	type TaskVectorSettings,
 	type VectorStats,
+	type VerdictData,
 	type Vectors
 } from '../../ml/experiments/task-vectors';
 
 type Pair = { a: Task; b: Task };
 
 let base: Float32Array | null = null;
+/** the base trained further on its own mix for one fine-tune's steps (the generic-training control) */
+let generic: Float32Array | null = null;
 const fts = new Map<Task, Float32Array>();
 let pair: Pair | null = null;
 let vectors: Vectors | null = null;
 let randomSeed = 1;
 let evalTest: MergeEvaluator | null = null;
 let evalFigure: MergeEvaluator | null = null;
+let evalHold: MergeEvaluator | null = null;
 const shippedCache = new Map<string, Float32Array>();
 
 // After a lost device the old tensors cannot be read or freed normally: drop the references.
 ctx.onBackendChange(() => {
 	evalTest = null;
 	evalFigure = null;
+	evalHold = null;
 });
 
 function split() {
@@ -61,28 +69,35 @@ function split() {
 function dropEvaluators() {
 	evalTest?.dispose();
 	evalFigure?.dispose();
+	evalHold?.dispose();
 	evalTest = null;
 	evalFigure = null;
+	evalHold = null;
 }
 
 function setPair(p: Pair) {
-	if (!base) throw new Error('no base model loaded');
+	if (!base || !generic) throw new Error('no base model loaded');
 	const ta = fts.get(p.a);
 	const tb = fts.get(p.b);
 	if (!ta || !tb) throw new Error(`no fine-tune for ${!ta ? p.a : p.b}`);
 	dropEvaluators();
 	pair = { ...p };
-	vectors = vectorsFor(base, ta, tb, randomSeed);
+	vectors = vectorsFor(base, ta, tb, generic, randomSeed);
 }
 
-function evaluator(which: 'test' | 'figure'): MergeEvaluator {
+function evaluator(which: 'test' | 'figure' | 'holdout'): MergeEvaluator {
 	if (!base || !vectors) throw new Error('no task vectors yet');
 	const s = split();
+	const dirs = directions(vectors);
 	if (which === 'test') {
-		evalTest ??= new MergeEvaluator(TV_NET, base, [vectors.tauA, vectors.tauB, vectors.random], domainEvalSet(s.test, s.test.n));
+		evalTest ??= new MergeEvaluator(TV_NET, base, dirs, domainEvalSet(s.test, s.test.n));
 		return evalTest;
 	}
-	evalFigure ??= new MergeEvaluator(TV_NET, base, [vectors.tauA, vectors.tauB, vectors.random], domainEvalSet(s.test, FIGURE_DIGITS));
+	if (which === 'holdout') {
+		evalHold ??= new MergeEvaluator(TV_NET, base, dirs, domainEvalSet(s.holdout, s.holdout.n));
+		return evalHold;
+	}
+	evalFigure ??= new MergeEvaluator(TV_NET, base, dirs, domainEvalSet(s.test, FIGURE_DIGITS));
 	return evalFigure;
 }
 
@@ -120,13 +135,14 @@ export type TvTrainResult = {
 	curves: Record<string, CurvePoint[]>;
 	baselines: TvBaselines | null;
 };
-export type TvSummary = { base: DomainAcc; ftA: DomainAcc; ftB: DomainAcc; stats: VectorStats };
+export type TvSummary = { base: DomainAcc; ftA: DomainAcc; ftB: DomainAcc; generic: DomainAcc; stats: VectorStats };
 
 export const taskVectorsJob = {
 	/** Load the shipped base and fine-tunes (by URL prefix, ending in '/'), and select a task pair. */
 	async loadShipped(prefix: string, p: Pair, seed: number): Promise<void> {
-		const [b, ...ts] = await Promise.all([fetchParams(`${prefix}base.nrsc`), ...[p.a, p.b].map((t) => fetchParams(`${prefix}ft-${t}.nrsc`))]);
+		const [b, g, ...ts] = await Promise.all([fetchParams(`${prefix}base.nrsc`), fetchParams(`${prefix}generic.nrsc`), ...[p.a, p.b].map((t) => fetchParams(`${prefix}ft-${t}.nrsc`))]);
 		base = b;
+		generic = g;
 		fts.clear();
 		fts.set(p.a, ts[0]);
 		fts.set(p.b, ts[1]);
@@ -144,9 +160,9 @@ export const taskVectorsJob = {
 	},
 
 	/** One merged model: per-domain accuracy on all test digits, and predictions for the sample digits. */
-	async evaluate(la: number, lb: number, lr: number): Promise<{ acc: DomainAcc; predictions: number[] }> {
+	async evaluate(la: number, lb: number, lr: number, lg: number): Promise<{ acc: DomainAcc; predictions: number[] }> {
 		const ev = evaluator('test');
-		const { acc, predictions } = await ev.accuracies([[la, lb, lr]], sampleRows(ev.n / DOMAINS.length, SAMPLES_PER_DOMAIN));
+		const { acc, predictions } = await ev.accuracies([[la, lb, lr, lg]], sampleRows(ev.n / DOMAINS.length, SAMPLES_PER_DOMAIN));
 		return { acc: toDomainAcc(acc[0]), predictions };
 	},
 
@@ -165,14 +181,24 @@ export const taskVectorsJob = {
 	},
 
 	async summary(): Promise<TvSummary> {
-		if (!base || !pair || !vectors) throw new Error('no task vectors yet');
+		if (!base || !pair || !vectors || !generic) throw new Error('no task vectors yet');
 		const ev = evaluator('test');
+		const stats = vectorStats(vectors);
+		// θ_gen itself is g scaled back to its own length (same batch, no second evaluator)
 		const { acc } = await ev.accuracies([
 			[0, 0, 0],
 			[1, 0, 0],
-			[0, 1, 0]
+			[0, 1, 0],
+			[0, 0, 0, stats.normA > 0 ? stats.normGen / stats.normA : 0]
 		]);
-		return { base: toDomainAcc(acc[0]), ftA: toDomainAcc(acc[1]), ftB: toDomainAcc(acc[2]), stats: vectorStats(vectors) };
+		return { base: toDomainAcc(acc[0]), ftA: toDomainAcc(acc[1]), ftB: toDomainAcc(acc[2]), generic: toDomainAcc(acc[3]), stats };
+	},
+
+	/** The verdict's measurements: λ per direction on the held-out digits, paired tests on all test digits. */
+	async verdictData(): Promise<VerdictData> {
+		if (!pair) throw new Error('no task vectors yet');
+		const d = await measureVerdict(evaluator('holdout'), evaluator('test'), pair.a, pair.b);
+		return { ...d, holdoutSum: undefined };
 	},
 
 	/**
@@ -195,7 +221,7 @@ async function trainRun(run: RunHooks, req: TvTrainRequest, onProgress: (p: Prog
 		chunk: run.chunk
 	};
 	const tasks: Task[] = [req.tasks.a, req.tasks.b];
-	const total = (req.trainBase ? req.settings.baseSteps : 0) + tasks.length * req.settings.ftSteps + (req.baselines ? 2 * req.settings.ftSteps : 0);
+	const total = (req.trainBase ? req.settings.baseSteps : 0) + (tasks.length + 1) * req.settings.ftSteps + (req.baselines ? 2 * req.settings.ftSteps : 0);
 	let done = 0;
 	const curves: Record<string, CurvePoint[]> = {};
 	const report = (offset: number) => (p: Progress) => onProgress({ ...p, done: offset + p.step, total });
@@ -214,8 +240,12 @@ async function trainRun(run: RunHooks, req: TvTrainRequest, onProgress: (p: Prog
 			curves[`ft-${t}`] = r.curve;
 			done += req.settings.ftSteps;
 		}
+		const g = await genericTrain(b, s.train, req.kind, req.settings, { ...hooks, onProgress: report(done) });
+		curves.generic = g.curve;
+		done += req.settings.ftSteps;
 		// the reader's vectors replace the shipped ones from here on
 		base = b;
+		generic = g.params;
 		fts.clear();
 		for (const [t, p] of newFts) fts.set(t, p);
 		randomSeed = req.settings.seed;
