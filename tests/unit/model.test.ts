@@ -249,20 +249,19 @@ describe('checkpoint headers are checked before anything is sized from them', ()
 		['a missing width', { width: undefined }, /width undefined/],
 		['a string residual flag', { residual: 'yes' }, /residual flag/],
 		['a plain net served as the residual one', { residual: false }, /plain net where a residual one was expected/]
-	])('refuses %s quickly, without allocating', (_name, change, message) => {
+	])('refuses %s before allocating', (_name, change, message) => {
 		const bytes = setConfig(change);
 		const heapBefore = process.memoryUsage().heapUsed;
-		const t0 = performance.now();
+		// The heap check, not a clock, shows the header was refused before any buffer was sized from it.
 		expect(() => decodeCheckpoint(bytes, residual)).toThrow(message);
-		expect(performance.now() - t0).toBeLessThan(50);
 		expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(16 * 2 ** 20);
 	});
 
 	it('refuses a huge depth even when the caller expects nothing in particular', () => {
-		const t0 = performance.now();
+		const heapBefore = process.memoryUsage().heapUsed;
 		expect(() => decodeCheckpoint(setConfig({ depth: 3e7 }))).toThrow(/depth/);
 		expect(() => decodeCheckpoint(setConfig({ depth: 1e300, width: 1e300 }))).toThrow(/depth/);
-		expect(performance.now() - t0).toBeLessThan(50);
+		expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(16 * 2 ** 20);
 	});
 
 	it('refuses headers that are not objects, bad JSON, and malformed formats', () => {
