@@ -5,13 +5,17 @@
 // train together (src/lib/ml/batched.ts). No weight files: every net starts from its seed, and the page
 // can train any cell again. The file is rewritten after every group, so a stopped run leaves partial
 // results (marked `complete: false`).
-// Usage: npx tsx scripts/make-double-it.ts [--seeds 1,2,3] [--rows width,depth,...]
-import { mkdirSync, writeFileSync } from 'node:fs';
+// On wasm and cpu the nets train one at a time (batching measured slower there: npm run
+// bench:double-it); on another backend each group trains at once. Either way net k follows the same
+// path (tests/unit/double-it.test.ts), up to float rounding.
+// Usage: npx tsx scripts/make-double-it.ts [--seeds 1,2,3] [--rows width,depth,...] [--resume]
+// (--resume keeps the runs already in results.json and trains only the missing ones)
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend, loadMnistFromDisk } from './node-tf';
 import { TrainingData } from '../src/lib/ml/trainer';
 import { TestSet } from '../src/lib/ml/test-set';
-import { BASELINE, GRID_SEEDS, ROWS, type RunResult, cellResults, fmtFactor, planGrid, runGrid, verdict, singleStepCells } from '../src/lib/ml/experiments/double-it';
+import { BASELINE, GRID_SEEDS, ROWS, type RunResult, cellResults, fmtFactor, netsAtOnce, planGrid, runGrid, verdict, singleStepCells } from '../src/lib/ml/experiments/double-it';
 
 const arg = (name: string) => {
 	const i = process.argv.indexOf(`--${name}`);
@@ -32,20 +36,24 @@ console.log(`make-double-it: backend ${backend}, seeds ${seeds.join(',')}, ${gro
 const t0 = performance.now();
 const secs = () => (performance.now() - t0) / 1000;
 const round = (_k: string, v: unknown) => (typeof v === 'number' ? (Number.isFinite(v) ? Number(v.toPrecision(4)) : null) : v);
-const runs: RunResult[] = [];
+const resultsFile = join(outDir, 'results.json');
+const runs: RunResult[] = process.argv.includes('--resume') && existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')).runs : [];
+const previousSeconds: number = runs.length ? (JSON.parse(readFileSync(resultsFile, 'utf8')).seconds ?? 0) : 0;
+const done = new Set(runs.map((r) => r.id));
+if (runs.length) console.log(`  resuming: ${runs.length} runs already in ${resultsFile}`);
 
 function write(complete: boolean) {
 	const out = {
 		note: 'Written by scripts/make-double-it.ts from fixed seeds; every number is a test-set measurement of a net trained from its seed.',
 		complete,
 		backend,
-		seconds: Math.round(secs()),
+		seconds: Math.round(secs()) + previousSeconds,
 		baseline: BASELINE,
 		seeds,
 		rows: rows.map((r) => r.key),
 		runs
 	};
-	writeFileSync(join(outDir, 'results.json'), JSON.stringify(out, round) + '\n');
+	writeFileSync(resultsFile, JSON.stringify(out, round) + '\n');
 }
 
 let lastGroup = '';
@@ -59,7 +67,7 @@ await runGrid(groups, train, test, {
 		lastGroup = g.key;
 		console.log(`  ${(f * 100).toFixed(0)}% at ${secs().toFixed(0)} s: group ${g.key} (${g.runs.length} nets)`);
 	}
-});
+}, (id) => done.has(id), netsAtOnce(backend));
 write(true);
 
 const map = new Map(runs.map((r) => [r.id, r]));

@@ -59,9 +59,38 @@ export async function trainGroup(g: GroupPlan, train: TrainingData, test: TestSe
 	}
 }
 
+/**
+ * Groups of at most `maxNets` nets each. On wasm, training K nets at once was slower than one after
+ * another in `npm run bench:double-it` (ratio 0.85 for a grid row of K = 3, 0.46 for K = 24): tfjs-wasm
+ * has no fast batched matMul, so there each net trains alone.
+ */
+export function splitGroups(groups: readonly GroupPlan[], maxNets: number): GroupPlan[] {
+	const n = Math.max(1, Math.floor(maxNets));
+	return groups.flatMap((g) => {
+		const out: GroupPlan[] = [];
+		for (let i = 0; i < g.runs.length; i += n) out.push({ key: g.runs.length > n ? `${g.key}/${i / n}` : g.key, runs: g.runs.slice(i, i + n) });
+		return out;
+	});
+}
+
+/** How many nets to train at once on a backend: all of a group on a GPU, one at a time on wasm/cpu. */
+export function netsAtOnce(backend: string): number {
+	return backend === 'wasm' || backend === 'cpu' ? 1 : Infinity;
+}
+
 /** Train every group in order; finished runs are reported as they arrive. Returns whether it was stopped. */
-export async function runGrid(groups: readonly GroupPlan[], train: TrainingData, test: TestSet, hooks: GridHooks = {}, skip: (runId: string) => boolean = () => false): Promise<{ stopped: boolean }> {
-	const todo = groups.map((g) => ({ ...g, runs: g.runs.filter((r) => !skip(r.id)) })).filter((g) => g.runs.length > 0);
+export async function runGrid(
+	groups: readonly GroupPlan[],
+	train: TrainingData,
+	test: TestSet,
+	hooks: GridHooks = {},
+	skip: (runId: string) => boolean = () => false,
+	maxNets = Infinity
+): Promise<{ stopped: boolean }> {
+	const todo = splitGroups(
+		groups.map((g) => ({ ...g, runs: g.runs.filter((r) => !skip(r.id)) })).filter((g) => g.runs.length > 0),
+		maxNets
+	);
 	const total = todo.reduce((a, g) => a + groupCost(g), 0) || 1;
 	let done = 0;
 	for (const g of todo) {

@@ -1,8 +1,9 @@
 // Worker job for the "Double it" essay: train any plan of runs (the whole grid, one cell beside the
-// baseline, or the wide nets of the "bigger learns faster" panel), one batched group of same-shape nets
-// at a time, reporting each run as it finishes so the page can show partial results.
+// baseline, or the wide nets of the "bigger learns faster" panel), one group of same-shape nets at a
+// time (trained together on a GPU, one by one on wasm and cpu, where batching measured slower),
+// reporting each run as it finishes so the page can show partial results.
 import { ctx } from '../context';
-import { type GroupPlan, type RunResult, type EvalPoint, runGrid } from '../../ml/experiments/double-it';
+import { type GroupPlan, type RunResult, type EvalPoint, netsAtOnce, runGrid } from '../../ml/experiments/double-it';
 
 export type DoubleItEvent =
 	| { kind: 'run'; run: RunResult }
@@ -31,7 +32,8 @@ export const doubleItJob = {
 						waitWhilePaused: run.waitWhilePaused,
 						interrupt: async () => (await run.interrupt()) || moved()
 					},
-					(id) => known.has(id)
+					(id) => known.has(id),
+					netsAtOnce(ctx.backend?.name ?? 'wasm')
 				);
 				return moved() ? null : r;
 			})
