@@ -61,7 +61,7 @@ test('a cell retrains live beside the baseline (wasm)', async ({ page }) => {
 	await page.locator(`${WIDGET} [data-figure="cell"]`).scrollIntoViewIfNeeded();
 	await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
 	await expect(widget).toHaveAttribute('data-backend', 'wasm');
-	await page.locator(`${WIDGET} [data-action="retrain-cell"]`).click();
+	await page.locator(`${WIDGET} [data-action="retrain-cell"] button.primary`).click();
 	await expect(widget).toHaveAttribute('data-cell-live', 'running');
 	await expect(widget).toHaveAttribute('data-cell-live', 'done', { timeout: 150_000 });
 	await expect(widget).toContainText('retrained in your browser');
