@@ -8,7 +8,8 @@ import { widgetNames } from './pages';
 
 /** The control whose arrow keys change the main figure; default: the widget's first slider. */
 const FIGURE_CONTROL: Record<string, string> = {
-	'layer-swap': '.grip' // a block of the stack: the arrow keys move it
+	'layer-swap': '.grip', // a block of the stack: the arrow keys move it
+	'double-it': '[data-cell="width@1"]' // a grid cell: the arrow keys move the selection
 };
 
 /** The section that holds a widget's training controls (data-testid), where it isn't "train". */

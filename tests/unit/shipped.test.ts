@@ -15,7 +15,7 @@ describe('shipped results', () => {
 	});
 
 	it('loads every widget’s committed results', async () => {
-		for (const w of ['layer-swap', 'credit', 'stitching', 'task-vectors']) {
+		for (const w of ['layer-swap', 'credit', 'stitching', 'task-vectors', 'double-it']) {
 			const m = await import(`../../src/lib/widgets/${w}/shipped.ts`);
 			expect(m.shipped, w).toBeTypeOf('object');
 		}

@@ -23,6 +23,7 @@ import { layerSwapSchema } from './layer-swap/schema';
 import { stitchingSchema } from './stitching/schema';
 import { taskVectorSchema } from './task-vectors/schema';
 import { creditSchema } from './credit/schema';
+import { doubleItSchema } from './double-it/schema';
 import { thumbs, type ThumbLoader } from './thumbs';
 
 export type WidgetEntry = {
@@ -69,6 +70,13 @@ export const widgets: Record<string, WidgetEntry> = {
 		schema: taskVectorSchema,
 		component: () => import('./task-vectors/TaskVectors.svelte'),
 		thumb: thumbs['task-vectors']
+	},
+	'double-it': {
+		name: 'double-it',
+		title: 'Double or halve one setting of a working network, and see whether training breaks',
+		essay: 'double-it',
+		schema: doubleItSchema,
+		component: () => import('./double-it/DoubleIt.svelte')
 	}
 };
 

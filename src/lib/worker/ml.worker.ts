@@ -11,6 +11,7 @@ import { modularityJob } from './jobs/modularity';
 import { taskVectorsJob } from './jobs/task-vectors';
 import { stitchingJob } from './jobs/stitching';
 import { creditJob } from './jobs/credit';
+import { doubleItJob } from './jobs/double-it';
 
 const api = {
 	/** `assets`: fetch the site's runtime files under this build's version (./versioned-fetch). */
@@ -38,6 +39,7 @@ const api = {
 	taskVectors: Comlink.proxy(settleOnDeviceLoss(taskVectorsJob, 'taskVectors')),
 	stitching: Comlink.proxy(settleOnDeviceLoss(stitchingJob, 'stitching')),
 	credit: Comlink.proxy(settleOnDeviceLoss(creditJob, 'credit')),
+	doubleIt: Comlink.proxy(settleOnDeviceLoss(doubleItJob, 'doubleIt')),
 
 	/** An answer from the worker's message loop: the page's sign of life where Web Locks are missing. */
 	ping: (): true => true,

@@ -1,0 +1,105 @@
+// The "Double it" experiment: train the grid's runs, one batched group of same-shape nets at a time
+// (../batched.ts), reading each run's test accuracy and loss at its evaluation steps.
+import { BatchedTrainer } from '../batched';
+import type { TrainingData } from '../trainer';
+import type { TestSet } from './common';
+import { type GroupPlan, groupCost, trainFlops } from './double-it-defaults';
+import type { EvalPoint, RunResult } from './double-it-analysis';
+
+export * from './double-it-defaults';
+export * from './double-it-analysis';
+
+export type GridHooks = {
+	/** a run finished (awaited: backpressure) */
+	onRun?: (r: RunResult) => void | Promise<void>;
+	/** fraction of the grid's training FLOPs done (awaited) */
+	onProgress?: (fraction: number, group: GroupPlan) => void | Promise<void>;
+	/** a point of a group's curves as it trains (for a live curve) */
+	onPoint?: (group: GroupPlan, runIndex: number, p: EvalPoint) => void | Promise<void>;
+	shouldStop?: () => boolean;
+	waitWhilePaused?: () => Promise<void>;
+	interrupt?: () => boolean | Promise<boolean>;
+};
+
+/** Train one group to its longest eval step, reading every run's curve. Null if stopped. */
+export async function trainGroup(g: GroupPlan, train: TrainingData, test: TestSet, hooks: GridHooks = {}, onSteps?: (done: number) => void | Promise<void>): Promise<RunResult[] | null> {
+	const s0 = g.runs[0].setting;
+	const t0 = performance.now();
+	const trainer = new BatchedTrainer(
+		{ width: s0.width, depth: s0.depth, residual: s0.residual, batchSize: s0.batchSize },
+		g.runs.map((r) => ({ seed: r.seed, learningRate: r.setting.learningRate, nTrain: Math.min(r.setting.nTrain, train.n), naiveStd: r.setting.naiveStd })),
+		train
+	);
+	try {
+		const stops = [...new Set(g.runs.flatMap((r) => r.evalSteps))].sort((a, b) => a - b);
+		const curves: EvalPoint[][] = g.runs.map(() => []);
+		const nonFinite = g.runs.map(() => false);
+		for (const target of stops) {
+			await hooks.waitWhilePaused?.();
+			if (hooks.shouldStop?.()) return null;
+			const { steps, meanLoss } = await trainer.train(target - trainer.step, hooks.interrupt);
+			if (trainer.step < target) return null;
+			meanLoss.forEach((l, i) => {
+				if (!Number.isFinite(l)) nonFinite[i] = true;
+			});
+			const ev = await trainer.evaluate(test);
+			for (let i = 0; i < g.runs.length; i++) {
+				if (!g.runs[i].evalSteps.includes(target)) continue;
+				const p = { step: target, accuracy: ev.accuracy[i], testLoss: ev.testLoss[i] };
+				curves[i].push(p);
+				await hooks.onPoint?.(g, i, p);
+			}
+			void steps;
+			await onSteps?.(trainer.step);
+		}
+		const ms = performance.now() - t0;
+		return g.runs.map((r, i) => ({ id: r.id, seed: r.seed, curve: curves[i], nonFinite: nonFinite[i], flops: trainFlops(r.setting), ms: ms / g.runs.length }));
+	} finally {
+		trainer.dispose();
+	}
+}
+
+/**
+ * Groups of at most `maxNets` nets each. On wasm, training K nets at once was slower than one after
+ * another in `npm run bench:double-it` (ratio 0.85 for a grid row of K = 3, 0.46 for K = 24): tfjs-wasm
+ * has no fast batched matMul, so there each net trains alone.
+ */
+export function splitGroups(groups: readonly GroupPlan[], maxNets: number): GroupPlan[] {
+	const n = Math.max(1, Math.floor(maxNets));
+	return groups.flatMap((g) => {
+		const out: GroupPlan[] = [];
+		for (let i = 0; i < g.runs.length; i += n) out.push({ key: g.runs.length > n ? `${g.key}/${i / n}` : g.key, runs: g.runs.slice(i, i + n) });
+		return out;
+	});
+}
+
+/** How many nets to train at once on a backend: all of a group on a GPU, one at a time on wasm/cpu. */
+export function netsAtOnce(backend: string): number {
+	return backend === 'wasm' || backend === 'cpu' ? 1 : Infinity;
+}
+
+/** Train every group in order; finished runs are reported as they arrive. Returns whether it was stopped. */
+export async function runGrid(
+	groups: readonly GroupPlan[],
+	train: TrainingData,
+	test: TestSet,
+	hooks: GridHooks = {},
+	skip: (runId: string) => boolean = () => false,
+	maxNets = Infinity
+): Promise<{ stopped: boolean }> {
+	const todo = splitGroups(
+		groups.map((g) => ({ ...g, runs: g.runs.filter((r) => !skip(r.id)) })).filter((g) => g.runs.length > 0),
+		maxNets
+	);
+	const total = todo.reduce((a, g) => a + groupCost(g), 0) || 1;
+	let done = 0;
+	for (const g of todo) {
+		const cost = groupCost(g);
+		const longest = Math.max(...g.runs.map((r) => r.setting.steps));
+		const results = await trainGroup(g, train, test, hooks, (steps) => hooks.onProgress?.((done + (cost * steps) / longest) / total, g));
+		if (!results) return { stopped: true };
+		done += cost;
+		for (const r of results) await hooks.onRun?.(r);
+	}
+	return { stopped: false };
+}

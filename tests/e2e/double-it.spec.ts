@@ -1,0 +1,68 @@
+import { test, expect, noHorizontalScroll } from './helpers';
+
+const WIDGET = '[data-widget="double-it"]';
+
+test.describe('without the digit data', () => {
+	// the aborted download is logged by the browser itself
+	test.use({ allowedErrors: [/ERR_FAILED|Failed to load resource/] });
+
+	test('shows the shipped grid, its broke flags, the verdict and the essay numbers before tfjs has loaded', async ({ page }) => {
+		await page.route('**/data/mnist.bin*', (route) => route.abort());
+		await page.goto('/essays/double-it');
+		const widget = page.locator(WIDGET);
+		await expect(widget).toHaveAttribute('data-grid', 'shipped');
+		expect(Number(await widget.getAttribute('data-grid-cells'))).toBeGreaterThanOrEqual(40);
+		// the baseline cell has a number, and the verdict was computed from the shipped grid
+		expect(Number(await page.locator(`${WIDGET} [data-cell="width@1"]`).getAttribute('data-mean'))).toBeGreaterThan(0.8);
+		await expect(page.getByTestId('verdict')).toContainText(/single doublings or halvings/);
+		// the deliberately broken control row is flagged
+		await expect(page.locator(`${WIDGET} [data-cell="naiveDepth@4"]`)).toHaveAttribute('data-broke', 'true');
+		await expect(page.locator('[data-stat="width@1"]').first()).toContainText('±');
+		await expect(page.locator(`${WIDGET} [data-figure="learn"] tbody tr`)).toHaveCount(4);
+		await expect(widget).toHaveAttribute('data-phase', 'failed', { timeout: 60_000 });
+	});
+
+	test('375 px wide: no horizontal scroll', async ({ page }) => {
+		await page.setViewportSize({ width: 375, height: 800 });
+		await page.route('**/data/mnist.bin*', (route) => route.abort());
+		await page.goto('/essays/double-it');
+		await expect(page.locator(WIDGET)).toHaveAttribute('data-grid', 'shipped');
+		await noHorizontalScroll(page);
+	});
+});
+
+test('URL state round-trips, and a click on a cell goes into the link', async ({ page }) => {
+	await page.goto('/essays/double-it?cell=width@2&seed=7&seeds=2');
+	const widget = page.locator(WIDGET);
+	await expect(widget).toHaveAttribute('data-cell', 'width@2');
+	await expect(page.locator(`${WIDGET} [data-cell="width@2"]`)).toHaveAttribute('aria-pressed', 'true');
+	await expect(page.getByRole('spinbutton', { name: /Seed of a live cell/ })).toHaveValue('7');
+	await page.locator(`${WIDGET} [data-cell="depth@4"]`).click();
+	await expect(widget).toHaveAttribute('data-cell', 'depth@4');
+	await expect(page).toHaveURL(/cell=depth%404|cell=depth@4/);
+	await expect(page).toHaveURL(/seed=7/);
+});
+
+test('garbage parameters are clamped with a visible note', async ({ page }) => {
+	await page.goto('/essays/double-it?cell=%3Cscript%3Ealert(1)%3C/script%3E&seed=-5&seeds=99&learnmax=3');
+	const widget = page.locator(WIDGET);
+	await expect(widget).toContainText(/cell/);
+	await expect(widget).toContainText(/seeds/);
+	expect(await page.locator(`${WIDGET} script`).count()).toBe(0);
+	await expect(widget).toHaveAttribute('data-cell', 'learningRate@8');
+	await expect(page.getByRole('spinbutton', { name: /Seed of a live cell/ })).toHaveValue('1');
+});
+
+test('a cell retrains live beside the baseline (wasm)', async ({ page }) => {
+	test.setTimeout(180_000);
+	// batch 16: the cheapest cell per step; it and the baseline train together
+	await page.goto('/essays/double-it?backend=wasm&cell=batchSize@0.25&seed=2');
+	const widget = page.locator(WIDGET);
+	await page.locator(`${WIDGET} [data-figure="cell"]`).scrollIntoViewIfNeeded();
+	await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+	await expect(widget).toHaveAttribute('data-backend', 'wasm');
+	await page.locator(`${WIDGET} [data-action="retrain-cell"] button.primary`).click();
+	await expect(widget).toHaveAttribute('data-cell-live', 'running');
+	await expect(widget).toHaveAttribute('data-cell-live', 'done', { timeout: 150_000 });
+	await expect(widget).toContainText('retrained in your browser');
+});
