@@ -632,3 +632,84 @@ export async function measureCosine(req: CosineRequest, data: TrainingData, mode
 	});
 	return { d, useless: k, points, pictures, compute: COST.esGeneration(Nmax) };
 }
+
+// ---- the effective dimension of the loss at given weights ------------------------------------------
+
+export type Curvature = {
+	d: number;
+	/** Hutchinson estimate of tr(H) (mean of vᵀHv over Rademacher v) */
+	trace: number;
+	/** largest eigenvalue of H (power iteration, Rayleigh quotient) */
+	topEigenvalue: number;
+	/** tr(H)/λ_max: how many directions carry curvature comparable to the steepest (between 1 and d for a PSD H) */
+	effectiveDim: number;
+};
+
+/**
+ * Curvature of the minibatch loss at θ, from Hessian-vector products taken as central differences of
+ * the hand-written backprop gradient: Hv ≈ ‖v‖·(g(θ + εv̂) − g(θ − εv̂))/2ε. The effective dimension
+ * tr(H)/λ_max counts the directions in which the loss actually curves: MeZO's analysis ties
+ * zeroth-order progress to a quantity of this kind, not to d.
+ */
+export async function measureCurvature(
+	req: { width: number; seed: number; params?: Float32Array; batchSize: number; probes: number; iterations: number; eps?: number },
+	data: TrainingData
+): Promise<Curvature> {
+	const cfg = mlpConfig(req.width);
+	const d = paramCount(cfg);
+	const eps = req.eps ?? 1e-2;
+	const theta0 = req.params ?? initParams(cfg, req.seed);
+	const { x, y } = new BatchSampler(data.n, req.batchSize, req.seed, 37).gather(data);
+	const grad = async (t: Float32Array) => {
+		const g = tf.tidy(() => {
+			const { grads } = lossAndGrads(unpack(tf.tensor1d(t), cfg), x, y);
+			return tf.concat(grads.map((a) => tf.reshape(a, [-1])));
+		});
+		try {
+			return (await g.data()) as Float32Array;
+		} finally {
+			g.dispose();
+		}
+	};
+	const hvp = async (v: Float64Array) => {
+		let n = 0;
+		for (let j = 0; j < d; j++) n += v[j] * v[j];
+		n = Math.sqrt(n);
+		const plus = new Float32Array(d);
+		const minus = new Float32Array(d);
+		for (let j = 0; j < d; j++) {
+			plus[j] = theta0[j] + (eps * v[j]) / n;
+			minus[j] = theta0[j] - (eps * v[j]) / n;
+		}
+		const gp = await grad(plus);
+		const gm = await grad(minus);
+		const out = new Float64Array(d);
+		for (let j = 0; j < d; j++) out[j] = (n * (gp[j] - gm[j])) / (2 * eps);
+		return out;
+	};
+	const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+		let s = 0;
+		for (let j = 0; j < d; j++) s += a[j] * b[j];
+		return s;
+	};
+	try {
+		const rng = makeRng(req.seed, 41);
+		let trace = 0;
+		for (let p = 0; p < req.probes; p++) {
+			const v = Float64Array.from({ length: d }, () => (rng.next() < 0.5 ? -1 : 1));
+			trace += dot(v, await hvp(v)) / req.probes;
+		}
+		let v = Float64Array.from({ length: d }, () => rng.next() - 0.5);
+		let lambda = 0;
+		for (let i = 0; i < req.iterations; i++) {
+			const hv = await hvp(v);
+			lambda = dot(v, hv) / dot(v, v);
+			const n = Math.sqrt(dot(hv, hv));
+			if (!(n > 0)) break;
+			v = hv.map((a) => a / n);
+		}
+		return { d, trace, topEigenvalue: lambda, effectiveDim: lambda > 0 ? trace / lambda : NaN };
+	} finally {
+		tf.dispose([x, y]);
+	}
+}
