@@ -1,14 +1,22 @@
 // Computes the shipped results of the credit-assignment essay from fixed seeds, in Node (wasm):
-//   static/checkpoints/credit/results.json
-// 1. tuning: every method's step size (and ES's and the GA's noise) picked on held-out TRAINING digits
-//    (train on 7,000, score on the other 1,000; never the test digits), ES with more trials than backprop;
+//   static/checkpoints/credit/results.json, targets.json, targets-curves.json
+// 1. tuning on held-out TRAINING digits (train on 7,000, score on the other 1,000; never the test
+//    digits): at every width, backprop's step size and ES's step size, σ and N by a coordinate search
+//    that stops only when each winner has a tried neighbour on both sides (coordinateSearch), the GA's
+//    σ where the GA races;
 // 2. the race at every sweep width and seed (the default width's curves are the race figure), with ES
 //    raced a second time at the default width with k useless parameters (it must match the plain run);
 // 3. the cosine between the ES estimate and the true gradient against N, d and useless parameters, on
-//    all parameters and on the net's own (the useful ones).
+//    all parameters and on the net's own (the useful ones);
+// 4. the compute-to-target study: forward passes each method needs to reach 70/80/90 % test accuracy
+//    at widths TARGET_WIDTHS, and the curvature (tr H / λmax) at each width's initial weights.
 // No weight files: every net starts from its seed. Usage: npx tsx scripts/make-credit.ts [--seeds 1,2,3]
-// [--tuning-from static/checkpoints/credit/results.json]: reuse that file's tuning (trials and winners)
-// instead of rerunning step 1, which is deterministic and takes most of the time; the file says so.
+//   --tune-only [--reuse-trials]      step 1 only, to tuning.json (reusing the previous results.json's
+//                                     trials whose every setting matches, after reproducing one)
+//   --tuning-from FILE                skip step 1 and take that file's tuning (the output says so)
+//   --no-study                        steps 1-3 only
+//   --targets [--targets-out FILE]    step 4 only (with --tuning-from); FILE: a partial for
+//   --merge-targets F1,F2,…           merging per-seed partials (run side by side) into targets.json
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend, loadMnistFromDisk } from './node-tf';
@@ -32,6 +40,7 @@ import {
 	runToTargets,
 	settingsForWidth,
 	studyVerdict,
+	targetTable,
 	sweepPoint,
 	sweepSlopes,
 	type AxisReport,
@@ -216,22 +225,35 @@ async function targetStudy(): Promise<TargetStudy> {
 		}
 	return { targets: [...TARGETS], widths: [...TARGET_WIDTHS], seeds, budget: { ...STUDY_BUDGET }, runs, curvature };
 }
-function writeStudy(study: TargetStudy, file: string) {
+/**
+ * The study as the page reads it (targets.json: the per-seed table, curvature, the check) and its
+ * curves (targets-curves.json, not bundled: the unit tests recompute the check from them). With
+ * `partial` set, one file with everything, for --merge-targets.
+ */
+function writeStudy(study: TargetStudy, partial?: string) {
+	if (partial) {
+		writeFileSync(partial, JSON.stringify(study, round) + '\n');
+		console.log(`wrote ${partial} in ${secs()}`);
+		return;
+	}
 	const v = studyVerdict(study);
-	writeFileSync(file, JSON.stringify({ createdBy: 'scripts/make-credit.ts', backend, testDigits: test.n, settings: tuned, widthTuning, ...study, verdict: v }, round) + '\n');
+	const head = { createdBy: 'scripts/make-credit.ts', backend, testDigits: test.n, settings: tuned, widthTuning };
+	const { runs, ...rest } = study;
+	writeFileSync(join(outDir, 'targets.json'), JSON.stringify({ ...head, ...rest, table: targetTable(study), verdict: v }, round) + '\n');
+	writeFileSync(join(outDir, 'targets-curves.json'), JSON.stringify({ ...head, ...study }, round) + '\n');
 	console.log(`study: lowest ratio ${JSON.stringify(v.lowest)}, ES-to-70% slope vs d ${v.slope} (${JSON.stringify(v.esDim)}); shown ${v.shown}`);
-	console.log(`wrote ${file} in ${secs()}`);
+	console.log(`wrote targets.json and targets-curves.json in ${secs()}`);
 }
 const mergeFrom = arg('merge-targets');
 if (mergeFrom) {
 	// per-seed study files (run in parallel with --targets --seeds k --targets-out …) merged into one
 	const parts = mergeFrom.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as TargetStudy);
 	const all: TargetStudy = { ...parts[0], seeds: parts.flatMap((p) => p.seeds), runs: parts.flatMap((p) => p.runs), curvature: parts.flatMap((p) => p.curvature) };
-	writeStudy(all, join(outDir, 'targets.json'));
+	writeStudy(all);
 	process.exit(0);
 }
 if (process.argv.includes('--targets')) {
-	writeStudy(await targetStudy(), arg('targets-out') ?? join(outDir, 'targets.json'));
+	writeStudy(await targetStudy(), arg('targets-out'));
 	process.exit(0);
 }
 
@@ -315,7 +337,7 @@ const results = {
 	summary: { stats }
 };
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, round) + '\n');
-if (!skipStudy) writeStudy(await targetStudy(), join(outDir, 'targets.json'));
+if (!skipStudy) writeStudy(await targetStudy());
 const s = (k: string) => `${pctS(stats[k].mean)} ± ${(stats[k].sd * 100).toFixed(1)}`;
 console.log(`race h=${tuned.width}: sgd ${s('sgdAcc')}, es ${s('esAcc')}, ga ${s('gaAcc')}, es + ${tuned.useless} useless ${s('esUselessAcc')}`);
 console.log(`cosine at N=16: all ${stats.cos_N16_k100000.mean.toFixed(4)} vs useful ${stats.cosUseful_N16_k100000.mean.toFixed(4)} (k=100000), ${stats.cos_N16_k0.mean.toFixed(4)} (k=0)`);

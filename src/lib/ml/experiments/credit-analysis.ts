@@ -2,7 +2,8 @@
 // population, the log-log slopes and the verdict. No tfjs: the page uses them on shipped and live runs.
 import { COST, logLogFit, mlpParamCount } from '../es-theory';
 import type { Verdict } from './common';
-import { METHODS, type Method, type RaceLine, type RaceSettings } from './credit-defaults';
+import { METHODS, MIN_COMPUTE_RATIO, RACE_TARGET, type Method, type RaceLine, type RaceSettings } from './credit-defaults';
+export { MIN_COMPUTE_RATIO, RACE_TARGET };
 import { pct } from '../../format';
 
 export const gaPopulation = (s: Pick<RaceSettings, 'pairs'>) => COST.esGeneration(s.pairs);
@@ -126,9 +127,6 @@ export function computeToTarget(curve: RacePoint[], target: number): { after: nu
 // ---- the verdict --------------------------------------------------------------------------------
 
 
-/** The race's target test accuracy, and how much more compute than backprop counts as "far behind". */
-export const RACE_TARGET = 0.8;
-export const MIN_COMPUTE_RATIO = 5;
 
 /**
  * How many times backprop's compute a method needed to reach the target, as a lower bound: the
