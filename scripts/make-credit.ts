@@ -16,7 +16,8 @@
 //   --tuning-from FILE                skip step 1 and take that file's tuning (the output says so)
 //   --no-study                        steps 1-3 only
 //   --targets [--targets-out FILE]    step 4 only (with --tuning-from); FILE: a partial for
-//   --merge-targets F1,F2,…           merging per-seed partials (run side by side) into targets.json
+//   --target-widths 8,32              the study at these widths only (for partials)
+//   --merge-targets F1,F2,…           merging partials (run side by side) into targets.json
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend, loadMnistFromDisk } from './node-tf';
@@ -63,10 +64,16 @@ const skipTuning = process.argv.includes('--no-tuning');
 const tuningFrom = arg('tuning-from');
 const tuneOnly = process.argv.includes('--tune-only');
 const skipStudy = process.argv.includes('--no-study');
+/** the study's widths (--target-widths: a subset, for partials run side by side and merged) */
+const targetWidths = (arg('target-widths') ?? TARGET_WIDTHS.join(',')).split(',').map(Number);
 /** widths tuned: the sweep's and the compute-to-target study's; the GA is tuned where it races */
 const TUNE_WIDTHS = [...new Set([...widths, ...TARGET_WIDTHS])].sort((a, b) => a - b);
 const GA_WIDTHS: number[] = [DEFAULT_RACE.width, ...TARGET_WIDTHS];
-/** the last run's winners, where the search starts (results.json before this version's tuning) */
+/**
+ * Where the search starts at every width: the previous version's winners (N = 20, σ = 0.03, the GA's
+ * σ = 0.01, step sizes per width), written out so that a rerun starts where the shipped one did.
+ */
+const TUNING_START = { pairs: 20, sigma: 0.03, gaSigma: 0.01, sgdLearningRate: 0.01, esLearningRate: 0.01 };
 const PREVIOUS_TUNING: Record<string, Partial<RaceSettings>> = { '2': { esLearningRate: 0.03 }, '8': { sgdLearningRate: 1e-3, esLearningRate: 0.03 } };
 const outDir = join(process.cwd(), 'static', 'checkpoints', 'credit');
 const TUNING_SEED = 0;
@@ -102,22 +109,19 @@ if (process.argv.includes('--reuse-trials')) {
 		const full = { ...DEFAULT_RACE, width: t.width, pairs: 20, sigma: 0.03, budget: 6000, batchSize: 128, gaParents: 8, ...t.settings };
 		priorTrials.set(trialKey(t.method, full), t);
 	}
+	// and this version's own tuning files (--reuse-trials a.json,b.json): their trials name every
+	// setting searched; a GA trial ran with its width's tuned N
+	const files = arg('reuse-trials');
+	for (const f of files && !files.startsWith('--') ? files.split(',') : []) {
+		const tf_ = JSON.parse(readFileSync(f, 'utf8')) as { tuning: { trials: Trial[]; widths: WidthTuning } };
+		for (const t of tf_.tuning.trials) {
+			if (t.reused) continue;
+			const full = { ...DEFAULT_RACE, width: t.width, budget: 6000, batchSize: 128, gaParents: 8, pairs: tf_.tuning.widths[String(t.width)]?.pairs ?? 20, ...t.settings };
+			priorTrials.set(trialKey(t.method, full), t);
+		}
+	}
 }
-const trials: Trial[] = [];
-let tuned: RaceSettings = { ...DEFAULT_RACE };
-const widthTuning: WidthTuning = {};
-const nFit = 7000;
-const split: Mnist = {
-	nTrain: nFit,
-	nTest: data.nTrain - nFit,
-	trainX: data.trainX.subarray(0, nFit * 784),
-	trainY: data.trainY.subarray(0, nFit),
-	testX: data.trainX.subarray(nFit * 784),
-	testY: data.trainY.subarray(nFit)
-};
-const fit = new TrainingData(split);
-const val = new TestSet(split);
-const fitEval = new EvalSet(fit);
+
 /** One tuning run on the held-out split: the method's held-out accuracy (and loss) at the end of the budget. */
 async function tuneRun(method: (typeof METHODS)[number], settings: RaceSettings, changed: Partial<RaceSettings>): Promise<{ accuracy: number; loss: number }> {
 	const s = { ...settings, seed: TUNING_SEED, checkpoints: 1, useless: 0 };
@@ -137,7 +141,7 @@ async function tuneRun(method: (typeof METHODS)[number], settings: RaceSettings,
 // of 2N·d would not fit the memory cap). The search starts at the previous winners and extends a
 // ladder until its winner has a tried neighbour on each side (coordinateSearch).
 const LR_LADDER = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3];
-const SIGMA_LADDER = [1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1];
+const SIGMA_LADDER = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1];
 const PAIRS_LADDER = [2, 3, 5, 10, 20, 40, 80, 160];
 const GA_SIGMA_LADDER = [3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3];
 const snap = (ladder: number[], v: number) => ladder.reduce((a, b) => (Math.abs(Math.log(b / v)) < Math.abs(Math.log(a / v)) ? b : a));
@@ -155,7 +159,7 @@ async function tuneWidth(base: RaceSettings, withGa: boolean): Promise<RaceSetti
 	const axes = [...sgd.axes.map((a) => ({ method: 'sgd', ...a })), ...es.axes.map((a) => ({ method: 'es', ...a }))];
 	if (withGa) {
 		// the GA's population is 2N with ES's N (equal compute per generation); only its σ is tuned
-		const ga = await coordinateSearch({ gaSigma: snap(GA_SIGMA_LADDER, base.gaSigma) }, { gaSigma: GA_SIGMA_LADDER }, (x) => tuneRun('ga', { ...out, ...x }, x));
+		const ga = await coordinateSearch({ gaSigma: snap(GA_SIGMA_LADDER, base.gaSigma) }, { gaSigma: GA_SIGMA_LADDER }, (x) => tuneRun('ga', { ...out, ...x }, { ...x, pairs: out.pairs }));
 		out = { ...out, ...ga.best };
 		axes.push(...ga.axes.map((a) => ({ method: 'ga', ...a })));
 	}
@@ -185,7 +189,7 @@ if (tuningFrom) {
 	}
 	// every width starts from the previous run's winners at that width (or the default's)
 	for (const width of [DEFAULT_RACE.width, ...TUNE_WIDTHS.filter((w) => w !== DEFAULT_RACE.width)]) {
-		const t = await tuneWidth({ ...DEFAULT_RACE, width, ...(PREVIOUS_TUNING[String(width)] ?? {}) }, GA_WIDTHS.includes(width));
+		const t = await tuneWidth({ ...DEFAULT_RACE, ...TUNING_START, width, ...(PREVIOUS_TUNING[String(width)] ?? {}) }, GA_WIDTHS.includes(width));
 		widthTuning[String(width)] = { sgdLearningRate: t.sgdLearningRate, esLearningRate: t.esLearningRate, sigma: t.sigma, pairs: t.pairs, gaSigma: t.gaSigma };
 		if (width === DEFAULT_RACE.width) tuned = { ...t, width };
 	}
@@ -196,22 +200,23 @@ if (tuningFrom) {
 		process.exit(0);
 	}
 }
-widthTuning[String(tuned.width)] = { sgdLearningRate: tuned.sgdLearningRate, esLearningRate: tuned.esLearningRate };
+widthTuning[String(tuned.width)] = { sgdLearningRate: tuned.sgdLearningRate, esLearningRate: tuned.esLearningRate, sigma: tuned.sigma, pairs: tuned.pairs, gaSigma: tuned.gaSigma };
 fit.dispose();
 val.dispose();
 fitEval.dispose();
 
 // ---- the compute-to-target study: forward passes each method needs to reach each target -------------
-// Budgets: backprop 6,000 (it reaches 90 % in a few hundred where it reaches it at all); ES and the GA
-// 15,000, 2.5× the race (ES reached 70-80 % near 6,000 in the last run; 90 % is far beyond any budget
-// this machine can afford for three methods × three widths × three seeds, so it is reported as
-// "> 15,000"). A method that never reaches a target is reported as more than its budget.
-const STUDY_BUDGET = { sgd: 6000, es: 15000, ga: 15000 } as const;
+// Budgets: backprop 6,000 (it reaches 90 % in a few hundred where it reaches it at all); ES 15,000,
+// 2.5× the race (ES reached 70-80 % near 6,000 in the last run; 90 % is beyond any budget this machine
+// can afford for three widths × three seeds, so it is reported as "> 15,000"); the GA 6,000, the
+// race's budget (it ended near 56 % there, so more would buy no crossing, only compute). A method that
+// never reaches a target is reported as more than its budget.
+const STUDY_BUDGET = { sgd: 6000, es: 15000, ga: 6000 } as const;
 async function targetStudy(): Promise<TargetStudy> {
 	const runs: TargetRun[] = [];
 	const curvature: CurvatureRun[] = [];
 	for (const seed of seeds)
-		for (const width of TARGET_WIDTHS) {
+		for (const width of targetWidths) {
 			const s = { ...settingsForWidth(tuned, width, widthTuning), seed };
 			const c = await measureCurvature({ width, seed, batchSize: 512, probes: 10, iterations: 15 }, train);
 			curvature.push({ seed, width, ...c });
@@ -223,7 +228,7 @@ async function targetStudy(): Promise<TargetStudy> {
 				console.log(`  to target h=${width} seed ${seed} ${method}: ${show}; final ${pctS(r.curve.at(-1)!.accuracy)} (${secs()})`);
 			}
 		}
-	return { targets: [...TARGETS], widths: [...TARGET_WIDTHS], seeds, budget: { ...STUDY_BUDGET }, runs, curvature };
+	return { targets: [...TARGETS], widths: targetWidths, seeds, budget: { ...STUDY_BUDGET }, runs, curvature };
 }
 /**
  * The study as the page reads it (targets.json: the per-seed table, curvature, the check) and its
@@ -248,7 +253,14 @@ const mergeFrom = arg('merge-targets');
 if (mergeFrom) {
 	// per-seed study files (run in parallel with --targets --seeds k --targets-out …) merged into one
 	const parts = mergeFrom.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as TargetStudy);
-	const all: TargetStudy = { ...parts[0], seeds: parts.flatMap((p) => p.seeds), runs: parts.flatMap((p) => p.runs), curvature: parts.flatMap((p) => p.curvature) };
+	const uniq = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b);
+	const all: TargetStudy = {
+		...parts[0],
+		seeds: uniq(parts.flatMap((p) => p.seeds)),
+		widths: uniq(parts.flatMap((p) => p.widths)),
+		runs: parts.flatMap((p) => p.runs),
+		curvature: parts.flatMap((p) => p.curvature)
+	};
 	writeStudy(all);
 	process.exit(0);
 }
