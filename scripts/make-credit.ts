@@ -13,9 +13,11 @@
 // No weight files: every net starts from its seed. Usage: npx tsx scripts/make-credit.ts [--seeds 1,2,3]
 //   --tune-only [--reuse-trials]      step 1 only, to tuning.json (reusing the previous results.json's
 //                                     trials whose every setting matches, after reproducing one)
-//   --tuning-from FILE                skip step 1 and take that file's tuning (the output says so)
+//   --tune-widths 8 --tuning-out F    step 1 at these widths only, to F
+//   --tuning-from FILE[,FILE]         skip step 1 and take those files' tuning (later files' widths win)
 //   --no-study                        steps 1-3 only
 //   --targets [--targets-out FILE]    step 4 only (with --tuning-from); FILE: a partial for
+//   --results-out F / --merge-results F1,F2,…   steps 2-3 for some seeds to a partial / merged
 //   --target-widths 8,32              the study at these widths only (for partials)
 //   --merge-targets F1,F2,…           merging partials (run side by side) into targets.json
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -69,6 +71,8 @@ const targetWidths = (arg('target-widths') ?? TARGET_WIDTHS.join(',')).split(','
 /** widths tuned: the sweep's and the compute-to-target study's; the GA is tuned where it races */
 const TUNE_WIDTHS = [...new Set([...widths, ...TARGET_WIDTHS])].sort((a, b) => a - b);
 const GA_WIDTHS: number[] = [DEFAULT_RACE.width, ...TARGET_WIDTHS];
+/** --tune-widths: tune only these (a rerun of one width, merged with --tuning-from a,b) */
+const tuneWidths = (arg('tune-widths') ?? TUNE_WIDTHS.join(',')).split(',').map(Number);
 /**
  * Where the search starts at every width: the previous version's winners (N = 20, σ = 0.03, the GA's
  * σ = 0.01, step sizes per width), written out so that a rerun starts where the shipped one did.
@@ -122,6 +126,21 @@ if (process.argv.includes('--reuse-trials')) {
 	}
 }
 
+const trials: Trial[] = [];
+let tuned: RaceSettings = { ...DEFAULT_RACE };
+const widthTuning: WidthTuning = {};
+const nFit = 7000;
+const split: Mnist = {
+	nTrain: nFit,
+	nTest: data.nTrain - nFit,
+	trainX: data.trainX.subarray(0, nFit * 784),
+	trainY: data.trainY.subarray(0, nFit),
+	testX: data.trainX.subarray(nFit * 784),
+	testY: data.trainY.subarray(nFit)
+};
+const fit = new TrainingData(split);
+const val = new TestSet(split);
+const fitEval = new EvalSet(fit);
 /** One tuning run on the held-out split: the method's held-out accuracy (and loss) at the end of the budget. */
 async function tuneRun(method: (typeof METHODS)[number], settings: RaceSettings, changed: Partial<RaceSettings>): Promise<{ accuracy: number; loss: number }> {
 	const s = { ...settings, seed: TUNING_SEED, checkpoints: 1, useless: 0 };
@@ -169,13 +188,23 @@ async function tuneWidth(base: RaceSettings, withGa: boolean): Promise<RaceSetti
 }
 const tuningAxes: Record<string, (AxisReport & { method: string })[]> = {};
 if (tuningFrom) {
-	const old = JSON.parse(readFileSync(tuningFrom, 'utf8')) as { createdBy: string; settings: RaceSettings; tuning: { trials: Trial[]; widths: WidthTuning; axes?: typeof tuningAxes } };
-	if (old.createdBy !== 'scripts/make-credit.ts') throw new Error(`${tuningFrom} was not made by this script`);
+	// FILE[,FILE…]: the first file's tuning; a later file's widths replace the earlier ones' (their
+	// winners, trials and search reports), e.g. a --tune-widths rerun of one width
+	type TuningFile = { createdBy: string; settings: RaceSettings; tuning: { trials: Trial[]; widths: WidthTuning; axes?: typeof tuningAxes } };
+	const files = tuningFrom.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as TuningFile);
+	if (files.some((f) => f.createdBy !== 'scripts/make-credit.ts')) throw new Error(`${tuningFrom} was not made by this script`);
 	// the tuned settings, with this version's defaults for anything the old file did not have
-	tuned = { ...DEFAULT_RACE, ...old.settings, useless: DEFAULT_RACE.useless };
-	trials.push(...old.tuning.trials);
-	Object.assign(widthTuning, old.tuning.widths);
-	Object.assign(tuningAxes, old.tuning.axes ?? {});
+	tuned = { ...DEFAULT_RACE, ...files[0].settings, useless: DEFAULT_RACE.useless };
+	for (const f of files) {
+		const mine = Object.keys(f.tuning.widths);
+		const kept = trials.filter((t) => !mine.includes(String(t.width)));
+		trials.length = 0;
+		trials.push(...kept, ...f.tuning.trials);
+		Object.assign(widthTuning, f.tuning.widths);
+		Object.assign(tuningAxes, f.tuning.axes ?? {});
+	}
+	const t = widthTuning[String(tuned.width)];
+	if (t) tuned = { ...tuned, ...t };
 	console.log(`tuning reused from ${tuningFrom}: sgd lr ${tuned.sgdLearningRate}, es sigma ${tuned.sigma} lr ${tuned.esLearningRate} N ${tuned.pairs}, ga sigma ${tuned.gaSigma}`);
 } else if (!skipTuning) {
 	if (priorTrials.size) {
@@ -188,14 +217,14 @@ if (tuningFrom) {
 		console.log(`  previous trials reproduced (ES h=32: ${pctS(now)}) (${secs()})`);
 	}
 	// every width starts from the previous run's winners at that width (or the default's)
-	for (const width of [DEFAULT_RACE.width, ...TUNE_WIDTHS.filter((w) => w !== DEFAULT_RACE.width)]) {
+	for (const width of [DEFAULT_RACE.width, ...TUNE_WIDTHS.filter((w) => w !== DEFAULT_RACE.width)].filter((w) => tuneWidths.includes(w))) {
 		const t = await tuneWidth({ ...DEFAULT_RACE, ...TUNING_START, width, ...(PREVIOUS_TUNING[String(width)] ?? {}) }, GA_WIDTHS.includes(width));
 		widthTuning[String(width)] = { sgdLearningRate: t.sgdLearningRate, esLearningRate: t.esLearningRate, sigma: t.sigma, pairs: t.pairs, gaSigma: t.gaSigma };
 		if (width === DEFAULT_RACE.width) tuned = { ...t, width };
 	}
 	console.log(`tuned: sgd lr ${tuned.sgdLearningRate}, es sigma ${tuned.sigma} lr ${tuned.esLearningRate} N ${tuned.pairs}, ga sigma ${tuned.gaSigma} (${secs()})`);
 	if (tuneOnly) {
-		writeFileSync(join(outDir, 'tuning.json'), JSON.stringify({ createdBy: 'scripts/make-credit.ts', settings: tuned, tuning: { trials, widths: widthTuning, axes: tuningAxes } }, round) + '\n');
+		writeFileSync(arg('tuning-out') ?? join(outDir, 'tuning.json'), JSON.stringify({ createdBy: 'scripts/make-credit.ts', settings: tuned, tuning: { trials, widths: widthTuning, axes: tuningAxes } }, round) + '\n');
 		console.log(`wrote tuning.json in ${secs()}`);
 		process.exit(0);
 	}
@@ -273,7 +302,23 @@ if (process.argv.includes('--targets')) {
 const sweepBySeed: Record<number, SweepPoint[]> = {};
 let raceCurves: RaceCurves | null = null;
 const records: Record<string, number>[] = [];
-for (const seed of seeds) {
+// --merge-results F1,F2,…: steps 2-3 were run per seed side by side (--seeds k --results-out F); take theirs
+type Partial_ = { seeds: number[]; records: Record<string, number>[]; sweepBySeed: Record<number, SweepPoint[]>; cosByN: typeof cosByN; raceCurves: RaceCurves; pictures: typeof pictures };
+const partials = (arg('merge-results') ?? '')
+	.split(',')
+	.filter(Boolean)
+	.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Partial_)
+	.sort((a, b) => a.seeds[0] - b.seeds[0]);
+if (partials.length) {
+	seeds.length = 0;
+	for (const p of partials) {
+		seeds.push(...p.seeds);
+		records.push(...p.records);
+		Object.assign(sweepBySeed, p.sweepBySeed);
+	}
+	raceCurves = partials[0].raceCurves;
+}
+for (const seed of partials.length ? [] : seeds) {
 	const rec: Record<string, number> = {};
 	sweepBySeed[seed] = [];
 	const { curves } = await runRace({ ...tuned, seed }, train, evalSet, test);
@@ -309,7 +354,11 @@ for (const seed of seeds) {
 const USELESS = [0, 25_000, 100_000];
 const cosByN: { seed: number; useless: number; d: number; points: { pairs: number; cosine: number; cosineUseful: number; theory: number }[] }[] = [];
 let pictures: { unit: number; truth: number[]; estimate: number[] }[] = [];
-for (const seed of seeds) {
+if (partials.length) {
+	for (const p of partials) cosByN.push(...p.cosByN);
+	pictures = partials[0].pictures;
+}
+for (const seed of partials.length ? [] : seeds) {
 	const rec = records[seeds.indexOf(seed)];
 	for (const useless of USELESS) {
 		const r = await measureCosine(
@@ -326,6 +375,13 @@ for (const seed of seeds) {
 	}
 }
 
+const resultsOut = arg('results-out');
+if (resultsOut) {
+	// a partial (unrounded) for --merge-results
+	writeFileSync(resultsOut, JSON.stringify({ seeds, records, sweepBySeed, cosByN, raceCurves, pictures }) + '\n');
+	console.log(`wrote ${resultsOut} in ${secs()}`);
+	process.exit(0);
+}
 const stats = aggregate(records);
 const theory: Record<string, number> = {};
 for (const useless of USELESS)
