@@ -89,6 +89,8 @@ const test = new TestSet(data);
 const evalSet = new EvalSet(train);
 console.log(`make-credit: backend ${backend}, seeds ${seeds.join(',')}, widths ${widths.join(',')}`);
 mkdirSync(outDir, { recursive: true });
+/** integers (compute counts up to 15,000) as they are, other numbers to 4 significant digits */
+const roundFloats = (_k: string, v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : round(_k, v));
 const round = (_k: string, v: unknown) => (typeof v === 'number' ? (Number.isFinite(v) ? Number(v.toPrecision(4)) : null) : v);
 const pctS = (v: number) => `${(v * 100).toFixed(1)}%`;
 const t0 = performance.now();
@@ -240,6 +242,8 @@ fitEval.dispose();
 // can afford for three widths × three seeds, so it is reported as "> 15,000"); the GA 6,000, the
 // race's budget (it ended near 56 % there, so more would buy no crossing, only compute). A method that
 // never reaches a target is reported as more than its budget.
+/** digits whose per-example gradients give the effective dimension (an n×d matrix: 52 MB at h = 128) */
+const CURVATURE_EXAMPLES = 128;
 const STUDY_BUDGET = { sgd: 6000, es: 15000, ga: 6000 } as const;
 async function targetStudy(): Promise<TargetStudy> {
 	const runs: TargetRun[] = [];
@@ -247,7 +251,7 @@ async function targetStudy(): Promise<TargetStudy> {
 	for (const seed of seeds)
 		for (const width of targetWidths) {
 			const s = { ...settingsForWidth(tuned, width, widthTuning), seed };
-			const c = await measureCurvature({ width, seed, batchSize: 512, probes: 10, iterations: 15 }, train);
+			const c = await measureCurvature({ width, seed, examples: CURVATURE_EXAMPLES }, train);
 			curvature.push({ seed, width, ...c });
 			console.log(`  curvature h=${width} seed ${seed}: tr(H) ${c.trace.toFixed(3)}, λmax ${c.topEigenvalue.toFixed(3)}, effective dim ${c.effectiveDim.toFixed(1)} (${secs()})`);
 			for (const method of METHODS) {
@@ -266,17 +270,33 @@ async function targetStudy(): Promise<TargetStudy> {
  */
 function writeStudy(study: TargetStudy, partial?: string) {
 	if (partial) {
-		writeFileSync(partial, JSON.stringify(study, round) + '\n');
+		writeFileSync(partial, JSON.stringify(study) + '\n');
 		console.log(`wrote ${partial} in ${secs()}`);
 		return;
 	}
 	const v = studyVerdict(study);
 	const head = { createdBy: 'scripts/make-credit.ts', backend, testDigits: test.n, settings: tuned, widthTuning };
 	const { runs, ...rest } = study;
-	writeFileSync(join(outDir, 'targets.json'), JSON.stringify({ ...head, ...rest, table: targetTable(study), verdict: v }, round) + '\n');
-	writeFileSync(join(outDir, 'targets-curves.json'), JSON.stringify({ ...head, ...study }, round) + '\n');
+	writeFileSync(join(outDir, 'targets.json'), JSON.stringify({ ...head, ...rest, table: targetTable(study), verdict: v }, roundFloats) + '\n');
+	writeFileSync(join(outDir, 'targets-curves.json'), JSON.stringify({ ...head, ...study }, roundFloats) + '\n');
 	console.log(`study: lowest ratio ${JSON.stringify(v.lowest)}, ES-to-70% slope vs d ${v.slope} (${JSON.stringify(v.esDim)}); shown ${v.shown}`);
 	console.log(`wrote targets.json and targets-curves.json in ${secs()}`);
+}
+const recurvature = arg('recurvature');
+if (recurvature) {
+	// recompute the curvature of partials written before its measurement changed (runs unchanged)
+	for (const f of recurvature.split(',')) {
+		const part = JSON.parse(readFileSync(f, 'utf8')) as TargetStudy;
+		part.curvature = [];
+		for (const seed of part.seeds)
+			for (const width of part.widths) {
+				const c = await measureCurvature({ width, seed, examples: CURVATURE_EXAMPLES }, train);
+				part.curvature.push({ seed, width, ...c });
+				console.log(`  curvature h=${width} seed ${seed}: tr ${c.trace.toFixed(4)}, λmax ${c.topEigenvalue.toFixed(4)}, effective dim ${c.effectiveDim.toFixed(2)} (${secs()})`);
+			}
+		writeFileSync(f, JSON.stringify(part) + '\n');
+	}
+	process.exit(0);
 }
 const mergeFrom = arg('merge-targets');
 if (mergeFrom) {

@@ -160,12 +160,12 @@ describe('on the MLP (cpu)', () => {
 		test.dispose();
 		data.dispose();
 	}, 60_000);
-	it('measures the curvature: 1 ≤ tr(H)/λmax ≤ d, deterministic, and no tensors left behind', async () => {
+	it('measures the effective dimension: tr(F)/λmax of the per-example gradients, between 1 and n, deterministic, no tensors left', async () => {
 		const { measureCurvature, mlpParamCount } = await import('../../src/lib/ml/es');
 		const { TrainingData } = await import('../../src/lib/ml/trainer');
 		const data = new TrainingData(smallMnist(256, 1));
 		const before = tf.memory().numTensors;
-		const req = { width: 4, seed: 2, batchSize: 64, probes: 8, iterations: 20 };
+		const req = { width: 4, seed: 2, examples: 16 };
 		const a = await measureCurvature(req, data);
 		const b = await measureCurvature(req, data);
 		expect(tf.memory().numTensors).toBe(before);
@@ -174,7 +174,51 @@ describe('on the MLP (cpu)', () => {
 		expect(a.topEigenvalue).toBeGreaterThan(0);
 		expect(a.trace).toBeGreaterThan(0);
 		expect(a.effectiveDim).toBeGreaterThanOrEqual(1);
-		expect(a.effectiveDim).toBeLessThanOrEqual(a.d);
+		expect(a.effectiveDim).toBeLessThanOrEqual(16);
+		// λmax is F's top eigenvalue: no unit direction has a larger v·Fv (the per-example gradients' mean square along v)
+		const { lossAndGrads, unpack, initParams } = await import('../../src/lib/ml/model');
+		const { mlpConfig } = await import('../../src/lib/ml/es');
+		const { BatchSampler } = await import('../../src/lib/ml/es');
+		const cfg = mlpConfig(4);
+		const idx = new BatchSampler(data.n, 16, 2, 37).next();
+		const theta = tf.tensor1d(initParams(cfg, 2));
+		const gs = Array.from(idx, (_, i) =>
+			tf.tidy(() => {
+				const t = tf.tensor1d([idx[i]], 'int32');
+				const { grads } = lossAndGrads(unpack(theta, cfg), tf.gather(data.x, t) as tf.Tensor2D, tf.gather(data.yOneHot, t) as tf.Tensor2D);
+				return tf.concat(grads.map((g) => tf.reshape(g, [-1]))).dataSync().slice();
+			})
+		);
+		theta.dispose();
+		let tr = 0;
+		for (const g of gs) tr += g.reduce((s, x) => s + x * x, 0) / gs.length;
+		expect(a.trace).toBeCloseTo(tr, 6);
+		const mean = Array.from({ length: a.d }, (_, k) => gs.reduce((s, g) => s + g[k], 0) / gs.length);
+		const norm = Math.hypot(...mean);
+		const along = gs.reduce((s, g) => s + g.reduce((t, x, k) => t + (x * mean[k]) / norm, 0) ** 2, 0) / gs.length;
+		expect(along).toBeLessThanOrEqual(a.topEigenvalue * (1 + 1e-6));
+		expect(along).toBeGreaterThan(0);
 		data.dispose();
 	}, 60_000);
+});
+
+describe('the shipped study (static/checkpoints/credit/targets.json)', () => {
+	it('its table and check are what its curves give', async () => {
+		const { readFileSync } = await import('node:fs');
+		const full = JSON.parse(readFileSync('static/checkpoints/credit/targets-curves.json', 'utf8')) as TargetStudy & { createdBy: string };
+		const page = JSON.parse(readFileSync('static/checkpoints/credit/targets.json', 'utf8'));
+		expect(full.createdBy).toBe('scripts/make-credit.ts');
+		expect(full.seeds.length).toBeGreaterThanOrEqual(3);
+		// every width × seed × method ran, each crossing read off its own curve
+		expect(full.runs).toHaveLength(full.widths.length * full.seeds.length * 3);
+		for (const r of full.runs) {
+			expect(r.curve.at(-1)!.compute).toBeLessThanOrEqual(r.budget);
+			full.targets.forEach((t, i) => expect(r.reached[i]).toEqual(computeToTarget(r.curve, t)));
+		}
+		const v = studyVerdict(full);
+		expect(page.verdict.shown).toBe(v.shown);
+		expect(page.verdict.ratioHolds).toBe(v.ratioHolds);
+		expect(page.verdict.slope).toBeCloseTo(v.slope, 3);
+		expect(page.table).toEqual(targetTable(full));
+	});
 });

@@ -637,79 +637,81 @@ export async function measureCosine(req: CosineRequest, data: TrainingData, mode
 
 export type Curvature = {
 	d: number;
-	/** Hutchinson estimate of tr(H) (mean of vᵀHv over Rademacher v) */
+	/** digits the per-example gradients were taken on */
+	examples: number;
+	/** tr(F) of the empirical Fisher F = (1/n) Σ g_i g_iᵀ (the mean squared per-example gradient norm) */
 	trace: number;
-	/** largest eigenvalue of H (power iteration, Rayleigh quotient) */
+	/** its largest eigenvalue */
 	topEigenvalue: number;
-	/** tr(H)/λ_max: how many directions carry curvature comparable to the steepest (between 1 and d for a PSD H) */
+	/** tr(F)/λ_max(F): how many directions carry gradient signal comparable to the strongest (1 … min(n, d)) */
 	effectiveDim: number;
 };
 
 /**
- * Curvature of the minibatch loss at θ, from Hessian-vector products taken as central differences of
- * the hand-written backprop gradient: Hv ≈ ‖v‖·(g(θ + εv̂) − g(θ − εv̂))/2ε. The effective dimension
- * tr(H)/λ_max counts the directions in which the loss actually curves: MeZO's analysis ties
- * zeroth-order progress to a quantity of this kind, not to d.
+ * The effective dimension of the loss at θ, as the stable rank of the per-example gradients: the
+ * trace of the empirical Fisher F = (1/n) Σ g_i g_iᵀ over its largest eigenvalue. F is the
+ * Gauss–Newton curvature's usual stand-in for cross-entropy; unlike the Hessian of a ReLU net at its
+ * initialisation it is positive semi-definite, so tr/λ_max is a count of directions, and both are
+ * exact here (no Hutchinson probes): F's nonzero spectrum is that of the n×n Gram matrix
+ * K = (1/n) G Gᵀ of the per-example gradients, whose trace is summed and whose top eigenvalue comes
+ * from power iteration on K. MeZO's analysis ties zeroth-order progress to an effective rank of
+ * this kind, not to d.
  */
-export async function measureCurvature(
-	req: { width: number; seed: number; params?: Float32Array; batchSize: number; probes: number; iterations: number; eps?: number },
-	data: TrainingData
-): Promise<Curvature> {
+export async function measureCurvature(req: { width: number; seed: number; params?: Float32Array; examples: number; iterations?: number }, data: TrainingData): Promise<Curvature> {
 	const cfg = mlpConfig(req.width);
 	const d = paramCount(cfg);
-	const eps = req.eps ?? 1e-2;
+	const n = req.examples;
 	const theta0 = req.params ?? initParams(cfg, req.seed);
-	const { x, y } = new BatchSampler(data.n, req.batchSize, req.seed, 37).gather(data);
-	const grad = async (t: Float32Array) => {
-		const g = tf.tidy(() => {
-			const { grads } = lossAndGrads(unpack(tf.tensor1d(t), cfg), x, y);
-			return tf.concat(grads.map((a) => tf.reshape(a, [-1])));
-		});
-		try {
-			return (await g.data()) as Float32Array;
-		} finally {
-			g.dispose();
-		}
-	};
-	const hvp = async (v: Float64Array) => {
-		let n = 0;
-		for (let j = 0; j < d; j++) n += v[j] * v[j];
-		n = Math.sqrt(n);
-		const plus = new Float32Array(d);
-		const minus = new Float32Array(d);
-		for (let j = 0; j < d; j++) {
-			plus[j] = theta0[j] + (eps * v[j]) / n;
-			minus[j] = theta0[j] - (eps * v[j]) / n;
-		}
-		const gp = await grad(plus);
-		const gm = await grad(minus);
-		const out = new Float64Array(d);
-		for (let j = 0; j < d; j++) out[j] = (n * (gp[j] - gm[j])) / (2 * eps);
-		return out;
-	};
-	const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-		let s = 0;
-		for (let j = 0; j < d; j++) s += a[j] * b[j];
-		return s;
-	};
+	const idx = new BatchSampler(data.n, n, req.seed, 37).next();
+	const G = new Float32Array(n * d);
+	const theta = tf.tensor1d(theta0);
 	try {
-		const rng = makeRng(req.seed, 41);
-		let trace = 0;
-		for (let p = 0; p < req.probes; p++) {
-			const v = Float64Array.from({ length: d }, () => (rng.next() < 0.5 ? -1 : 1));
-			trace += dot(v, await hvp(v)) / req.probes;
+		for (let i = 0; i < n; i++) {
+			const g = tf.tidy(() => {
+				const t = tf.tensor1d([idx[i]], 'int32');
+				const { grads } = lossAndGrads(unpack(theta, cfg), tf.gather(data.x, t) as tf.Tensor2D, tf.gather(data.yOneHot, t) as tf.Tensor2D);
+				return tf.concat(grads.map((a) => tf.reshape(a, [-1])));
+			});
+			try {
+				G.set((await g.data()) as Float32Array, i * d);
+			} finally {
+				g.dispose();
+			}
 		}
-		let v = Float64Array.from({ length: d }, () => rng.next() - 0.5);
-		let lambda = 0;
-		for (let i = 0; i < req.iterations; i++) {
-			const hv = await hvp(v);
-			lambda = dot(v, hv) / dot(v, v);
-			const n = Math.sqrt(dot(hv, hv));
-			if (!(n > 0)) break;
-			v = hv.map((a) => a / n);
-		}
-		return { d, trace, topEigenvalue: lambda, effectiveDim: lambda > 0 ? trace / lambda : NaN };
 	} finally {
-		tf.dispose([x, y]);
+		theta.dispose();
 	}
+	// K = (1/n) G Gᵀ, in float64
+	const K = new Float64Array(n * n);
+	for (let i = 0; i < n; i++)
+		for (let j = 0; j <= i; j++) {
+			let s = 0;
+			const a = i * d,
+				b = j * d;
+			for (let k = 0; k < d; k++) s += G[a + k] * G[b + k];
+			K[i * n + j] = K[j * n + i] = s / n;
+		}
+	let trace = 0;
+	for (let i = 0; i < n; i++) trace += K[i * n + i];
+	// power iteration on the PSD K (deterministic start)
+	let v = new Float64Array(n).fill(1 / Math.sqrt(n));
+	let lambda = 0;
+	for (let it = 0; it < (req.iterations ?? 200); it++) {
+		const w = new Float64Array(n);
+		for (let i = 0; i < n; i++) {
+			let s = 0;
+			for (let j = 0; j < n; j++) s += K[i * n + j] * v[j];
+			w[i] = s;
+		}
+		let norm = 0;
+		for (let i = 0; i < n; i++) norm += w[i] * w[i];
+		norm = Math.sqrt(norm);
+		if (!(norm > 0)) break;
+		const next = w.map((x) => x / norm);
+		const moved = Math.abs(norm - lambda);
+		lambda = norm;
+		v = next;
+		if (moved <= 1e-12 * lambda) break;
+	}
+	return { d, examples: n, trace, topEigenvalue: lambda, effectiveDim: lambda > 0 ? trace / lambda : NaN };
 }

@@ -195,7 +195,7 @@ export function verdict(curves: RaceCurves, done: boolean, minRatio = MIN_COMPUT
 
 export type Bracket = { after: number; at: number };
 export type TargetRun = { seed: number; width: number; method: Method; budget: number; reached: (Bracket | null)[]; curve: RacePoint[] };
-export type CurvatureRun = { seed: number; width: number; d: number; trace: number; topEigenvalue: number; effectiveDim: number };
+export type CurvatureRun = { seed: number; width: number; d: number; examples?: number; trace: number; topEigenvalue: number; effectiveDim: number };
 export type TargetStudy = { targets: number[]; widths: number[]; seeds: number[]; budget: Record<Method, number>; runs: TargetRun[]; curvature: CurvatureRun[] };
 
 /** Per width, method and target: each seed's compute to the target (null: more than the budget). */
