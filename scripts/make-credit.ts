@@ -323,24 +323,66 @@ const sweepBySeed: Record<number, SweepPoint[]> = {};
 let raceCurves: RaceCurves | null = null;
 const records: Record<string, number>[] = [];
 // --merge-results F1,F2,…: steps 2-3 were run per seed side by side (--seeds k --results-out F); take theirs
-type Partial_ = { seeds: number[]; records: Record<string, number>[]; sweepBySeed: Record<number, SweepPoint[]>; cosByN: typeof cosByN; raceCurves: RaceCurves; pictures: typeof pictures };
+type Partial_ = {
+	seeds: number[];
+	widths: number[];
+	widthTuning: WidthTuning;
+	records: Record<string, number>[];
+	sweepBySeed: Record<number, SweepPoint[]>;
+	cosByN: typeof cosByN;
+	raceCurves: RaceCurves | null;
+	pictures: typeof pictures;
+};
 const partials = (arg('merge-results') ?? '')
 	.split(',')
 	.filter(Boolean)
 	.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Partial_)
 	.sort((a, b) => a.seeds[0] - b.seeds[0]);
 if (partials.length) {
+	// partials may split seeds (--seeds k) and widths (--sweep-only --widths 128): join them per seed
+	const all = [...new Set(partials.flatMap((p) => p.seeds))].sort((a, b) => a - b);
 	seeds.length = 0;
-	for (const p of partials) {
-		seeds.push(...p.seeds);
-		records.push(...p.records);
-		Object.assign(sweepBySeed, p.sweepBySeed);
+	seeds.push(...all);
+	for (const seed of all) {
+		const rec: Record<string, number> = {};
+		sweepBySeed[seed] = [];
+		for (const p of partials) {
+			const i = p.seeds.indexOf(seed);
+			if (i < 0) continue;
+			// each partial must have run with the tuning merged here
+			for (const w of p.widths) {
+				const a = p.widthTuning[String(w)];
+				const b = widthTuning[String(w)];
+				if (!a || !b || (['sgdLearningRate', 'esLearningRate', 'sigma', 'pairs'] as const).some((k) => a[k] !== b[k])) throw new Error(`partial for seed ${seed} ran h=${w} with ${JSON.stringify(a)}, not ${JSON.stringify(b)}`);
+			}
+			Object.assign(rec, p.records[i]);
+			sweepBySeed[seed].push(...p.sweepBySeed[seed]);
+		}
+		sweepBySeed[seed].sort((a, b) => a.width - b.width);
+		rec.slopeCos = sweepSlopes(sweepBySeed[seed]).cosine;
+		records.push(rec);
 	}
-	raceCurves = partials[0].raceCurves;
+	raceCurves = partials.filter((p) => p.raceCurves).sort((a, b) => a.seeds[0] - b.seeds[0])[0]?.raceCurves ?? null;
 }
+const sweepOnly = process.argv.includes('--sweep-only');
 for (const seed of partials.length ? [] : seeds) {
 	const rec: Record<string, number> = {};
 	sweepBySeed[seed] = [];
+	if (sweepOnly) {
+		// the sweep's widths only (no race at the default width, no cosine figure), for a partial
+		for (const width of widths) {
+			const p = (await sweepPoint({ ...tuned, seed }, width, train, evalSet, test, {}, undefined, widthTuning))!;
+			sweepBySeed[seed].push(p);
+			for (const m of SWEEP_METHODS) {
+				rec[`${m}Acc_h${width}`] = p.final[m].accuracy;
+				rec[`${m}Loss_h${width}`] = p.final[m].loss;
+			}
+			rec[`cos_h${width}`] = p.cosine;
+			console.log(`  seed ${seed} h=${width}: sgd ${pctS(p.final.sgd.accuracy)} es ${pctS(p.final.es.accuracy)}, cos ${p.cosine.toFixed(3)} (${secs()})`);
+		}
+		records.push(rec);
+		continue;
+	}
 	const { curves } = await runRace({ ...tuned, seed }, train, evalSet, test);
 	if (seed === seeds[0]) raceCurves = curves;
 	for (const m of METHODS) {
@@ -376,9 +418,9 @@ const cosByN: { seed: number; useless: number; d: number; points: { pairs: numbe
 let pictures: { unit: number; truth: number[]; estimate: number[] }[] = [];
 if (partials.length) {
 	for (const p of partials) cosByN.push(...p.cosByN);
-	pictures = partials[0].pictures;
+	pictures = partials.filter((p) => p.pictures.length).sort((a, b) => a.seeds[0] - b.seeds[0])[0]?.pictures ?? [];
 }
-for (const seed of partials.length ? [] : seeds) {
+for (const seed of partials.length || sweepOnly ? [] : seeds) {
 	const rec = records[seeds.indexOf(seed)];
 	for (const useless of USELESS) {
 		const r = await measureCosine(
@@ -398,7 +440,8 @@ for (const seed of partials.length ? [] : seeds) {
 const resultsOut = arg('results-out');
 if (resultsOut) {
 	// a partial (unrounded) for --merge-results
-	writeFileSync(resultsOut, JSON.stringify({ seeds, records, sweepBySeed, cosByN, raceCurves, pictures }) + '\n');
+	const mine = Object.fromEntries(widths.map((w) => [String(w), widthTuning[String(w)]]));
+	writeFileSync(resultsOut, JSON.stringify({ seeds, widths, widthTuning: mine, records, sweepBySeed, cosByN, raceCurves, pictures }) + '\n');
 	console.log(`wrote ${resultsOut} in ${secs()}`);
 	process.exit(0);
 }
