@@ -253,7 +253,7 @@ async function targetStudy(): Promise<TargetStudy> {
 			const s = { ...settingsForWidth(tuned, width, widthTuning), seed };
 			const c = await measureCurvature({ width, seed, examples: CURVATURE_EXAMPLES }, train);
 			curvature.push({ seed, width, ...c });
-			console.log(`  curvature h=${width} seed ${seed}: tr(H) ${c.trace.toFixed(3)}, λmax ${c.topEigenvalue.toFixed(3)}, effective dim ${c.effectiveDim.toFixed(1)} (${secs()})`);
+			console.log(`  curvature h=${width} seed ${seed}: tr(F) ${c.trace.toFixed(3)}, λmax ${c.topEigenvalue.toFixed(3)}, effective dim ${c.effectiveDim.toFixed(1)} (${secs()})`);
 			for (const method of METHODS) {
 				const r = await runToTargets(method, s, train, evalSet, test, TARGETS, STUDY_BUDGET[method]);
 				runs.push({ seed, width, method, budget: STUDY_BUDGET[method], reached: r.reached, curve: r.curve.map((p) => ({ compute: p.compute, loss: p.loss, accuracy: p.accuracy })) });

@@ -65,7 +65,7 @@ test.describe('without the digit data', () => {
 			}
 		}
 		await expect(page.getByTestId('targets-check')).toContainText(/^(Shown|Not shown) by the study: /);
-		await expect(page.getByTestId('curvature')).toContainText('tr(H)/λ');
+		await expect(page.getByTestId('curvature')).toContainText('tr(F)/λ');
 	});
 
 	test('375 px wide: no horizontal scroll', async ({ page }) => {

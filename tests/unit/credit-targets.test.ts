@@ -93,6 +93,8 @@ describe('the compute-to-target study’s check', () => {
 		expect(v.ratioHolds).toBe(true);
 		expect(g.ratioHolds).toBe(false);
 		expect(g.lowest).toMatchObject({ method: 'ga', reached: true });
+		expect(g.lowestBy.es).toMatchObject({ method: 'es' });
+		expect(g.lowestBy.ga).toBe(g.lowest);
 	});
 	it('tabulates each seed, with null for "more than the budget"', () => {
 		const t = targetTable(study((w) => (w === 8 ? null : 5000)));

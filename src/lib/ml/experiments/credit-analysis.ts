@@ -239,5 +239,6 @@ export function studyVerdict(study: TargetStudy, target = RACE_TARGET, dimTarget
 	const slope = fitted.length >= 2 ? logLogFit(fitted.map((p) => ({ x: p.d, y: p.median }))).slope : NaN;
 	const ratioHolds = worst.length > 0 && worst[0].ratio >= minRatio;
 	const dimHolds = Number.isFinite(slope) && slope < 0.5;
-	return { lowest: worst[0] ?? null, ratioHolds, esDim, slope, dimHolds, tested: fitted.length, shown: ratioHolds && dimHolds };
+	const lowestBy = Object.fromEntries((['es', 'ga'] as const).map((m) => [m, worst.find((w) => w.method === m) ?? null]));
+	return { lowest: worst[0] ?? null, lowestBy, ratioHolds, esDim, slope, dimHolds, tested: fitted.length, shown: ratioHolds && dimHolds };
 }

@@ -31,7 +31,7 @@ export const DEFAULT_RACE: RaceSettings = {
 	budget: 6000,
 	batchSize: 128,
 	sgdLearningRate: 1e-2,
-	pairs: 10,
+	pairs: 20,
 	sigma: 0.03,
 	esLearningRate: 0.01,
 	gaSigma: 0.01,
