@@ -92,9 +92,19 @@ describe('the compute-to-target study’s check', () => {
 		const g = studyVerdict(study(() => 5000, true), 0.7);
 		expect(v.ratioHolds).toBe(true);
 		expect(g.ratioHolds).toBe(false);
+		expect(g.refuted).toHaveLength(9);
 		expect(g.lowest).toMatchObject({ method: 'ga', reached: true });
 		expect(g.lowestBy.es).toMatchObject({ method: 'es' });
 		expect(g.lowestBy.ga).toBe(g.lowest);
+	});
+	it('a method that never got there within a budget under 5× backprop’s compute leaves the cell undecided, not refuted', () => {
+		const s = study(() => 5000);
+		// backprop needs 2,000 at h = 8: the GA's 15,000 is only 7.5×, fine; make it 4,000 → 3.75×
+		for (const r of s.runs) if (r.width === 8 && r.method === 'sgd') r.reached[1] = { after: 3500, at: 4000 };
+		const v = studyVerdict(s, 0.8);
+		expect(v.ratioHolds).toBe(true);
+		expect(v.undecided.length).toBeGreaterThan(0);
+		expect(v.undecided.every((u) => u.width === 8 && !u.reached)).toBe(true);
 	});
 	it('tabulates each seed, with null for "more than the budget"', () => {
 		const t = targetTable(study((w) => (w === 8 ? null : 5000)));

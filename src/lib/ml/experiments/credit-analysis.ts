@@ -237,8 +237,12 @@ export function studyVerdict(study: TargetStudy, target = RACE_TARGET, dimTarget
 	});
 	const fitted = esDim.filter((p) => p.median !== null) as { width: number; d: number; median: number }[];
 	const slope = fitted.length >= 2 ? logLogFit(fitted.map((p) => ({ x: p.d, y: p.median }))).slope : NaN;
-	const ratioHolds = worst.length > 0 && worst[0].ratio >= minRatio;
+	// refuted only by a method that did reach the target within minRatio× backprop's compute; one that
+	// did not reach it within a budget under minRatio× backprop's compute leaves that cell undecided
+	const refuted = worst.filter((w) => w.reached && w.ratio < minRatio);
+	const undecided = worst.filter((w) => !w.reached && w.ratio < minRatio);
+	const ratioHolds = worst.length > 0 && refuted.length === 0;
 	const dimHolds = Number.isFinite(slope) && slope < 0.5;
 	const lowestBy = Object.fromEntries((['es', 'ga'] as const).map((m) => [m, worst.find((w) => w.method === m) ?? null]));
-	return { lowest: worst[0] ?? null, lowestBy, ratioHolds, esDim, slope, dimHolds, tested: fitted.length, shown: ratioHolds && dimHolds };
+	return { lowest: worst[0] ?? null, lowestBy, refuted, undecided, ratioHolds, esDim, slope, dimHolds, tested: fitted.length, shown: ratioHolds && dimHolds };
 }

@@ -233,13 +233,20 @@ export function medianCompute(at: readonly (number | null)[]): number | null {
 /** The study's check, as "How this could fail" states it. */
 export function studySentence(study: Pick<ShippedTargets, 'verdict' | 'widths' | 'seeds' | 'targets'>): string {
 	const v = study.verdict;
-	const lo = v.lowest;
-	const who = lo ? `${lo.method === 'es' ? 'ES' : 'the GA'} at h = ${lo.width}, seed ${lo.seed}` : '';
-	const ratio = lo
-		? `The smallest compute ratio to ${pct(RACE_TARGET, 0)}, over every width and seed where backprop got there: ${who}, ${lo.reached ? 'at least' : 'more than'} ${lo.ratio >= 10 ? Math.floor(lo.ratio) : lo.ratio.toFixed(1)}× backprop’s (the claim needs ${MIN_COMPUTE_RATIO}×).`
-		: `Backprop never reached ${pct(RACE_TARGET, 0)}, so no ratio was measured.`;
+	const T = pct(RACE_TARGET, 0);
+	const who = (w: { method: string; width: number; seed: number }) => `${w.method === 'es' ? 'ES' : 'the GA'} at h = ${w.width}, seed ${w.seed}`;
+	const x = (r: number) => (r >= 10 ? Math.floor(r) : Math.floor(r * 10) / 10);
+	const es = v.lowestBy?.es;
+	const ratio = v.refuted?.length
+		? `${who(v.refuted[0])} reached ${T} with only ${x(v.refuted[0].ratio)}× backprop’s compute (the claim needs ${MIN_COMPUTE_RATIO}×).`
+		: es
+			? `ES needed at least ${x(es.ratio)}× backprop’s compute to reach ${T} at every width and seed where backprop got there${es.reached ? '' : ' (or never got there)'}; no method got there with less than ${MIN_COMPUTE_RATIO}×.`
+			: `Backprop never reached ${T}, so no ratio was measured.`;
+	const undecided = v.undecided?.length
+		? ` Undecided: ${v.undecided.map((u) => `${who(u)} did not reach ${T} within a budget only ${x(u.ratio)}× backprop’s compute`).join('; ')}.`
+		: '';
 	const dim = Number.isFinite(v.slope)
-		? `ES’s median compute to 70 % against d, ${v.tested} widths: log-log slope ${v.slope.toFixed(2)} (0: flat; 1: in proportion to d; the claim needs below 0.5).`
-		: `ES did not reach 70 % at enough widths to fit a slope against d, so that half was not tested.`;
-	return `${v.shown ? 'Shown by the study' : 'Not shown by the study'}: ${ratio} ${dim}`;
+		? ` ES’s median compute to 70 % against d, ${v.tested} widths: log-log slope ${v.slope.toFixed(2)} (0: flat; 1: in proportion to d; the claim needs below 0.5).`
+		: ` ES did not reach 70 % at enough widths to fit a slope against d, so that half was not tested.`;
+	return `${v.shown ? 'Shown by the study' : 'Not shown by the study'}: ${ratio}${undecided}${dim}`;
 }
