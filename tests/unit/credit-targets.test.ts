@@ -198,7 +198,7 @@ describe('on the MLP (cpu)', () => {
 			tf.tidy(() => {
 				const t = tf.tensor1d([idx[i]], 'int32');
 				const { grads } = lossAndGrads(unpack(theta, cfg), tf.gather(data.x, t) as tf.Tensor2D, tf.gather(data.yOneHot, t) as tf.Tensor2D);
-				return tf.concat(grads.map((g) => tf.reshape(g, [-1]))).dataSync().slice();
+				return Array.from(tf.concat(grads.map((g) => tf.reshape(g, [-1]))).dataSync() as Float32Array);
 			})
 		);
 		theta.dispose();
