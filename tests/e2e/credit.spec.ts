@@ -48,6 +48,26 @@ test.describe('without the digit data', () => {
 		expect(await attr(page, 'cos-n16', 'data-value')).toBeLessThan(plain / 2);
 	});
 
+	test('the compute-to-target study: backprop reaches 80 % first at every width, and the study states its own check', async ({ page }) => {
+		await page.route('**/data/mnist.bin*', (route) => route.abort());
+		await page.goto('/essays/credit-assignment');
+		const panel = page.getByTestId('targets');
+		await expect(panel).toBeVisible();
+		for (const h of [8, 32]) {
+			const sgd = Number(await page.getByTestId(`target-${h}-sgd-80`).getAttribute('data-value'));
+			expect(sgd).toBeGreaterThan(0);
+			for (const m of ['es', 'ga']) {
+				const cell = page.getByTestId(`target-${h}-${m}-80`);
+				const v = await cell.getAttribute('data-value');
+				// '' is "more than the budget"
+				if (v === '') await expect(cell).toContainText('> ');
+				else expect(Number(v)).toBeGreaterThan(sgd);
+			}
+		}
+		await expect(page.getByTestId('targets-check')).toContainText(/^(Shown|Not shown) by the study: /);
+		await expect(page.getByTestId('curvature')).toContainText('tr(F)/λ');
+	});
+
 	test('375 px wide: no horizontal scroll', async ({ page }) => {
 		await page.setViewportSize({ width: 375, height: 800 });
 		await page.route('**/data/mnist.bin*', (route) => route.abort());

@@ -632,3 +632,86 @@ export async function measureCosine(req: CosineRequest, data: TrainingData, mode
 	});
 	return { d, useless: k, points, pictures, compute: COST.esGeneration(Nmax) };
 }
+
+// ---- the effective dimension of the loss at given weights ------------------------------------------
+
+export type Curvature = {
+	d: number;
+	/** digits the per-example gradients were taken on */
+	examples: number;
+	/** tr(F) of the empirical Fisher F = (1/n) Σ g_i g_iᵀ (the mean squared per-example gradient norm) */
+	trace: number;
+	/** its largest eigenvalue */
+	topEigenvalue: number;
+	/** tr(F)/λ_max(F): how many directions carry gradient signal comparable to the strongest (1 … min(n, d)) */
+	effectiveDim: number;
+};
+
+/**
+ * The effective dimension of the loss at θ, as the stable rank of the per-example gradients: the
+ * trace of the empirical Fisher F = (1/n) Σ g_i g_iᵀ over its largest eigenvalue. F is the
+ * Gauss–Newton curvature's usual stand-in for cross-entropy; unlike the Hessian of a ReLU net at its
+ * initialisation it is positive semi-definite, so tr/λ_max is a count of directions, and both are
+ * exact here (no Hutchinson probes): F's nonzero spectrum is that of the n×n Gram matrix
+ * K = (1/n) G Gᵀ of the per-example gradients, whose trace is summed and whose top eigenvalue comes
+ * from power iteration on K. MeZO's analysis ties zeroth-order progress to an effective rank of
+ * this kind, not to d.
+ */
+export async function measureCurvature(req: { width: number; seed: number; params?: Float32Array; examples: number; iterations?: number }, data: TrainingData): Promise<Curvature> {
+	const cfg = mlpConfig(req.width);
+	const d = paramCount(cfg);
+	const n = req.examples;
+	const theta0 = req.params ?? initParams(cfg, req.seed);
+	const idx = new BatchSampler(data.n, n, req.seed, 37).next();
+	const G = new Float32Array(n * d);
+	const theta = tf.tensor1d(theta0);
+	try {
+		for (let i = 0; i < n; i++) {
+			const g = tf.tidy(() => {
+				const t = tf.tensor1d([idx[i]], 'int32');
+				const { grads } = lossAndGrads(unpack(theta, cfg), tf.gather(data.x, t) as tf.Tensor2D, tf.gather(data.yOneHot, t) as tf.Tensor2D);
+				return tf.concat(grads.map((a) => tf.reshape(a, [-1])));
+			});
+			try {
+				G.set((await g.data()) as Float32Array, i * d);
+			} finally {
+				g.dispose();
+			}
+		}
+	} finally {
+		theta.dispose();
+	}
+	// K = (1/n) G Gᵀ, in float64
+	const K = new Float64Array(n * n);
+	for (let i = 0; i < n; i++)
+		for (let j = 0; j <= i; j++) {
+			let s = 0;
+			const a = i * d,
+				b = j * d;
+			for (let k = 0; k < d; k++) s += G[a + k] * G[b + k];
+			K[i * n + j] = K[j * n + i] = s / n;
+		}
+	let trace = 0;
+	for (let i = 0; i < n; i++) trace += K[i * n + i];
+	// power iteration on the PSD K (deterministic start)
+	let v = new Float64Array(n).fill(1 / Math.sqrt(n));
+	let lambda = 0;
+	for (let it = 0; it < (req.iterations ?? 200); it++) {
+		const w = new Float64Array(n);
+		for (let i = 0; i < n; i++) {
+			let s = 0;
+			for (let j = 0; j < n; j++) s += K[i * n + j] * v[j];
+			w[i] = s;
+		}
+		let norm = 0;
+		for (let i = 0; i < n; i++) norm += w[i] * w[i];
+		norm = Math.sqrt(norm);
+		if (!(norm > 0)) break;
+		const next = w.map((x) => x / norm);
+		const moved = Math.abs(norm - lambda);
+		lambda = norm;
+		v = next;
+		if (moved <= 1e-12 * lambda) break;
+	}
+	return { d, examples: n, trace, topEigenvalue: lambda, effectiveDim: lambda > 0 ? trace / lambda : NaN };
+}

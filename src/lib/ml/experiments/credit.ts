@@ -7,23 +7,32 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Trainer, type TrainingData, testAccuracy } from '../trainer';
 import { forward, initParams, unpack } from '../model';
-import { EvolutionStrategy, GeneticAlgorithm, measureCosine } from '../es';
+import { EvolutionStrategy, GeneticAlgorithm, measureCosine, measureCurvature } from '../es';
 import { COST, mlpConfig, mlpParamCount } from '../es-theory';
 import { buildAll, type TestSet } from './common';
 import { COSINE_SIGMA, METHODS, type Method, type RaceLine, type RaceSettings } from './credit-defaults';
-import { type RaceCurves, type RacePoint, type RaceProgress, SWEEP_METHODS, type SweepPoint, type WidthTuning, gaPopulation, settingsForWidth } from './credit-analysis';
+import { type RaceCurves, type RacePoint, type RaceProgress, SWEEP_METHODS, type SweepPoint, type WidthTuning, computeToTarget, gaPopulation, settingsForWidth } from './credit-analysis';
 
 // Settings and names (./credit-defaults), the results' shapes, slopes and verdict (./credit-analysis)
 // and the shared helpers (./common) are free of tfjs, for the page; re-exported here for the worker,
 // the scripts and the tests.
-export { DEFAULT_RACE, SWEEP_WIDTHS, COSINE_PAIRS, COSINE_SIGMA, METHODS, METHOD_LABEL, type Method, type RaceLine, type RaceSettings } from './credit-defaults';
+export { DEFAULT_RACE, SWEEP_WIDTHS, TARGET_WIDTHS, TARGETS, COSINE_PAIRS, COSINE_SIGMA, METHODS, METHOD_LABEL, type Method, type RaceLine, type RaceSettings } from './credit-defaults';
 export {
 	SWEEP_METHODS,
+	computeRatio,
+	computeToTarget,
+	coordinateSearch,
+	studyVerdict,
+	targetTable,
 	finalPoint,
 	gaPopulation,
 	settingsForWidth,
 	sweepSlopes,
 	verdict,
+	type AxisReport,
+	type CurvatureRun,
+	type TargetRun,
+	type TargetStudy,
 	type RaceCurves,
 	type RacePoint,
 	type RaceProgress,
@@ -191,3 +200,39 @@ export async function sweepPoint(
 }
 
 
+
+// ---- compute to a target accuracy ---------------------------------------------------------------
+
+/**
+ * One method from the seeded weights until its test accuracy has reached every target, or it has
+ * spent `budget`. Test accuracy is measured after every ~`growth`× more compute (so backprop's first
+ * few hundred forward passes are resolved as finely as ES's tens of thousands); measuring is not
+ * charged. Returns the curve and, per target, the bracket [after, at] in which it was first reached
+ * (null: not within the budget, "> budget").
+ */
+export async function runToTargets(
+	method: Method,
+	s: RaceSettings,
+	train: TrainingData,
+	evalSet: EvalSet,
+	test: TestSet,
+	targets: readonly number[],
+	budget: number,
+	growth = 1.1
+): Promise<{ curve: RacePoint[]; reached: ({ after: number; at: number } | null)[] }> {
+	const init = initParams(mlpConfig(s.width), s.seed);
+	const r = makeRunner(method, { ...s, useless: 0 }, train, init);
+	const curve: RacePoint[] = [];
+	try {
+		curve.push({ compute: 0, ...(await measure(s.width, r.flat(), evalSet, test)) });
+		while (r.compute() + r.unit <= budget && !targets.every((t) => curve.some((p) => p.accuracy >= t))) {
+			const next = Math.min(budget, Math.max(r.compute() + r.unit, Math.round(r.compute() * growth)));
+			const units = Math.max(1, Math.floor((next - r.compute()) / r.unit));
+			await r.advance(units);
+			curve.push({ compute: r.compute(), ...(await measure(s.width, r.flat(), evalSet, test)) });
+		}
+		return { curve, reached: targets.map((t) => computeToTarget(curve, t)) };
+	} finally {
+		r.dispose();
+	}
+}

@@ -5,11 +5,11 @@
 // theoryCosine) comes in as an argument.
 import type { CosineRequest, CosineResult } from '$lib/ml/es-theory';
 import type { RaceCurves, RacePoint, RaceProgress, SweepPoint, WidthTuning } from '$lib/ml/experiments/credit-analysis';
-import { COSINE_PAIRS, COSINE_SIGMA, METHODS, METHOD_LABEL, uselessLabel, type Method, type RaceSettings } from '$lib/ml/experiments/credit-defaults';
+import { COSINE_PAIRS, COSINE_SIGMA, METHODS, METHOD_LABEL, MIN_COMPUTE_RATIO, RACE_TARGET, uselessLabel, type Method, type RaceSettings } from '$lib/ml/experiments/credit-defaults';
 import type { LinePoint, LineSeries } from '$lib/plots';
 import { pct } from '$lib/plots/format';
 import { sameRace } from './schema';
-import type { ShippedCredit } from './shipped';
+import type { ShippedCredit, ShippedTargets } from './shipped';
 
 /** √(N/(N+d)), the cosine N random directions reach in d dimensions (ml/es's theoryCosine). */
 export type Theory = (pairs: number, d: number) => number;
@@ -219,4 +219,34 @@ export function provenance(s: Pick<ShippedCredit, 'seeds' | 'backend' | 'evalDig
 		`Shipped results: scripts/make-credit.ts (seed ${s.seeds[0]}, ${s.backend} backend in Node); loss on ${s.evalDigits} training digits, accuracy on ${s.testDigits} test digits. ` +
 		(liveBackend ? `Live figures computed in your browser on ${liveBackend}.` : '')
 	);
+}
+
+// ---- the compute-to-target study -----------------------------------------------------------------
+
+/** The median of per-seed computes, a seed that never got there counting as more than any (null if the median did not). */
+export function medianCompute(at: readonly (number | null)[]): number | null {
+	if (!at.length) return null;
+	const s = [...at].sort((a, b) => (a ?? Infinity) - (b ?? Infinity));
+	return s[Math.floor((s.length - 1) / 2)] ?? null;
+}
+
+/** The study's check, as "How this could fail" states it. */
+export function studySentence(study: Pick<ShippedTargets, 'verdict' | 'widths' | 'seeds' | 'targets'>): string {
+	const v = study.verdict;
+	const T = pct(RACE_TARGET, 0);
+	const who = (w: { method: string; width: number; seed: number }) => `${w.method === 'es' ? 'ES' : 'the GA'} at h = ${w.width}, seed ${w.seed}`;
+	const x = (r: number) => (r >= 10 ? Math.floor(r) : Math.floor(r * 10) / 10);
+	const es = v.lowestBy?.es;
+	const ratio = v.refuted?.length
+		? `${who(v.refuted[0])} reached ${T} with only ${x(v.refuted[0].ratio)}× backprop’s compute (the claim needs ${MIN_COMPUTE_RATIO}×).`
+		: es
+			? `ES needed at least ${x(es.ratio)}× backprop’s compute to reach ${T} at every width and seed where backprop got there${es.reached ? '' : ' (or never got there)'}; no method got there with less than ${MIN_COMPUTE_RATIO}×.`
+			: `Backprop never reached ${T}, so no ratio was measured.`;
+	const undecided = v.undecided?.length
+		? ` Undecided: ${v.undecided.map((u) => `${who(u)} did not reach ${T} within a budget only ${x(u.ratio)}× backprop’s compute`).join('; ')}.`
+		: '';
+	const dim = Number.isFinite(v.slope)
+		? ` ES’s median compute to 70 % against d, ${v.tested} widths: log-log slope ${v.slope.toFixed(2)} (0: flat; 1: in proportion to d; the claim needs below 0.5).`
+		: ` ES did not reach 70 % at enough widths to fit a slope against d, so that half was not tested.`;
+	return `${v.shown ? 'Shown by the study' : 'Not shown by the study'}: ${ratio}${undecided}${dim}`;
 }

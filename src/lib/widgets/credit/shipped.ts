@@ -37,3 +37,23 @@ export type ShippedCredit = {
 };
 
 export const shipped = shippedResults<ShippedCredit>(results, 'credit', ['settings', 'race', 'sweep', 'cosine', 'summary', 'tuning']);
+
+// The compute-to-target study (scripts/make-credit.ts step 4): its table, curvature and check. Its
+// curves stay in targets-curves.json, which the page does not load.
+import targetsJson from '../../../../static/checkpoints/credit/targets.json';
+import type { CurvatureRun, studyVerdict, targetTable } from '$lib/ml/experiments/credit-analysis';
+import type { Method } from '$lib/ml/experiments/credit-defaults';
+
+export type ShippedTargets = {
+	createdBy: string;
+	backend: string;
+	testDigits: number;
+	targets: number[];
+	widths: number[];
+	seeds: number[];
+	budget: Record<Method, number>;
+	table: ReturnType<typeof targetTable>;
+	curvature: CurvatureRun[];
+	verdict: ReturnType<typeof studyVerdict>;
+};
+export const shippedTargets = shippedResults<ShippedTargets>(targetsJson, 'credit', ['targets', 'widths', 'seeds', 'budget', 'table', 'curvature', 'verdict']);
