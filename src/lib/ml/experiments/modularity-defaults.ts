@@ -10,6 +10,8 @@ export type ModularitySettings = {
 	/** stochastic depth during training: each block is skipped with this probability (0 = off) */
 	layerDrop: number;
 	batchSize: number;
+	/** init scale of the residual blocks' output matrices B, relative to the standard 1/√depth (1) */
+	bScale: number;
 };
 
 export const ARCHS = ['residual', 'plain'] as const;
@@ -23,7 +25,8 @@ export const DEFAULT_SETTINGS: ModularitySettings = {
 	steps: 1500,
 	learningRate: 1e-3,
 	layerDrop: 0,
-	batchSize: 128
+	batchSize: 128,
+	bScale: 1
 };
 
 /** How many test digits the widget shows with their predicted labels. */
