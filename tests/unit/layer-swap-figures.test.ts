@@ -29,7 +29,8 @@ const report: SurgeryReport = {
 	streamNorm: [5, 6, 7.2, 8.6, 10.4],
 	editNorm: [1.5, 2.4, 3.6, 2.6],
 	directLogit: [2, 3, 4, 5],
-	deleteLogit: [6, 2, 3, 5]
+	deleteLogit: [6, 2, 3, 5],
+	logitNorm: 12
 };
 
 describe('layer-swap figures', () => {

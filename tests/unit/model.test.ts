@@ -180,6 +180,7 @@ describe('training and surgery on real digits', () => {
 		expect(report.deleteLogit.length).toBe(4);
 		// deleting the last block: nothing downstream to react, so its total effect is its direct effect
 		expect(report.deleteLogit[3]).toBeCloseTo(report.directLogit[3], 4);
+		expect(report.logitNorm).toBeGreaterThan(0);
 		const preds = await loaded.predictions([3, 2, 1, 0], 7);
 		expect(preds.length).toBe(7);
 		loaded.dispose();

@@ -18,7 +18,8 @@ function report(intact: number, swap: number, del: number): SurgeryReport {
 		streamNorm: [1, 2, 4, 8, 16],
 		editNorm: [1, 2, 4, 8],
 		directLogit: [2, 2, 2, 2],
-		deleteLogit: [1, 1, 2, 2]
+		deleteLogit: [1, 1, 2, 2],
+		logitNorm: 10
 	};
 }
 

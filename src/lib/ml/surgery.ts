@@ -41,6 +41,8 @@ export type SurgeryReport = {
 	directLogit: number[];
 	/** mean ‖logits without block i − intact logits‖, everything downstream recomputed (its total effect) */
 	deleteLogit: number[];
+	/** mean ‖logits‖ of the intact net (the scale for the two above) */
+	logitNorm: number;
 };
 
 export type HorizonMode = 'strict' | 'patched' | 'embedding';
@@ -203,7 +205,7 @@ export class LoadedNet {
 	}
 
 	/** Per block: mean ‖edit‖, its direct effect on the logits (residual only) and the total effect of deleting it. */
-	async deletionEffects(): Promise<{ editNorm: number[]; directLogit: number[]; deleteLogit: number[] }> {
+	async deletionEffects(): Promise<{ editNorm: number[]; directLogit: number[]; deleteLogit: number[]; logitNorm: number }> {
 		const L = this.depth;
 		const editNorm = this.net.blocks.map((_, i) =>
 			tf.tidy(() => tf.mean(tf.norm(tf.sub(this.prefix[i + 1], this.prefix[i]), 'euclidean', 1)) as tf.Scalar)
@@ -213,16 +215,20 @@ export class LoadedNet {
 					tf.tidy(() => tf.mean(tf.norm(tf.matMul(tf.sub(this.prefix[i + 1], this.prefix[i]), this.net.headW), 'euclidean', 1)) as tf.Scalar)
 				)
 			: [];
-		const total = tf.tidy(() => {
+		const [logitNorm, ...total] = tf.tidy(() => {
 			const intact = head(this.net, this.prefix[L]);
-			return identityOrder(L).map((i) => {
-				let h = this.prefix[i];
-				for (let p = i + 1; p < L; p++) h = applyBlock(this.net.blocks[p], h);
-				return tf.mean(tf.norm(tf.sub(head(this.net, h), intact), 'euclidean', 1)) as tf.Scalar;
-			});
+			return [
+				tf.mean(tf.norm(intact, 'euclidean', 1)) as tf.Scalar,
+				...identityOrder(L).map((i) => {
+					let h = this.prefix[i];
+					for (let p = i + 1; p < L; p++) h = applyBlock(this.net.blocks[p], h);
+					return tf.mean(tf.norm(tf.sub(head(this.net, h), intact), 'euclidean', 1)) as tf.Scalar;
+				})
+			];
 		});
-		const v = await readScalars([...editNorm, ...direct, ...total]);
-		return { editNorm: v.slice(0, L), directLogit: v.slice(L, L + direct.length), deleteLogit: v.slice(L + direct.length) };
+		const v = await readScalars([...editNorm, ...direct, ...total, logitNorm]);
+		const d = L + direct.length;
+		return { editNorm: v.slice(0, L), directLogit: v.slice(L, d), deleteLogit: v.slice(d, d + L), logitNorm: v[d + L] };
 	}
 
 	/**

@@ -27,7 +27,8 @@ export function headline(r: SurgeryReport): Record<string, number> {
 		repeatOne: mean(r.repeatOne),
 		reverse: r.reverse,
 		editRatio: mean(r.editRatio),
-		deleteLogit: mean(r.deleteLogit)
+		deleteLogit: mean(r.deleteLogit),
+		logitNorm: r.logitNorm
 	};
 	r.horizon.forEach((v, k) => (out[`horizon${k}`] = v));
 	r.horizonStrict.forEach((v, k) => (out[`strict${k}`] = v));
@@ -40,7 +41,8 @@ export function headline(r: SurgeryReport): Record<string, number> {
 	}
 	if (r.directLogit.length) {
 		out.directLogit = mean(r.directLogit);
-		// total over direct effect of deleting a block: below 1, what is downstream partly repairs the loss
+		// total over direct effect of deleting a block: below 1, what is downstream partly repairs the loss;
+		// above 1, it amplifies it
 		out.deleteOverDirect = mean(r.deleteLogit.map((d, i) => d / r.directLogit[i]));
 	}
 	return out;

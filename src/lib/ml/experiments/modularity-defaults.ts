@@ -29,5 +29,9 @@ export const DEFAULT_SETTINGS: ModularitySettings = {
 	bScale: 1
 };
 
+/** The second init scale of B the shipped side study trains (scripts/make-checkpoints.ts), and the
+ * widget's preset: a larger B makes every block's edit large from the start. */
+export const ALT_B_SCALE = 4;
+
 /** How many test digits the widget shows with their predicted labels. */
 export const SAMPLE_COUNT = 12;
