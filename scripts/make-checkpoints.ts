@@ -1,7 +1,11 @@
 // Trains the shipped checkpoints and results of the modularity essay from fixed seeds, in Node.
 //   static/checkpoints/modularity/{residual,plain}.nrsc   the default nets (seed 1), loaded by the page (float16)
 //   static/checkpoints/modularity/results.json            their surgery reports and training curves, shown
-//                                                        before tfjs has loaded, plus a summary over seeds
+//                                                        before tfjs has loaded, plus a summary over seeds,
+//                                                        and two side studies over the same seeds (summaries
+//                                                        only): the residual net with B initialised at
+//                                                        ALT_B_SCALE× (norm growth vs horizon), and the
+//                                                        one-matrix plain control the essay used before
 // Everything the page shows from these files it can recompute live (Retrain live / the same code).
 // The nets are stored in float16 (SHIPPED_DTYPE, src/lib/ml/checkpoint.ts). Every net, shipped or only
 // summarised, is rounded to it (roundToStored) as soon as it is trained, and everything here is computed
@@ -12,16 +16,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend, loadMnistFromDisk } from './node-tf';
 import { writeCheckpointManifest } from './hash-checkpoints';
-import { TrainingData } from '../src/lib/ml/trainer';
+import { Trainer, TrainingData } from '../src/lib/ml/trainer';
+import type { NetConfig } from '../src/lib/ml/model';
 import { LoadedNet, TestSet } from '../src/lib/ml/surgery';
 import { identityOrder } from '../src/lib/ml/model';
-import { SAMPLE_COUNT } from '../src/lib/ml/experiments/modularity-defaults';
+import { ALT_B_SCALE, SAMPLE_COUNT } from '../src/lib/ml/experiments/modularity-defaults';
 import { SHIPPED_DTYPE, encodeCheckpoint, roundToStored } from '../src/lib/ml/checkpoint';
 import {
 	ARCHS,
 	aggregate,
 	analyse,
 	headline,
+	trainConfig,
 	trainPair,
 	type Arch,
 	type ModularitySettings
@@ -43,6 +49,19 @@ const test = new TestSet(data);
 console.log(`make-checkpoints: backend ${backend}, seeds ${seeds.join(',')}, ${steps} steps`);
 
 const headlines: Record<Arch, Record<string, number>[]> = { residual: [], plain: [] };
+const sideHeadlines: Record<'altInit' | 'oneMatrix', Record<string, number>[]> = { altInit: [], oneMatrix: [] };
+const tStart = performance.now();
+
+/** Train one net alone (the side studies), rounded to the stored precision like the shipped ones. */
+async function trainOne(config: NetConfig, settings: ModularitySettings): Promise<Float32Array> {
+	const t = new Trainer({ ...trainConfig(settings, 'residual'), ...config }, train);
+	try {
+		await t.train(settings.steps, { readEvery: settings.steps });
+		return roundToStored(await t.snapshot());
+	} finally {
+		t.dispose();
+	}
+}
 const shipped: Record<string, unknown> = {};
 mkdirSync(outDir, { recursive: true });
 for (const seed of seeds) {
@@ -78,6 +97,18 @@ for (const seed of seeds) {
 			shipped[arch] = { testAccuracy: net.testAccuracy, curve: net.curve, report, predictions };
 		}
 	}
+	// side studies: B's init scale (does the stream grow differently, and the horizon with it?), and
+	// the one-matrix plain layer relu(W h + c) as a second control
+	const alt = { ...settings, bScale: ALT_B_SCALE };
+	const altConfig: NetConfig = { depth: alt.depth, width: alt.width, residual: true };
+	const altReport = await analyse({ config: altConfig, params: await trainOne(altConfig, alt) }, test);
+	sideHeadlines.altInit.push(headline(altReport));
+	const oneConfig: NetConfig = { depth: settings.depth, width: settings.width, residual: false };
+	const oneReport = await analyse({ config: oneConfig, params: await trainOne(oneConfig, settings) }, test);
+	sideHeadlines.oneMatrix.push(headline(oneReport));
+	console.log(
+		`  seed ${seed} B×${ALT_B_SCALE}: test ${(altReport.intact * 100).toFixed(2)} %, adjacent swap ${(headline(altReport).swapAdjacent * 100).toFixed(1)} %; one-matrix plain: ${(oneReport.intact * 100).toFixed(2)} %, adjacent swap ${(headline(oneReport).swapAdjacent * 100).toFixed(1)} %`
+	);
 	console.log(`  seed ${seed} took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
@@ -96,6 +127,12 @@ const results = {
 		seeds,
 		residual: aggregate(headlines.residual),
 		plain: aggregate(headlines.plain)
+	},
+	sideStudies: {
+		/** the residual net trained from B initialised at bScale × the default (1/√depth) scale */
+		altInit: { bScale: ALT_B_SCALE, residual: aggregate(sideHeadlines.altInit) },
+		/** the one-matrix plain layer h ← relu(W h + c): fewer parameters than the residual block */
+		oneMatrix: { plain: aggregate(sideHeadlines.oneMatrix) }
 	}
 };
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(6)) : v)) + '\n');
@@ -103,4 +140,4 @@ writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, (_k, v) => (
 writeCheckpointManifest();
 train.dispose();
 test.dispose();
-console.log(`make-checkpoints: wrote ${outDir}`);
+console.log(`make-checkpoints: wrote ${outDir} in ${((performance.now() - tStart) / 60000).toFixed(1)} min`);

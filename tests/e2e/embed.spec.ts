@@ -110,7 +110,7 @@ test.describe('service worker', () => {
 });
 
 test('iframe form: garbage and injection in every query value do nothing but notes', async ({ page }) => {
-	const keys = ['order', 'depth', 'width', 'seed', 'steps', 'lr', 'spu', 'sdepth', 'theme', 'controls', 'paused', 'backend'];
+	const keys = ['order', 'depth', 'width', 'seed', 'steps', 'lr', 'binit', 'spu', 'sdepth', 'theme', 'controls', 'paused', 'backend'];
 	const query = keys.map((k) => `${k}=${encodeURIComponent(INJECT)}`).join('&');
 	// backend=<garbage> falls back to the automatic choice with a note.
 	await page.goto(`/embed/layer-swap?${query}`);

@@ -106,7 +106,8 @@ test('garbage query parameters are corrected with a note and the page still work
 test('retrain live trains both nets in the page and the loss falls', async ({ page }) => {
 	test.setTimeout(180_000);
 	// small nets so the test is quick; settings other than the shipped ones start training at once
-	await page.goto('/essays/modularity?backend=wasm&depth=3&width=32&steps=200&testhooks');
+	// with B's init scale raised (the knob that can break the claim), which the link carries
+	await page.goto('/essays/modularity?backend=wasm&depth=3&width=32&steps=200&binit=4&testhooks');
 	const train = page.getByTestId('train');
 	// training pauses while the widget is off screen, so bring it into view
 	await train.scrollIntoViewIfNeeded();
@@ -118,6 +119,10 @@ test('retrain live trains both nets in the page and the loss falls', async ({ pa
 	await expect(page.getByTestId('provenance')).toContainText('trained in this page');
 	// the figures now describe the reader's 3-block nets
 	await expect(page.locator(`${WIDGET} [data-block]`)).toHaveCount(3);
+	await expect(page).toHaveURL(/binit=4/);
+	// the stream-norm and horizon figures are computed for them
+	expect(Number(await page.getByTestId('norm-growth').textContent())).toBeGreaterThan(0);
+	expect(Number(await page.getByTestId('horizon-reach').textContent())).toBeGreaterThanOrEqual(0);
 	// nothing leaks in the worker across a re-evaluation
 	const count = () => page.evaluate(() => (globalThis as unknown as { __nrsWorker: { numTensors(): Promise<number> } }).__nrsWorker.numTensors());
 	const before = await count();

@@ -22,8 +22,15 @@ const report: SurgeryReport = {
 	deleteOne: [0.5, 0.8, 0.85, 0.7],
 	repeatOne: [0.9, 0.9, 0.9, 0.9],
 	reverse: 0.2,
+	horizonStrict: [0.1, 0.7, 0.85, 0.93, 0.95],
+	horizonPatched: [0.1, 0.9, 0.93, 0.94, 0.95],
 	horizon: [0.6, 0.8, 0.9, 0.94, 0.95],
-	editRatio: [0.3, 0.4, 0.5, 0.3]
+	editRatio: [0.3, 0.4, 0.5, 0.3],
+	streamNorm: [5, 6, 7.2, 8.6, 10.4],
+	editNorm: [1.5, 2.4, 3.6, 2.6],
+	directLogit: [2, 3, 4, 5],
+	deleteLogit: [6, 2, 3, 5],
+	logitNorm: 12
 };
 
 describe('layer-swap figures', () => {

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useCpu, smallMnist } from './setup';
 import {
 	type NetConfig,
+	applyBlock,
 	forward,
 	identityOrder,
 	initParams,
@@ -54,10 +55,10 @@ describe('model shapes and layout', () => {
 describe('hand-written backprop', () => {
 	// Central finite differences in float64 would be ideal; tfjs cpu is float32, so use a step that keeps
 	// rounding error (~1e-7 relative on a loss of ~2) well below the tolerance.
-	for (const residual of [true, false]) {
+	for (const kind of ['residual', 'plain', 'two-matrix plain'] as const) {
 		for (const withDrop of [false, true]) {
-			it(`matches finite differences (${residual ? 'residual' : 'plain'}${withDrop ? ', one block dropped' : ''})`, () => {
-				const cfg = tiny(residual);
+			it(`matches finite differences (${kind}${withDrop ? ', one block dropped' : ''})`, () => {
+				const cfg: NetConfig = { ...tiny(kind === 'residual'), ...(kind === 'two-matrix plain' ? { twoMatrix: true } : {}) };
 				const rng = makeRng(5);
 				const flat = initParams(cfg, 2);
 				// Non-zero biases so every parameter kind gets exercised.
@@ -166,9 +167,20 @@ describe('training and surgery on real digits', () => {
 		// swap (1,2) from the matrix equals evaluating that order directly
 		expect(report.swap[1][2]).toBeCloseTo(await loaded.accuracy([0, 2, 1, 3]), 6);
 		expect(report.deleteOne[2]).toBeCloseTo(await loaded.accuracy([0, 1, 3]), 6);
-		expect(report.horizon.length).toBe(5);
-		expect(report.horizon[4]).toBeCloseTo(direct, 6);
+		for (const h of [report.horizon, report.horizonStrict, report.horizonPatched]) {
+			expect(h.length).toBe(5);
+			// k = depth: every block sees the whole stream, so each definition gives back the intact net
+			expect(h[4]).toBeCloseTo(direct, 6);
+		}
 		expect(report.editRatio.every((r) => r > 0 && Number.isFinite(r))).toBe(true);
+		expect(report.streamNorm.length).toBe(5);
+		expect(report.streamNorm.every((n) => n > 0)).toBe(true);
+		expect(report.editNorm.length).toBe(4);
+		expect(report.directLogit.length).toBe(4);
+		expect(report.deleteLogit.length).toBe(4);
+		// deleting the last block: nothing downstream to react, so its total effect is its direct effect
+		expect(report.deleteLogit[3]).toBeCloseTo(report.directLogit[3], 4);
+		expect(report.logitNorm).toBeGreaterThan(0);
 		const preds = await loaded.predictions([3, 2, 1, 0], 7);
 		expect(preds.length).toBe(7);
 		loaded.dispose();
@@ -176,12 +188,54 @@ describe('training and surgery on real digits', () => {
 		test.dispose();
 	});
 
+	it('every horizon is the intact net when nothing is truncated, at every k; truncation changes it', async () => {
+		const cfg: NetConfig = { depth: 4, width: 16, residual: true };
+		const params = initParams(cfg, 6, { bScale: 4 }); // large edits, so a truncated window shows
+		const test = new TestSet(data, 300);
+		const loaded = new LoadedNet(cfg, params, test);
+		const intact = await loaded.accuracy(identityOrder(4));
+		for (const mode of ['strict', 'patched', 'embedding'] as const) {
+			const whole = await loaded.horizonCurve(mode, false);
+			expect(whole.length).toBe(5);
+			for (const a of whole) expect(a).toBeCloseTo(intact, 6);
+		}
+		// the patched horizon feeds each block clean components, so at k = 1 block 0 still sees its whole
+		// input (the embedding) while the others see only the previous edit: it must differ somewhere
+		const strict = await loaded.horizonCurve('strict');
+		const patched = await loaded.horizonCurve('patched');
+		expect(strict[4]).toBeCloseTo(intact, 6);
+		expect(patched[4]).toBeCloseTo(intact, 6);
+		expect(strict.slice(0, 4).some((a) => Math.abs(a - intact) > 1e-3) || patched.slice(0, 4).some((a) => Math.abs(a - intact) > 1e-3)).toBe(true);
+		loaded.dispose();
+		test.dispose();
+	});
+
+	it('two-matrix plain blocks are the residual block minus its skip, with the same parameter count', () => {
+		const res: NetConfig = { depth: 3, width: 8, residual: true };
+		const two: NetConfig = { depth: 3, width: 8, residual: false, twoMatrix: true };
+		expect(paramCount(two)).toBe(paramCount(res));
+		const params = initParams(res, 2);
+		tf.tidy(() => {
+			const rNet = unpack(tf.tensor1d(params), res);
+			const tNet = unpack(tf.tensor1d(params), two);
+			const h = tf.randomNormal([5, 8], 0, 1, 'float32', 3) as tf.Tensor2D;
+			const withSkip = applyBlock(rNet.blocks[1], h);
+			const without = applyBlock(tNet.blocks[1], h);
+			// with the skip = without it + the input
+			expect(tf.max(tf.abs(tf.sub(tf.sub(withSkip, without), h))).dataSync()[0]).toBeLessThan(1e-5);
+			expect(tf.max(tf.abs(without)).dataSync()[0]).toBeGreaterThan(1e-3);
+		});
+	});
+
 	it('plain nets have no horizon, and their edit ratio measures output minus input', async () => {
 		const cfg: NetConfig = { depth: 3, width: 8, residual: false };
 		const test = new TestSet(data, 50);
 		const loaded = new LoadedNet(cfg, initParams(cfg, 1), test);
-		expect(await loaded.horizon()).toEqual([]);
+		expect(await loaded.horizonCurve('strict')).toEqual([]);
 		expect((await loaded.editRatios()).length).toBe(3);
+		const effects = await loaded.deletionEffects();
+		expect(effects.directLogit).toEqual([]);
+		expect(effects.deleteLogit.length).toBe(3);
 		loaded.dispose();
 		test.dispose();
 	});

@@ -178,7 +178,7 @@ export type IntRange = readonly [min: number, max: number];
  * header is checked against this before anything is sized from it: a well-formed header claiming
  * depth 3e7 would otherwise build a layout of 10^8 slots and allocate gigabytes before the size check.
  */
-export type ExpectedNet = { residual: boolean; depth: IntRange; width: IntRange };
+export type ExpectedNet = { residual: boolean; depth: IntRange; width: IntRange; /** when set, must match */ twoMatrix?: boolean };
 
 /** Bounds no net of this site exceeds, for callers that expect nothing in particular (tests, scripts). */
 export const ANY_NET: ExpectedNet = { residual: false, depth: [0, 16], width: [1, 1024] };
@@ -189,14 +189,17 @@ const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v.slice(0, 
 /** The header's net config, checked against `expect` (throws a plain-language error). */
 export function checkConfig(config: unknown, expect: ExpectedNet | 'any'): NetConfig {
 	if (typeof config !== 'object' || config === null) throw new Error('Checkpoint header has no net config.');
-	const { depth, width, residual } = config as Record<string, unknown>;
+	const { depth, width, residual, twoMatrix } = config as Record<string, unknown>;
 	if (typeof residual !== 'boolean') throw new Error(`Checkpoint header has an invalid residual flag (${show(residual)}).`);
+	if (twoMatrix !== undefined && typeof twoMatrix !== 'boolean') throw new Error(`Checkpoint header has an invalid twoMatrix flag (${show(twoMatrix)}).`);
 	const e = expect === 'any' ? { ...ANY_NET, residual } : expect;
 	if (!isInt(depth, e.depth)) throw new Error(`Checkpoint depth ${show(depth)} is not an integer in ${e.depth[0]}–${e.depth[1]}.`);
 	if (!isInt(width, e.width)) throw new Error(`Checkpoint width ${show(width)} is not an integer in ${e.width[0]}–${e.width[1]}.`);
 	if (residual !== e.residual)
 		throw new Error(`Checkpoint holds a ${residual ? 'residual' : 'plain'} net where a ${e.residual ? 'residual' : 'plain'} one was expected.`);
-	return { depth, width, residual };
+	if (e.twoMatrix !== undefined && !residual && (twoMatrix === true) !== e.twoMatrix)
+		throw new Error(`Checkpoint holds a ${twoMatrix ? 'two' : 'one'}-matrix plain net where a ${e.twoMatrix ? 'two' : 'one'}-matrix one was expected.`);
+	return twoMatrix && !residual ? { depth, width, residual, twoMatrix: true } : { depth, width, residual };
 }
 
 function checkFormat(stored: unknown, layoutLength: () => number): CheckpointFormat {

@@ -2,7 +2,9 @@
 //
 //   embed:    h0 = relu(x·We + be)                       784 → width
 //   residual: h  = h + f_i(h),  f_i(h) = relu(h·A_i + a_i)·B_i + b_i
-//   plain:    h  = relu(h·W_i + c_i)                     (the control: same width and depth, no skip)
+//   plain:    h  = relu(h·W_i + c_i)                     (one matrix: the other essays' MLP layers)
+//   mlp:      h  = f_i(h)                                 (twoMatrix: the residual block minus its skip;
+//                                                          the modularity essay's control)
 //   head:     logits = h·Wh + bh                         width → 10
 //
 // All parameters live in one flat Float32 vector (layout below). Training keeps that vector in a single
@@ -17,12 +19,17 @@ import { makeRng, normalArray } from './rng';
 // The flat layout (tf-free, so the page can count parameters without tfjs): ./net-layout.ts
 export { paramCount, paramLayout, type NetConfig, type ParamSlot } from './net-layout';
 
+export type InitOptions = {
+	/** Residual nets: multiplies the init scale of every block's output matrix B (1 = the default). */
+	bScale?: number;
+};
+
 /**
  * Seeded initialisation. He-normal for layers followed by a ReLU; the residual branch's output matrix
  * B is scaled by 1/√depth so the stream's norm does not grow with depth at init (a standard choice,
  * and the one in the research pilot). Biases start at zero.
  */
-export function initParams(cfg: NetConfig, seed: number): Float32Array {
+export function initParams(cfg: NetConfig, seed: number, opts: InitOptions = {}): Float32Array {
 	const rng = makeRng(seed, 7);
 	const flat = new Float32Array(paramCount(cfg));
 	const w = cfg.width;
@@ -32,7 +39,9 @@ export function initParams(cfg: NetConfig, seed: number): Float32Array {
 		if (slot.name === 'embed.W') std = Math.sqrt(2 / IMAGE_SIZE);
 		else if (slot.name === 'head.W') std = Math.sqrt(1 / w);
 		else if (kind === 'A' || kind === 'W') std = Math.sqrt(2 / w);
-		else if (kind === 'B') std = Math.sqrt(1 / w) / Math.sqrt(cfg.depth);
+		// without a skip, B's output is the next block's whole input: √(1/w) keeps its scale (its input,
+		// relu(hA + a) under He-normal A, already has the stream's second moment)
+		else if (kind === 'B') std = cfg.residual ? ((opts.bScale ?? 1) * Math.sqrt(1 / w)) / Math.sqrt(cfg.depth) : Math.sqrt(1 / w);
 		if (std > 0) flat.set(normalArray(slot.size, std, rng), slot.offset);
 	}
 	return flat;
@@ -45,7 +54,9 @@ function mm(args: Parameters<typeof tf.fused.matMul>[0]): tf.Tensor2D {
 
 export type ResidualBlock = { kind: 'residual'; A: tf.Tensor2D; a: tf.Tensor1D; B: tf.Tensor2D; b: tf.Tensor1D };
 export type PlainBlock = { kind: 'plain'; W: tf.Tensor2D; c: tf.Tensor1D };
-export type Block = ResidualBlock | PlainBlock;
+/** The residual block's two matrices without the skip (NetConfig.twoMatrix). */
+export type MlpBlock = { kind: 'mlp'; A: tf.Tensor2D; a: tf.Tensor1D; B: tf.Tensor2D; b: tf.Tensor1D };
+export type Block = ResidualBlock | PlainBlock | MlpBlock;
 
 export type Net = {
 	cfg: NetConfig;
@@ -68,12 +79,12 @@ export function unpack(flat: tf.Tensor1D, cfg: NetConfig): Net {
 	const embedB = next<tf.Tensor1D>();
 	const blocks: Block[] = [];
 	for (let i = 0; i < cfg.depth; i++) {
-		if (cfg.residual) {
+		if (cfg.residual || cfg.twoMatrix) {
 			const A = next<tf.Tensor2D>();
 			const a = next<tf.Tensor1D>();
 			const B = next<tf.Tensor2D>();
 			const b = next<tf.Tensor1D>();
-			blocks.push({ kind: 'residual', A, a, B, b });
+			blocks.push({ kind: cfg.residual ? 'residual' : 'mlp', A, a, B, b });
 		} else {
 			const W = next<tf.Tensor2D>();
 			const c = next<tf.Tensor1D>();
@@ -87,7 +98,7 @@ export function unpack(flat: tf.Tensor1D, cfg: NetConfig): Net {
 
 export function netTensors(net: Net): tf.Tensor[] {
 	const out: tf.Tensor[] = [net.embedW, net.embedB];
-	for (const b of net.blocks) out.push(...(b.kind === 'residual' ? [b.A, b.a, b.B, b.b] : [b.W, b.c]));
+	for (const b of net.blocks) out.push(...(b.kind === 'plain' ? [b.W, b.c] : [b.A, b.a, b.B, b.b]));
 	out.push(net.headW, net.headB);
 	return out;
 }
@@ -101,13 +112,14 @@ export function embed(net: Net, x: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** What block i adds to the stream (residual) — the "edit" whose size explains the essay. */
-export function residualDelta(block: ResidualBlock, h: tf.Tensor2D): tf.Tensor2D {
+export function residualDelta(block: ResidualBlock | MlpBlock, h: tf.Tensor2D): tf.Tensor2D {
 	const r = mm({ a: h, b: block.A, bias: block.a, activation: 'relu' });
 	return mm({ a: r, b: block.B, bias: block.b });
 }
 
 export function applyBlock(block: Block, h: tf.Tensor2D): tf.Tensor2D {
 	if (block.kind === 'residual') return tf.add(h, residualDelta(block, h)) as tf.Tensor2D;
+	if (block.kind === 'mlp') return residualDelta(block, h);
 	return mm({ a: h, b: block.W, bias: block.c, activation: 'relu' });
 }
 
@@ -170,10 +182,11 @@ export function lossAndGrads(
 			saved.push(null);
 			continue;
 		}
-		if (block.kind === 'residual') {
+		if (block.kind !== 'plain') {
 			const z = mm({ a: h, b: block.A, bias: block.a });
 			const r = tf.relu(z) as tf.Tensor2D;
-			const out = tf.add(h, mm({ a: r, b: block.B, bias: block.b })) as tf.Tensor2D;
+			const f = mm({ a: r, b: block.B, bias: block.b });
+			const out = block.kind === 'residual' ? (tf.add(h, f) as tf.Tensor2D) : f;
 			saved.push({ hIn: h, z, r });
 			h = out;
 		} else {
@@ -196,19 +209,21 @@ export function lossAndGrads(
 		const s = saved[i];
 		if (s === null) {
 			blockGrads[i] =
-				block.kind === 'residual'
+				block.kind !== 'plain'
 					? [tf.zeros([w, w]), tf.zeros([w]), tf.zeros([w, w]), tf.zeros([w])]
 					: [tf.zeros([w, w]), tf.zeros([w])];
 			continue;
 		}
-		if (block.kind === 'residual') {
+		if (block.kind !== 'plain') {
 			const gB = matMulAT(s.r!, g);
 			const gb = tf.sum(g, 0);
 			const gr = matMulBT(g, block.B);
 			const gz = tf.mul(gr, tf.step(s.z!)) as tf.Tensor2D;
 			const gA = matMulAT(s.hIn, gz);
 			const ga = tf.sum(gz, 0);
-			g = tf.add(g, matMulBT(gz, block.A)) as tf.Tensor2D;
+			// the skip passes the gradient straight through; without it only the branch's path remains
+			const gh = matMulBT(gz, block.A);
+			g = block.kind === 'residual' ? (tf.add(g, gh) as tf.Tensor2D) : gh;
 			blockGrads[i] = [gA, ga, gB, gb];
 		} else {
 			const gz = tf.mul(g, tf.step(s.out!)) as tf.Tensor2D;

@@ -6,6 +6,12 @@ export type NetConfig = {
 	depth: number;
 	width: number;
 	residual: boolean;
+	/**
+	 * Non-residual nets only: each block is the residual block's own two-matrix MLP without the skip,
+	 * h ← relu(h·A + a)·B + b (the modularity essay's control, so its parameter count matches). Absent
+	 * or false: the one-matrix layer h ← relu(h·W + c) the other essays use.
+	 */
+	twoMatrix?: boolean;
 };
 
 export type ParamSlot = { name: string; shape: number[]; offset: number; size: number };
@@ -22,7 +28,7 @@ export function paramLayout(cfg: NetConfig): ParamSlot[] {
 	add('embed.W', [IMAGE_SIZE, w]);
 	add('embed.b', [w]);
 	for (let i = 0; i < cfg.depth; i++) {
-		if (cfg.residual) {
+		if (cfg.residual || cfg.twoMatrix) {
 			add(`block${i}.A`, [w, w]);
 			add(`block${i}.a`, [w]);
 			add(`block${i}.B`, [w, w]);

@@ -1,10 +1,10 @@
 // Test-time surgery on a trained net: reorder, drop, repeat blocks; the swap matrix; the effective layer
-// horizon; the size of each block's edit. Nothing here copies a weight: blocks are run by index.
+// horizon; the size of each block's edit, the stream's norm, and what deleting a block does to the logits. Nothing here copies a weight: blocks are run by index.
 //
 // The intact net's stream after k blocks (prefix[k]) is computed once and kept, because most surgeries
 // share a prefix with it: a swap of blocks i < j is identical to the intact net up to block i.
 import * as tf from '@tensorflow/tfjs-core';
-import { type Net, type NetConfig, applyBlock, disposeNet, embed, head, identityOrder, residualDelta, unpack } from './model';
+import { type Net, type NetConfig, type ResidualBlock, applyBlock, disposeNet, embed, head, identityOrder, residualDelta, unpack } from './model';
 import type { TestSet } from './test-set';
 
 export type SurgeryReport = {
@@ -17,11 +17,35 @@ export type SurgeryReport = {
 	repeatOne: number[];
 	/** all blocks in reverse order */
 	reverse: number;
-	/** horizon[k] for k = 0..depth: each block sees the embedding plus only the last k block edits */
+	/**
+	 * Effective layer horizon, three ways, each indexed by k = 0..depth (empty for non-residual nets).
+	 * The stream entering block j is a sum of components: the embedding and the edits of blocks 0..j−1.
+	 * horizonStrict[k]: block j sees only the last k components (Turner's definition; the embedding
+	 *   counts as one, so early blocks still see it), computed in cascade from this truncated run.
+	 * horizonPatched[k]: the same window, but filled with the intact run's components, so no block
+	 *   reads another truncated block (Turner's literal procedure).
+	 * horizon[k]: this site's earlier variant, the embedding always plus the last k edits, in cascade.
+	 * In every case the head reads the embedding plus all the edits the blocks made.
+	 */
+	horizonStrict: number[];
+	horizonPatched: number[];
 	horizon: number[];
 	/** mean over test digits of ‖edit_i‖ / ‖stream entering block i‖ in the intact net */
 	editRatio: number[];
+	/** streamNorm[k]: mean ‖h‖ of the intact stream after k blocks (k = 0: the embedding) */
+	streamNorm: number[];
+	/** mean ‖edit_i‖ in the intact net (for a plain layer, ‖output − input‖) */
+	editNorm: number[];
+	/** residual only: mean ‖edit_i · W_head‖, the change in logits if block i's edit alone were removed
+	 * from the final stream and nothing downstream reacted (its direct effect) */
+	directLogit: number[];
+	/** mean ‖logits without block i − intact logits‖, everything downstream recomputed (its total effect) */
+	deleteLogit: number[];
+	/** mean ‖logits‖ of the intact net (the scale for the two above) */
+	logitNorm: number;
 };
+
+export type HorizonMode = 'strict' | 'patched' | 'embedding';
 
 // The test digits as tensors; shared by every experiment, kept in ./test-set.ts (re-exported here).
 export { TestSet } from './test-set';
@@ -132,33 +156,79 @@ export class LoadedNet {
 		return m;
 	}
 
+	/** Edits of the intact net, block by block (residual nets). */
+	private intactEdits(): tf.Tensor2D[] {
+		return this.net.blocks.map((_, i) => tf.sub(this.prefix[i + 1], this.prefix[i]) as tf.Tensor2D);
+	}
+
+	/** The residual blocks (the horizon is defined for them only). */
+	private residualBlocks(): ResidualBlock[] {
+		return this.net.blocks.map((b) => {
+			if (b.kind !== 'residual') throw new Error('horizon needs a residual net');
+			return b;
+		});
+	}
+
 	/**
-	 * Effective layer horizon (residual nets): block j's input is the embedding plus the edits of only
-	 * the last k blocks; the head still reads the embedding plus every edit. k = depth is the intact net;
-	 * k = 0 runs every block on the embedding alone.
+	 * Accuracy at each horizon k = 0..depth under `mode` (see SurgeryReport). `truncate: false` keeps the
+	 * whole window whatever k is (every variant must then give back the intact net; a unit test checks).
 	 */
-	async horizon(): Promise<number[]> {
+	async horizonCurve(mode: HorizonMode, truncate = true): Promise<number[]> {
 		if (!this.cfg.residual) return [];
 		const L = this.depth;
+		const blocks = this.residualBlocks();
 		const counts: tf.Scalar[] = [];
 		for (let k = 0; k <= L; k++) {
 			counts.push(
 				tf.tidy(() => {
 					const h0 = this.prefix[0];
-					const edits: tf.Tensor2D[] = [];
+					const clean = mode === 'patched' ? [h0, ...this.intactEdits()] : [];
+					// comps[c]: component c of the stream this run builds (0 = embedding, c = edit of block c−1)
+					const comps: tf.Tensor2D[] = [h0];
 					for (let j = 0; j < L; j++) {
-						const recent = edits.slice(Math.max(0, j - k), j);
-						const input = recent.length ? (tf.addN([h0, ...recent]) as tf.Tensor2D) : h0;
-						const block = this.net.blocks[j];
-						if (block.kind !== 'residual') throw new Error('horizon needs a residual net');
-						edits.push(residualDelta(block, input));
+						let input: tf.Tensor2D[];
+						if (mode === 'embedding') input = [h0, ...comps.slice(truncate ? Math.max(1, j + 1 - k) : 1, j + 1)];
+						else input = (mode === 'patched' ? clean : comps).slice(truncate ? Math.max(0, j + 1 - k) : 0, j + 1);
+						const hIn = input.length === 0 ? tf.zerosLike(h0) : input.length === 1 ? input[0] : (tf.addN(input) as tf.Tensor2D);
+						comps.push(residualDelta(blocks[j], hIn));
 					}
-					const final = tf.addN([h0, ...edits]) as tf.Tensor2D;
-					return correctCount(head(this.net, final), this.test.labels);
+					return correctCount(head(this.net, tf.addN(comps) as tf.Tensor2D), this.test.labels);
 				})
 			);
 		}
 		return (await readScalars(counts)).map((c) => c / this.test.n);
+	}
+
+	/** Mean ‖h‖ of the intact stream after each number of blocks, 0..depth. */
+	async streamNorms(): Promise<number[]> {
+		return readScalars(this.prefix.map((h) => tf.tidy(() => tf.mean(tf.norm(h, 'euclidean', 1)) as tf.Scalar)));
+	}
+
+	/** Per block: mean ‖edit‖, its direct effect on the logits (residual only) and the total effect of deleting it. */
+	async deletionEffects(): Promise<{ editNorm: number[]; directLogit: number[]; deleteLogit: number[]; logitNorm: number }> {
+		const L = this.depth;
+		const editNorm = this.net.blocks.map((_, i) =>
+			tf.tidy(() => tf.mean(tf.norm(tf.sub(this.prefix[i + 1], this.prefix[i]), 'euclidean', 1)) as tf.Scalar)
+		);
+		const direct = this.cfg.residual
+			? this.net.blocks.map((_, i) =>
+					tf.tidy(() => tf.mean(tf.norm(tf.matMul(tf.sub(this.prefix[i + 1], this.prefix[i]), this.net.headW), 'euclidean', 1)) as tf.Scalar)
+				)
+			: [];
+		const [logitNorm, ...total] = tf.tidy(() => {
+			const intact = head(this.net, this.prefix[L]);
+			return [
+				tf.mean(tf.norm(intact, 'euclidean', 1)) as tf.Scalar,
+				...identityOrder(L).map((i) => {
+					let h = this.prefix[i];
+					for (let p = i + 1; p < L; p++) h = applyBlock(this.net.blocks[p], h);
+					return tf.mean(tf.norm(tf.sub(head(this.net, h), intact), 'euclidean', 1)) as tf.Scalar;
+				})
+			];
+		});
+		const v = await readScalars([...editNorm, ...direct, ...total, logitNorm]);
+		const d = L + direct.length;
+		return { editNorm: v.slice(0, L), directLogit: v.slice(L, d), deleteLogit: v.slice(d, d + L), logitNorm: v[d + L] };
 	}
 
 	/**
@@ -191,8 +261,12 @@ export class LoadedNet {
 			deleteOne: acc.slice(0, L),
 			repeatOne: acc.slice(L, 2 * L),
 			reverse: acc[2 * L],
-			horizon: await this.horizon(),
-			editRatio: await this.editRatios()
+			horizonStrict: await this.horizonCurve('strict'),
+			horizonPatched: await this.horizonCurve('patched'),
+			horizon: await this.horizonCurve('embedding'),
+			editRatio: await this.editRatios(),
+			streamNorm: await this.streamNorms(),
+			...(await this.deletionEffects())
 		};
 	}
 

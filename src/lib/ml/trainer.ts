@@ -13,6 +13,8 @@ export type TrainConfig = NetConfig & {
 	batchSize: number;
 	/** Probability of skipping each block in a training step (stochastic depth). 0 = off. */
 	layerDrop: number;
+	/** Residual nets: init scale of each block's output matrix B, relative to the default (1). */
+	bScale?: number;
 };
 
 export type TrainMetrics = { step: number; loss: number };
@@ -57,7 +59,7 @@ export class Trainer {
 
 	constructor(cfg: TrainConfig, private readonly data: TrainingData, init?: Float32Array) {
 		this.cfg = cfg;
-		const flat = init ?? initParams(cfg, cfg.seed);
+		const flat = init ?? initParams(cfg, cfg.seed, { bScale: cfg.bScale });
 		if (flat.length !== paramCount(cfg)) throw new Error('Parameter vector does not match the net shape.');
 		// tf.variable keeps its own reference to the data; the initial tensors are disposed here.
 		const [p0, zeros] = [tf.tensor1d(flat), tf.zeros([flat.length])];

@@ -10,6 +10,8 @@ export type ModularitySettings = {
 	/** stochastic depth during training: each block is skipped with this probability (0 = off) */
 	layerDrop: number;
 	batchSize: number;
+	/** init scale of the residual blocks' output matrices B, relative to the standard 1/√depth (1) */
+	bScale: number;
 };
 
 export const ARCHS = ['residual', 'plain'] as const;
@@ -23,8 +25,13 @@ export const DEFAULT_SETTINGS: ModularitySettings = {
 	steps: 1500,
 	learningRate: 1e-3,
 	layerDrop: 0,
-	batchSize: 128
+	batchSize: 128,
+	bScale: 1
 };
+
+/** The second init scale of B the shipped side study trains (scripts/make-checkpoints.ts), and the
+ * widget's preset: a larger B makes every block's edit large from the start. */
+export const ALT_B_SCALE = 4;
 
 /** How many test digits the widget shows with their predicted labels. */
 export const SAMPLE_COUNT = 12;

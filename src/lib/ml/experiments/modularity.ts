@@ -1,4 +1,4 @@
-// The modularity experiment: train a residual MLP and its control (same width and depth, no skips)
+// The modularity experiment: train a residual MLP and its control (the same blocks without their skips)
 // with the same seed, data order and budget, then run the same surgeries on both.
 import type { TrainMetrics } from '../trainer';
 import { Trainer, type TrainConfig, type TrainingData, testAccuracy } from '../trainer';
@@ -14,11 +14,12 @@ export { headline, verdict } from './modularity-analysis';
 export { aggregate, type CurvePoint, type Stat, type Verdict } from './common';
 
 export function netConfig(s: ModularitySettings, arch: Arch): NetConfig {
-	return { depth: s.depth, width: s.width, residual: arch === 'residual' };
+	// the control is the residual block minus its skip: same two matrices, same parameter count
+	return arch === 'residual' ? { depth: s.depth, width: s.width, residual: true } : { depth: s.depth, width: s.width, residual: false, twoMatrix: true };
 }
 
 export function trainConfig(s: ModularitySettings, arch: Arch): TrainConfig {
-	return { ...netConfig(s, arch), seed: s.seed, learningRate: s.learningRate, batchSize: s.batchSize, layerDrop: s.layerDrop };
+	return { ...netConfig(s, arch), seed: s.seed, learningRate: s.learningRate, batchSize: s.batchSize, layerDrop: s.layerDrop, bScale: s.bScale };
 }
 
 export type TrainedNet = { arch: Arch; config: NetConfig; params: Float32Array; curve: CurvePoint[]; testAccuracy: number };

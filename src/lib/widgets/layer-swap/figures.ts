@@ -62,9 +62,12 @@ export function describeOrder(order: readonly number[], depth: number): string {
 /** Every swap-matrix entry of both nets, flattened (for the shipped-vs-live comparison). */
 export const swapEntries = (reports: readonly SurgeryReport[]): number[] => reports.flatMap((r) => r.swap.flat());
 
-/** The horizon plot's floor: a little below the lowest point, so differences of a few points show. */
+/** The horizon plot's floor: a little below the lowest point from k = 1 on (k = 0 of the strict
+ * definitions is a block reading nothing, near chance, and would flatten the rest), so differences of
+ * a few points show; points below it are clipped at the floor. */
 export function horizonFloor(residual: SurgeryReport, plain: SurgeryReport): number {
-	return Math.max(0, Math.floor((Math.min(...residual.horizon, plain.intact, residual.intact) - 0.05) * 10) / 10);
+	const shown = [...residual.horizon, ...residual.horizonStrict.slice(1), ...residual.horizonPatched.slice(1), plain.intact, residual.intact];
+	return Math.max(0, Math.floor((Math.min(...shown) - 0.05) * 10) / 10);
 }
 
 /** Loss and accuracy curves of both nets, as line-chart series (accuracy only where it was measured). */
@@ -79,17 +82,43 @@ export function curveSeries(curves: Record<Arch, CurvePoint[]>, colors: Record<A
 	};
 }
 
-/** Accuracy against horizon k for the residual net, with both intact accuracies as flat references. */
-export function horizonSeries(reports: Record<Arch, SurgeryReport>, depth: number, colors: Record<Arch, string>): LineSeries[] {
+/**
+ * Accuracy against horizon k for the residual net, three definitions (see SurgeryReport), with both
+ * intact accuracies as flat references. The strict curves start at k = 1: at k = 0 a block reads nothing.
+ */
+export function horizonSeries(reports: Record<Arch, SurgeryReport>, depth: number, colors: Record<Arch, string>, floor = 0): LineSeries[] {
 	const flat = (y: number) => [
 		{ x: 0, y },
 		{ x: depth, y }
 	];
+	const line = (ys: number[], from: number) => ys.slice(from).map((y, i) => ({ x: i + from, y: Math.max(floor, y) }));
 	return [
-		{ name: 'residual, horizon k', color: colors.residual, points: reports.residual.horizon.map((y, k) => ({ x: k, y })) },
+		{ name: 'strict (last k parts of the stream)', color: colors.residual, points: line(reports.residual.horizonStrict, 1) },
+		{ name: 'strict, clean run patched in', color: 'var(--good)', points: line(reports.residual.horizonPatched, 1) },
+		{ name: 'variant: embedding + last k edits', color: 'var(--muted)', points: line(reports.residual.horizon, 0) },
 		{ name: 'intact residual', color: 'var(--muted)', dashed: true, points: flat(reports.residual.intact) },
-		{ name: 'plain, intact', color: colors.plain, dashed: true, points: flat(reports.plain.intact) }
+		{ name: 'control, intact', color: colors.plain, dashed: true, points: flat(reports.plain.intact) }
 	];
+}
+
+/** Mean ‖h‖ of the stream after each number of blocks (both nets; for the control, each layer's output). */
+export function normSeries(reports: Record<Arch, SurgeryReport>, colors: Record<Arch, string>): LineSeries[] {
+	return ARCHS.map((a) => ({ name: a === 'residual' ? 'residual stream' : 'control, layer output', color: colors[a], points: reports[a].streamNorm.map((y, k) => ({ x: k, y })) }));
+}
+
+/**
+ * Per residual block: the size of its edit, how far that edit alone moves the logits (direct effect),
+ * and how far the logits move when the block is deleted and everything downstream recomputes (total).
+ */
+export function deletionGroups(r: SurgeryReport, colors: { edit: string; direct: string; total: string }): BarGroup[] {
+	return r.editNorm.map((e, i) => ({
+		label: String(i + 1),
+		values: [
+			{ name: '‖edit‖', value: e, color: colors.edit },
+			{ name: 'direct Δlogits', value: r.directLogit[i] ?? NaN, color: colors.direct },
+			{ name: 'Δlogits on deletion', value: r.deleteLogit[i], color: colors.total }
+		]
+	}));
 }
 
 /** Relative edit size per block, both nets side by side. */

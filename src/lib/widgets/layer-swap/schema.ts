@@ -24,6 +24,16 @@ export const layerSwapSchema = defineSchema([
 	{ name: 'steps', kind: 'int', label: 'Training steps', help: 'Adam steps of batch 128 for each net.', min: 50, max: 5000, step: 50, default: DEFAULT_SETTINGS.steps },
 	{ name: 'lr', kind: 'float', label: 'Learning rate', help: 'Adam learning rate.', min: 1e-4, max: 1e-2, log: true, default: DEFAULT_SETTINGS.learningRate },
 	{
+		name: 'binit',
+		kind: 'float',
+		label: 'Residual B init scale (× 1/√depth)',
+		help: 'Scales the initial weights of every residual block’s output matrix B. At 1, edits start small; large values make every edit large from the start and the stream grow fast. A knob that can break the claim.',
+		min: 0.1,
+		max: 10,
+		log: true,
+		default: DEFAULT_SETTINGS.bScale
+	},
+	{
 		name: 'spu',
 		kind: 'int',
 		label: 'Steps per update',
@@ -54,7 +64,8 @@ export function settingsFrom(p: LayerSwapParams): ModularitySettings {
 		steps: p.steps,
 		learningRate: p.lr,
 		layerDrop: p.sdepth ? LAYER_DROP_PROBABILITY : 0,
-		batchSize: DEFAULT_SETTINGS.batchSize
+		batchSize: DEFAULT_SETTINGS.batchSize,
+		bScale: p.binit
 	};
 }
 
@@ -67,7 +78,9 @@ export function sameSettings(s: ModularitySettings, shippedSettings: ModularityS
 		s.steps === shippedSettings.steps &&
 		Math.abs(s.learningRate - shippedSettings.learningRate) < 1e-12 &&
 		s.layerDrop === shippedSettings.layerDrop &&
-		s.batchSize === shippedSettings.batchSize
+		s.batchSize === shippedSettings.batchSize &&
+		// results written before the knob existed were trained at the default scale
+		Math.abs((s.bScale ?? 1) - (shippedSettings.bScale ?? 1)) < 1e-12
 	);
 }
 
@@ -80,7 +93,7 @@ export function sameSettings(s: ModularitySettings, shippedSettings: ModularityS
 export function trainingWork(p: Pick<LayerSwapParams, 'depth' | 'width' | 'steps'>): number {
 	const { depth, width: w, steps } = p;
 	const embedHead = IMAGE_SIZE * w + w + w * NUM_CLASSES + NUM_CLASSES;
-	const perDigit = 2 * embedHead + depth * (2 * w * w + w) + depth * (w * w + w); // residual + plain
+	const perDigit = 2 * embedHead + 2 * depth * (2 * w * w + 2 * w); // residual + the two-matrix control
 	return steps * DEFAULT_SETTINGS.batchSize * 3 * perDigit;
 }
 

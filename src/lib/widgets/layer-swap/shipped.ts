@@ -16,6 +16,11 @@ export type ShippedResults = {
 	nets: Record<Arch, ShippedNet>;
 	samples: { labels: number[]; pixelsBase64: string };
 	summary: { seeds: number[] } & Record<Arch, Record<string, Stat>>;
+	/** side studies over the same seeds (summaries only): B initialised at bScale×, and the one-matrix plain control */
+	sideStudies?: {
+		altInit: { bScale: number; residual: Record<string, Stat> };
+		oneMatrix: { plain: Record<string, Stat> };
+	};
 };
 
 export const shipped = shippedResults<ShippedResults>(results, 'modularity', ['settings', 'nets', 'samples', 'summary']);

@@ -38,7 +38,7 @@ export const modularityJob = {
 	/** Load a checkpoint file (fetched by URL) as the net for `arch`. */
 	async loadCheckpoint(arch: Arch, url: string): Promise<CheckpointHeader> {
 		// the schema's ranges (layer-swap/schema.ts), and the architecture this slot shows
-		const { header, params } = await fetchCheckpoint(url, { residual: arch === 'residual', depth: [2, 12], width: [16, 256] });
+		const { header, params } = await fetchCheckpoint(url, { residual: arch === 'residual', twoMatrix: arch === 'plain' ? true : undefined, depth: [2, 12], width: [16, 256] });
 		setRecord(arch, { config: header.config, params, header });
 		net(arch);
 		return header;
