@@ -64,6 +64,7 @@ describe.skipIf(skipReason !== null)('fused WebGPU training step', () => {
 		expect(fusedSupported(cfgOf(1, 8, 4))).toBe(true);
 		expect(fusedSupported({ ...cfgOf(1, 8, 4), residual: true })).toBe(false);
 		expect(fusedSupported({ ...cfgOf(1, 8, 4), layerDrop: 0.2 })).toBe(false);
+		expect(fusedSupported({ ...cfgOf(1, 8, 4), twoMatrix: true })).toBe(false);
 	});
 
 	for (const depth of [0, 2]) {

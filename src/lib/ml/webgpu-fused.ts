@@ -23,7 +23,8 @@ export function setFusedWebGpu(on: boolean): void {
 
 /** Whether a Trainer with this config takes the fused path on the current backend. */
 export function fusedSupported(cfg: NetConfig & { layerDrop?: number }): boolean {
-	return enabled && tf.getBackend() === 'webgpu' && !cfg.residual && !(cfg.layerDrop! > 0);
+	// the fused kernels know one matrix per plain layer; residual blocks and the two-matrix control take the generic step
+	return enabled && tf.getBackend() === 'webgpu' && !cfg.residual && !cfg.twoMatrix && !(cfg.layerDrop! > 0);
 }
 
 type Uniform = { type: 'int32' | 'float32'; data: number[] };
