@@ -209,7 +209,7 @@ describe('what a link may start on load (widgets/auto-run.ts)', () => {
 			autoRun(credit.cosineWork({ width: 256, useless: 200000 }), credit.SHIPPED_COSINE_WORK, fast)
 		];
 		for (const w of worst) expect(w.run).toBe(false);
-		expect(worst.map((w) => Math.round(w.ratio))).toEqual([15, 13, 5, 40, 16]);
+		expect(worst.map((w) => Math.round(w.ratio))).toEqual([16, 13, 5, 40, 16]);
 	});
 
 	it('small links still start at once on a fast backend; a cpu only starts small ones', () => {
