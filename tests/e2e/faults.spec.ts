@@ -48,6 +48,11 @@ const essays: { slug: string; widget: string; shipped: (page: Page | Locator) =>
 		slug: 'credit-assignment',
 		widget: 'credit',
 		shipped: (p) => expect(p.locator('[data-widget="credit"]')).toHaveAttribute('data-race', 'shipped')
+	},
+	{
+		slug: 'double-it',
+		widget: 'double-it',
+		shipped: (p) => expect(p.locator('[data-widget="double-it"]')).toHaveAttribute('data-grid', 'shipped')
 	}
 ];
 

@@ -76,7 +76,8 @@ export const widgets: Record<string, WidgetEntry> = {
 		title: 'Double or halve one setting of a working network, and see whether training breaks',
 		essay: 'double-it',
 		schema: doubleItSchema,
-		component: () => import('./double-it/DoubleIt.svelte')
+		component: () => import('./double-it/DoubleIt.svelte'),
+		thumb: thumbs['double-it']
 	}
 };
 

@@ -9,7 +9,8 @@ export const thumbs: Record<string, ThumbLoader> = {
 	'layer-swap': () => import('./layer-swap/Thumb.svelte'),
 	stitching: () => import('./stitching/Thumb.svelte'),
 	credit: () => import('./credit/Thumb.svelte'),
-	'task-vectors': () => import('./task-vectors/Thumb.svelte')
+	'task-vectors': () => import('./task-vectors/Thumb.svelte'),
+	'double-it': () => import('./double-it/Thumb.svelte')
 };
 
 /** The Thumb loader of the widget an essay names in its front matter (`thumb:`), if it ships one. */
