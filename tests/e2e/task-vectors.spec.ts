@@ -45,6 +45,7 @@ test('sliders change the accuracies; the heat map renders live; the random contr
 	await page.getByRole('button', { name: 'Base', exact: true }).click();
 	await expect.poll(() => acc(page, 'upright'), { timeout: 15_000 }).not.toBeCloseTo(sum, 3);
 	const base = await acc(page, 'rot90');
+	const baseFlipped = await acc(page, 'flipped');
 	await page.getByRole('button', { name: 'Random only' }).click();
 	await expect(page).toHaveURL(/lr=1/);
 	await expect.poll(async () => Math.abs((await acc(page, 'rot90')) - base), { timeout: 15_000 }).toBeLessThan(0.03);
@@ -52,8 +53,13 @@ test('sliders change the accuracies; the heat map renders live; the random contr
 	await page.getByRole('button', { name: 'Generic only' }).click();
 	await expect(page).toHaveURL(/lg=1/);
 	await expect.poll(async () => Math.abs((await acc(page, 'upright')) - sum), { timeout: 15_000 }).toBeGreaterThan(0);
+	// the other task's vector is the upside-down fine-tune: it lifts upside-down digits, which τA and τB never saw
+	await page.getByRole('button', { name: 'Other task only' }).click();
+	await expect(page).toHaveURL(/lo=1/);
+	await expect.poll(async () => (await acc(page, 'flipped')) - baseFlipped, { timeout: 15_000 }).toBeGreaterThan(0.01);
 	await page.getByRole('button', { name: 'Random only' }).click();
 	await expect(page).not.toHaveURL(/lg=/);
+	await expect(page).not.toHaveURL(/lo=/);
 	// keyboard on a slider moves λA and the model is re-scored
 	const slider = page.getByRole('slider', { name: /λA/ });
 	await slider.focus();

@@ -64,8 +64,8 @@ describe('domains on the panels', () => {
 
 	it('has presets for the sum, the average, one vector, forgetting, the random control and the base', () => {
 		expect(PRESETS.map((p) => [p.la, p.lb, p.lr])).toContainEqual([1, 1, 0]);
-		expect(PRESETS.find((p) => p.label === 'Base')).toMatchObject({ la: 0, lb: 0, lr: 0, lg: 0 });
-		expect(PRESETS.find((p) => p.label === 'Generic only')).toMatchObject({ la: 0, lb: 0, lr: 0, lg: 1 });
+		expect(PRESETS.find((p) => p.label === 'Base')).toMatchObject({ la: 0, lb: 0, lr: 0, lg: 0, lo: 0 });
+		expect(PRESETS.find((p) => p.label === 'Generic only')).toMatchObject({ la: 0, lb: 0, lr: 0, lg: 1, lo: 0 });
 		expect(PRESETS.filter((p) => isPlainSum(p)).map((p) => p.label)).toEqual(['A + B']);
 	});
 });
@@ -78,12 +78,12 @@ describe('the λ-plane', () => {
 	});
 
 	it('reads a cell only for λ exactly on the grid and the random control off', () => {
-		expect(gridCellAt(grid, { la: 1, lb: 0, lr: 0, lg: 0 })).toEqual(acc(3 / 100 + 1 / 1000));
-		expect(gridCellAt(grid, { la: 0.5, lb: -1, lr: 0, lg: 0 })).toEqual(acc(2 / 100));
-		expect(gridCellAt(grid, { la: 0.45, lb: 0, lr: 0, lg: 0 })).toBeNull();
-		expect(gridCellAt(grid, { la: 1, lb: 1, lr: 0.05, lg: 0 })).toBeNull();
-		expect(gridCellAt(grid, { la: 1, lb: 0, lr: 0, lg: 0.5 })).toBeNull();
-		expect(gridCellAt(null, { la: 1, lb: 1, lr: 0, lg: 0 })).toBeNull();
+		expect(gridCellAt(grid, { la: 1, lb: 0, lr: 0, lg: 0, lo: 0 })).toEqual(acc(3 / 100 + 1 / 1000));
+		expect(gridCellAt(grid, { la: 0.5, lb: -1, lr: 0, lg: 0, lo: 0 })).toEqual(acc(2 / 100));
+		expect(gridCellAt(grid, { la: 0.45, lb: 0, lr: 0, lg: 0, lo: 0 })).toBeNull();
+		expect(gridCellAt(grid, { la: 1, lb: 1, lr: 0.05, lg: 0, lo: 0 })).toBeNull();
+		expect(gridCellAt(grid, { la: 1, lb: 0, lr: 0, lg: 0.5, lo: 0 })).toBeNull();
+		expect(gridCellAt(null, { la: 1, lb: 1, lr: 0, lg: 0, lo: 0 })).toBeNull();
 	});
 
 	it('draws λA upwards: rows, values, highlight and landmarks agree', () => {
@@ -111,8 +111,8 @@ describe('the λ-plane', () => {
 
 	it('finds every shipped cell the sliders can reach by a preset or a click', () => {
 		const g = shipped.generalist.pairs[`${shipped.tasks.A}+${shipped.tasks.B}`].grid;
-		for (const la of g.lambdas) for (const lb of g.lambdas) expect(gridCellAt(g, { la, lb, lr: 0, lg: 0 })).not.toBeNull();
-		for (const p of PRESETS.filter((p) => p.lr === 0 && p.lg === 0)) expect(gridCellAt(g, p)).not.toBeNull();
+		for (const la of g.lambdas) for (const lb of g.lambdas) expect(gridCellAt(g, { la, lb, lr: 0, lg: 0, lo: 0 })).not.toBeNull();
+		for (const p of PRESETS.filter((p) => p.lr === 0 && p.lg === 0 && p.lo === 0)) expect(gridCellAt(g, p)).not.toBeNull();
 	});
 });
 
@@ -245,8 +245,8 @@ describe('the baselines table', () => {
 
 describe('sentences', () => {
 	it('summarises the merge for screen readers, or says it is computing', () => {
-		expect(mergeSummary({ la: -1, lb: 0.5, lr: 0, lg: 0 }, null, 'rot90', 'inverted')).toBe('Merge λA −1.00, λB 0.50, λr 0.00, λg 0.00: computing.');
-		const s = mergeSummary({ la: 1, lb: 1, lr: 0, lg: 0 }, acc(0.5), 'rot90', 'inverted');
+		expect(mergeSummary({ la: -1, lb: 0.5, lr: 0, lg: 0, lo: 0 }, null, 'rot90', 'inverted')).toBe('Merge λA −1.00, λB 0.50, λr 0.00, λg 0.00: computing.');
+		const s = mergeSummary({ la: 1, lb: 1, lr: 0, lg: 0, lo: 0 }, acc(0.5), 'rot90', 'inverted');
 		expect(s).toMatch(/^Merge λA 1\.00, λB 1\.00, λr 0\.00, λg 0\.00: rotated 90° 70\.0\s%, inverted colours 80\.0\s%, upright 60\.0\s%, upside down 90\.0\s%\.$/);
 	});
 

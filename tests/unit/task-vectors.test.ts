@@ -20,6 +20,7 @@ import {
 	gridFrom,
 	linearProbe,
 	measureVerdict,
+	otherTask,
 	trainBase,
 	vectorsFor,
 	verdict
@@ -82,6 +83,7 @@ describe('task-vector arithmetic', () => {
 	let thetaA: Float32Array;
 	let thetaB: Float32Array;
 	let thetaG: Float32Array;
+	let thetaO: Float32Array;
 
 	beforeAll(async () => {
 		const split = taskSplit(data(), 100);
@@ -89,7 +91,8 @@ describe('task-vector arithmetic', () => {
 		thetaA = (await fineTune(base, split.train, 'rot90', settings)).params;
 		thetaB = (await fineTune(base, split.train, 'inverted', settings)).params;
 		thetaG = (await genericTrain(base, split.train, 'generalist', settings)).params;
-	}, 60_000); // four short trainings: slow on a loaded machine
+		thetaO = (await fineTune(base, split.train, 'flipped', settings)).params;
+	}, 90_000); // five short trainings: slow on a loaded machine
 
 	it('the generic-training control: trained from θ0 on its own mix, rescaled to τA’s length, seeded', async () => {
 		const v = vectorsFor(base, thetaA, thetaB, thetaG, 1);
@@ -103,6 +106,31 @@ describe('task-vector arithmetic', () => {
 		// shuffled τA: τA's norm, another direction
 		expect(norm(v.shuffled)).toBeCloseTo(norm(v.tauA), 9);
 		expect(Math.abs(cosine(v.shuffled, v.tauA))).toBeLessThan(0.5);
+	});
+
+	it('the other-task control: the third task’s own vector, unscaled; θ0 + 1·τo scores exactly as that fine-tune', async () => {
+		expect(otherTask('rot90', 'inverted')).toBe('flipped');
+		expect(otherTask('flipped', 'rot90')).toBe('inverted');
+		const v = vectorsFor(base, thetaA, thetaB, thetaG, 1, thetaO);
+		expect(directions(v)).toHaveLength(6);
+		expect(directions(v)[5]).toBe(v.other);
+		expect(norm(v.other)).toBeCloseTo(norm(taskVector(thetaO, base)), 9);
+		expect(cosine(v.other, v.tauA)).toBeLessThan(0.99);
+		// without the third fine-tune the direction is zero, so its slider changes nothing
+		expect(norm(vectorsFor(base, thetaA, thetaB, thetaG, 1).other)).toBe(0);
+		const set = domainEvalSet(sliceDigits(data().testX, data().testY, 0, 30), 30);
+		const merged = new MergeEvaluator(TV_NET, base, directions(v), set);
+		const alone = new MergeEvaluator(TV_NET, thetaO, [], set);
+		try {
+			const viaSlider = (await merged.accuracies([[0, 0, 0, 0, 0, 1]])).acc[0];
+			const own = (await alone.accuracies([[]])).acc[0];
+			expect(viaSlider).toEqual(own);
+			// and it is a different model from the base
+			expect((await merged.accuracies([[0, 0, 0, 0, 0, 0]])).acc[0]).not.toEqual(own);
+		} finally {
+			merged.dispose();
+			alone.dispose();
+		}
 	});
 
 	it('θ0 + 1·τA reproduces θA bit for bit; λ = 0 gives θ0 exactly', () => {

@@ -4,6 +4,9 @@
 export const TASKS = ['rot90', 'inverted', 'flipped'] as const;
 export type Task = (typeof TASKS)[number];
 
+/** The task that is neither a nor b (the first such, if a = b): its fine-tune is the other-task control. */
+export const otherTask = (a: Task, b: Task): Task => TASKS.find((t) => t !== a && t !== b) as Task;
+
 export const BASE_KINDS = ['generalist', 'narrow'] as const;
 export type BaseKind = (typeof BASE_KINDS)[number];
 

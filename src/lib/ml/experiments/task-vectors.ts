@@ -206,10 +206,12 @@ export function sampleRows(perDomain: number, count: number): number[] {
 /**
  * The two task vectors and the three control directions, all of τA's length: r (Gaussian), g (generic
  * training, rescaled), s (τA shuffled within each layer). `genericRaw` is θ_gen − θ0 before rescaling.
+ * `other` is the third task's own vector, unscaled (θ0 + other is that fine-tune): a skill the merge was
+ * not asked for, to show what τA adds is specific to its task. It is zero when that fine-tune is missing.
  */
-export type Vectors = { tauA: Float64Array; tauB: Float64Array; random: Float64Array; generic: Float64Array; shuffled: Float64Array; genericRaw: Float64Array };
+export type Vectors = { tauA: Float64Array; tauB: Float64Array; random: Float64Array; generic: Float64Array; shuffled: Float64Array; other: Float64Array; genericRaw: Float64Array };
 
-export function vectorsFor(base: Vec, thetaA: Vec, thetaB: Vec, thetaGen: Vec, seed: number): Vectors {
+export function vectorsFor(base: Vec, thetaA: Vec, thetaB: Vec, thetaGen: Vec, seed: number, thetaOther: Vec | null = null): Vectors {
 	const tauA = taskVector(thetaA, base);
 	const genericRaw = taskVector(thetaGen, base);
 	return {
@@ -218,12 +220,13 @@ export function vectorsFor(base: Vec, thetaA: Vec, thetaB: Vec, thetaGen: Vec, s
 		random: randomLike(tauA, seedFor(seed, 'random')),
 		generic: rescaledLike(genericRaw, tauA),
 		shuffled: shuffledLike(tauA, TV_NET, seedFor(seed, 'shuffle')),
+		other: thetaOther ? taskVector(thetaOther, base) : new Float64Array(tauA.length),
 		genericRaw
 	};
 }
 
-/** The directions in the order every coefficient row uses: [τA, τB, r, g, s]. */
-export const directions = (v: Vectors): Float64Array[] => [v.tauA, v.tauB, v.random, v.generic, v.shuffled];
+/** The directions in the order every coefficient row uses: [τA, τB, r, g, s, o]. */
+export const directions = (v: Vectors): Float64Array[] => [v.tauA, v.tauB, v.random, v.generic, v.shuffled, v.other];
 
 export function vectorStats(v: Vectors): VectorStats {
 	return {

@@ -5,17 +5,17 @@ import type { BarGroup, LineSeries } from '$lib/plots';
 import { fixed, pct } from '$lib/plots/format';
 import { DOMAINS, DOMAIN_LABEL, transformImages, type Domain } from '$lib/ml/domains';
 import type { Curves, DomainAcc, Grid, VectorStats, VerdictData } from '$lib/ml/experiments/task-vectors-analysis';
-import { CURVE_LAMBDAS, GRID_LAMBDAS, type BaseKind, type Task } from '$lib/ml/experiments/task-vectors-defaults';
+import { CURVE_LAMBDAS, GRID_LAMBDAS, otherTask, type BaseKind, type Task } from '$lib/ml/experiments/task-vectors-defaults';
 import type { Progress } from '$lib/ml/experiments/task-vectors';
 import type { ShippedAccuracy, ShippedResults } from './shipped';
 
-export type Lambdas = { la: number; lb: number; lr: number; lg: number };
+export type Lambdas = { la: number; lb: number; lr: number; lg: number; lo: number };
 
 /** The nets of one experiment: which base, which two fine-tunes. Live numbers are tagged with it. */
 export const vectorsKey = (kind: BaseKind, a: Task, b: Task): string => `${kind}:${a}+${b}`;
 
 /** The transformed domain that is neither task A nor task B. */
-export const otherDomain = (a: Task, b: Task): Domain => DOMAINS.find((d) => d !== 'upright' && d !== a && d !== b) as Domain;
+export const otherDomain = (a: Task, b: Task): Domain => otherTask(a, b);
 
 /** The domains in the order the panels show them: the two tasks, upright (the base skill), the third. */
 export const shownDomains = (a: Task, b: Task): Domain[] => [a, b, 'upright', otherDomain(a, b)];
@@ -29,17 +29,18 @@ export function domainRole(d: Domain, a: Task, b: Task): string {
 }
 
 export const PRESETS: readonly ({ label: string } & Lambdas)[] = [
-	{ label: 'A + B', la: 1, lb: 1, lr: 0, lg: 0 },
-	{ label: '½(A + B)', la: 0.5, lb: 0.5, lr: 0, lg: 0 },
-	{ label: 'A only', la: 1, lb: 0, lr: 0, lg: 0 },
-	{ label: '−A (forget A)', la: -1, lb: 0, lr: 0, lg: 0 },
-	{ label: 'Random only', la: 0, lb: 0, lr: 1, lg: 0 },
-	{ label: 'Generic only', la: 0, lb: 0, lr: 0, lg: 1 },
-	{ label: 'Base', la: 0, lb: 0, lr: 0, lg: 0 }
+	{ label: 'A + B', la: 1, lb: 1, lr: 0, lg: 0, lo: 0 },
+	{ label: '½(A + B)', la: 0.5, lb: 0.5, lr: 0, lg: 0, lo: 0 },
+	{ label: 'A only', la: 1, lb: 0, lr: 0, lg: 0, lo: 0 },
+	{ label: '−A (forget A)', la: -1, lb: 0, lr: 0, lg: 0, lo: 0 },
+	{ label: 'Random only', la: 0, lb: 0, lr: 1, lg: 0, lo: 0 },
+	{ label: 'Generic only', la: 0, lb: 0, lr: 0, lg: 1, lo: 0 },
+	{ label: 'Other task only', la: 0, lb: 0, lr: 0, lg: 0, lo: 1 },
+	{ label: 'Base', la: 0, lb: 0, lr: 0, lg: 0, lo: 0 }
 ];
 
 /** θ₀ + τA + τB, the merge the shipped sample predictions were made with. */
-export const isPlainSum = (v: Lambdas): boolean => v.la === 1 && v.lb === 1 && v.lr === 0 && v.lg === 0;
+export const isPlainSum = (v: Lambdas): boolean => v.la === 1 && v.lb === 1 && v.lr === 0 && v.lg === 0 && v.lo === 0;
 
 // ---- the λ-plane --------------------------------------------------------------------------------
 
@@ -50,7 +51,7 @@ export function nearestIndex(v: number, xs: readonly number[]): number {
 
 /** The grid's accuracies for exactly these λ (the controls off), or null if they are not a cell. */
 export function gridCellAt(grid: Grid | null, v: Lambdas): DomainAcc | null {
-	if (!grid || v.lr !== 0 || v.lg !== 0) return null;
+	if (!grid || v.lr !== 0 || v.lg !== 0 || v.lo !== 0) return null;
 	const i = nearestIndex(v.la, grid.lambdas);
 	const j = nearestIndex(v.lb, grid.lambdas);
 	if (Math.abs(grid.lambdas[i] - v.la) > 1e-9 || Math.abs(grid.lambdas[j] - v.lb) > 1e-9) return null;
@@ -210,7 +211,7 @@ export function deltaVsBase(v: number | undefined, base: number | undefined): st
 
 /** What the merge panel shows now (the header's live summary, for screen readers). */
 export function mergeSummary(v: Lambdas, acc: DomainAcc | null, a: Task, b: Task): string {
-	const merge = `λA ${fixed(v.la, 2)}, λB ${fixed(v.lb, 2)}, λr ${fixed(v.lr, 2)}, λg ${fixed(v.lg, 2)}`;
+	const merge = `λA ${fixed(v.la, 2)}, λB ${fixed(v.lb, 2)}, λr ${fixed(v.lr, 2)}, λg ${fixed(v.lg, 2)}${v.lo !== 0 ? `, λo ${fixed(v.lo, 2)}` : ''}`;
 	if (!acc) return `Merge ${merge}: computing.`;
 	return `Merge ${merge}: ${shownDomains(a, b)
 		.map((d) => `${DOMAIN_LABEL[d]} ${pct(acc[d], 1)}`)

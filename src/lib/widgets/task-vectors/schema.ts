@@ -43,6 +43,17 @@ export const taskVectorSchema = defineSchema([
 		live: true
 	},
 	{
+		name: 'lo',
+		kind: 'float',
+		label: 'λ other task',
+		help: 'A specificity control: the vector of the third task, the one neither A nor B (at 1, its own fine-tune). It was trained on digits of neither task.',
+		min: -2,
+		max: 2,
+		step: 0.05,
+		default: 0,
+		live: true
+	},
+	{
 		name: 'base',
 		kind: 'enum',
 		label: 'Base model',
@@ -76,12 +87,12 @@ export function settingsFrom(p: TaskVectorParams): TaskVectorSettings {
 
 /**
  * Work of retraining for a link, in training steps of the one net (all runs use the same net and
- * batch): the base, two fine-tunes, the generic-training control, the multi-task baseline (2 × steps)
- * and the head-only probe (counted as a full step; it is less). The worst link (2000 steps) is about
- * 4.6× the shipped work.
+ * batch): the base, three fine-tunes (the two tasks and the other-task control), the generic-training
+ * control, the multi-task baseline (2 × steps) and the head-only probe (counted as a full step; it is
+ * less). The worst link (2000 steps) is about 4.6× the shipped work.
  */
 export function trainingWork(p: Pick<TaskVectorParams, 'steps'>): number {
-	return DEFAULT_SETTINGS.baseSteps + 6 * p.steps;
+	return DEFAULT_SETTINGS.baseSteps + 7 * p.steps;
 }
 export const SHIPPED_TRAINING_WORK = trainingWork({ steps: DEFAULT_SETTINGS.ftSteps });
 

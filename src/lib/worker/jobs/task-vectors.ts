@@ -1,5 +1,5 @@
 // Worker job for the task-vector essay: hold a base and its fine-tunes as parameter vectors, fine-tune
-// live, and score merged models θ0 + λA·τA + λB·τB + λr·r + λg·g (one model per slider move; the λ-grid
+// live, and score merged models θ0 + λA·τA + λB·τB + λr·r + λg·g + λo·τo (one model per slider move; the λ-grid
 // and the λ-curves batched; the verdict's held-out λ choice and paired tests on all test digits). Evaluators (tensors) are rebuilt on demand, e.g. after a lost GPU device.
 import { ctx, type RunHooks } from '../context';
 import { fetchCheckpoint } from './checkpoint-file';
@@ -22,6 +22,7 @@ import {
 	gridCoeffs,
 	gridFrom,
 	linearProbe,
+	otherTask,
 	multitask,
 	sampleRows,
 	toDomainAcc,
@@ -82,7 +83,7 @@ function setPair(p: Pair) {
 	if (!ta || !tb) throw new Error(`no fine-tune for ${!ta ? p.a : p.b}`);
 	dropEvaluators();
 	pair = { ...p };
-	vectors = vectorsFor(base, ta, tb, generic, randomSeed);
+	vectors = vectorsFor(base, ta, tb, generic, randomSeed, fts.get(otherTask(p.a, p.b)) ?? null);
 }
 
 function evaluator(which: 'test' | 'figure' | 'holdout'): MergeEvaluator {
@@ -140,12 +141,12 @@ export type TvSummary = { base: DomainAcc; ftA: DomainAcc; ftB: DomainAcc; gener
 export const taskVectorsJob = {
 	/** Load the shipped base and fine-tunes (by URL prefix, ending in '/'), and select a task pair. */
 	async loadShipped(prefix: string, p: Pair, seed: number): Promise<void> {
-		const [b, g, ...ts] = await Promise.all([fetchParams(`${prefix}base.nrsc`), fetchParams(`${prefix}generic.nrsc`), ...[p.a, p.b].map((t) => fetchParams(`${prefix}ft-${t}.nrsc`))]);
+		const tasks = [p.a, p.b, otherTask(p.a, p.b)];
+		const [b, g, ...ts] = await Promise.all([fetchParams(`${prefix}base.nrsc`), fetchParams(`${prefix}generic.nrsc`), ...tasks.map((t) => fetchParams(`${prefix}ft-${t}.nrsc`))]);
 		base = b;
 		generic = g;
 		fts.clear();
-		fts.set(p.a, ts[0]);
-		fts.set(p.b, ts[1]);
+		tasks.forEach((t, i) => fts.set(t, ts[i]));
 		randomSeed = seed;
 		setPair(p);
 	},
@@ -160,9 +161,9 @@ export const taskVectorsJob = {
 	},
 
 	/** One merged model: per-domain accuracy on all test digits, and predictions for the sample digits. */
-	async evaluate(la: number, lb: number, lr: number, lg: number): Promise<{ acc: DomainAcc; predictions: number[] }> {
+	async evaluate(la: number, lb: number, lr: number, lg: number, lo = 0): Promise<{ acc: DomainAcc; predictions: number[] }> {
 		const ev = evaluator('test');
-		const { acc, predictions } = await ev.accuracies([[la, lb, lr, lg]], sampleRows(ev.n / DOMAINS.length, SAMPLES_PER_DOMAIN));
+		const { acc, predictions } = await ev.accuracies([[la, lb, lr, lg, 0, lo]], sampleRows(ev.n / DOMAINS.length, SAMPLES_PER_DOMAIN));
 		return { acc: toDomainAcc(acc[0]), predictions };
 	},
 
@@ -221,7 +222,9 @@ async function trainRun(run: RunHooks, req: TvTrainRequest, onProgress: (p: Prog
 		chunk: run.chunk
 	};
 	const tasks: Task[] = [req.tasks.a, req.tasks.b];
-	const total = (req.trainBase ? req.settings.baseSteps : 0) + (tasks.length + 1) * req.settings.ftSteps + (req.baselines ? 2 * req.settings.ftSteps : 0);
+	// the third task's fine-tune is the other-task control (λo); the baselines are for the two tasks only
+	const fineTuned: Task[] = [...tasks, otherTask(req.tasks.a, req.tasks.b)];
+	const total = (req.trainBase ? req.settings.baseSteps : 0) + (fineTuned.length + 1) * req.settings.ftSteps + (req.baselines ? 2 * req.settings.ftSteps : 0);
 	let done = 0;
 	const curves: Record<string, CurvePoint[]> = {};
 	const report = (offset: number) => (p: Progress) => onProgress({ ...p, done: offset + p.step, total });
@@ -234,7 +237,7 @@ async function trainRun(run: RunHooks, req: TvTrainRequest, onProgress: (p: Prog
 			done += req.settings.baseSteps;
 		}
 		const newFts = new Map<Task, Float32Array>();
-		for (const t of tasks) {
+		for (const t of fineTuned) {
 			const r = await fineTune(b, s.train, t, req.settings, { ...hooks, onProgress: report(done) });
 			newFts.set(t, r.params);
 			curves[`ft-${t}`] = r.curve;
