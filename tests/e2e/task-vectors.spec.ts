@@ -112,6 +112,7 @@ test('fine-tune live: the reader’s own vectors replace the shipped ones; nothi
 	await waitScored(page);
 	await expect(page.getByTestId('provenance')).toContainText('fine-tuned in this page');
 	await expect(page.getByTestId('row-multitask-rot90')).toContainText('%');
+	await expect(page.getByTestId('row-multitask4-upright')).toContainText('%');
 	await expect(page.getByTestId('row-probe-inverted')).toContainText('%');
 	// the generic-training control was trained live too, and the verdict tests the merge against it
 	await expect(page.getByTestId('row-generic-upright')).toContainText('%');

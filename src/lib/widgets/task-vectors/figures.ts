@@ -137,7 +137,7 @@ export function sampleDigits(upright: Uint8Array, labels: readonly number[], per
 
 // ---- the baselines table ------------------------------------------------------------------------
 
-export type Baselines = { multitask: DomainAcc | null; probe: Partial<Record<Task, number>> };
+export type Baselines = { multitask: DomainAcc | null; multitask4: DomainAcc | null; probe: Partial<Record<Task, number>> };
 export type LiveSummary = { base: DomainAcc; ftA: DomainAcc; ftB: DomainAcc; generic: DomainAcc; stats: VectorStats };
 export type Row = { id: string; label: string; note?: string; acc: Partial<DomainAcc> | null };
 
@@ -168,7 +168,7 @@ export function baselineRows(s: RowSources): Row[] {
 	const { a, b, shipped } = s;
 	const v = s.verdictData;
 	const multi = s.baselines ? s.baselines.multitask : s.shippedBaselines ? (shipped?.multitask ?? null) : null;
-	const multi4 = !s.baselines && s.shippedBaselines ? (shipped?.multitask4 ?? null) : null;
+	const multi4 = s.baselines ? s.baselines.multitask4 : s.shippedBaselines ? (shipped?.multitask4 ?? null) : null;
 	const probeFrom = s.baselines ? s.baselines.probe : s.shippedBaselines ? shipped?.probe : undefined;
 	const probe = probeFrom ? ({ [a]: probeFrom[a], [b]: probeFrom[b] } as Partial<DomainAcc>) : null;
 	return [
@@ -182,7 +182,7 @@ export function baselineRows(s: RowSources): Row[] {
 		{ id: 'ctl-random', label: `Control: random r${lam(v?.lambdas.random)}`, note: 'a Gaussian direction of τA’s length', acc: v?.acc.random ?? null },
 		{ id: 'generic', label: 'Generic training, one fine-tune’s steps', note: 'θ₀ trained on its own mix: the net g comes from', acc: s.summary?.generic ?? shipped?.generic ?? null },
 		{ id: 'multitask', label: 'Multi-task training on A and B, same compute', note: 'continues θ₀ on a mix of A and B for as many steps as both fine-tunes', acc: multi },
-		{ id: 'multitask4', label: 'Multi-task training on all four domains', note: 'the same, on the base’s own four-domain mix (shipped run only)', acc: multi4 },
+		{ id: 'multitask4', label: 'Multi-task training on all four domains', note: 'the same, on the base’s own four-domain mix (generalist base only)', acc: multi4 },
 		{ id: 'probe', label: 'Linear probe on θ₀’s features', note: 'only the last layer trained, per task', acc: probe }
 	];
 }

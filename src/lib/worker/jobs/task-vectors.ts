@@ -24,6 +24,7 @@ import {
 	linearProbe,
 	otherTask,
 	multitask,
+	multitaskAll,
 	sampleRows,
 	toDomainAcc,
 	trainBase,
@@ -130,7 +131,7 @@ export type TvTrainRequest = {
 	/** also run the baselines: multi-task training with the fine-tunes' compute, linear probes */
 	baselines: boolean;
 };
-export type TvBaselines = { multitask: DomainAcc | null; probe: Partial<Record<Task, number>> };
+export type TvBaselines = { multitask: DomainAcc | null; multitask4: DomainAcc | null; probe: Partial<Record<Task, number>> };
 export type TvTrainResult = {
 	cancelled: boolean;
 	curves: Record<string, CurvePoint[]>;
@@ -224,7 +225,9 @@ async function trainRun(run: RunHooks, req: TvTrainRequest, onProgress: (p: Prog
 	const tasks: Task[] = [req.tasks.a, req.tasks.b];
 	// the third task's fine-tune is the other-task control (λo); the baselines are for the two tasks only
 	const fineTuned: Task[] = [...tasks, otherTask(req.tasks.a, req.tasks.b)];
-	const total = (req.trainBase ? req.settings.baseSteps : 0) + (fineTuned.length + 1) * req.settings.ftSteps + (req.baselines ? 2 * req.settings.ftSteps : 0);
+	// the four-domain multi-task baseline only on the generalist base (the narrow one never saw those domains)
+	const all4 = req.baselines && req.kind === 'generalist';
+	const total = (req.trainBase ? req.settings.baseSteps : 0) + (fineTuned.length + 1) * req.settings.ftSteps + (req.baselines ? 2 * req.settings.ftSteps : 0) + (all4 ? 2 * req.settings.ftSteps : 0);
 	let done = 0;
 	const curves: Record<string, CurvePoint[]> = {};
 	const report = (offset: number) => (p: Progress) => onProgress({ ...p, done: offset + p.step, total });
@@ -257,9 +260,16 @@ async function trainRun(run: RunHooks, req: TvTrainRequest, onProgress: (p: Prog
 		if (req.baselines) {
 			const m = await multitask(b, s.train, tasks, req.settings, { ...hooks, onProgress: report(done) });
 			curves.multitask = m.curve;
+			done += 2 * req.settings.ftSteps;
+			let multitask4: DomainAcc | null = null;
+			if (all4) {
+				const m4 = await multitaskAll(b, s.train, req.settings, { ...hooks, onProgress: report(done) });
+				curves.multitask4 = m4.curve;
+				multitask4 = await accOf(m4.params);
+			}
 			const probe: Partial<Record<Task, number>> = {};
 			for (const t of tasks) probe[t] = await linearProbe(b, s.train, s.test, t, req.settings);
-			baselines = { multitask: await accOf(m.params), probe };
+			baselines = { multitask: await accOf(m.params), multitask4, probe };
 		}
 		return { cancelled: false, curves, baselines };
 	} catch (e) {
