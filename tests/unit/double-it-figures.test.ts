@@ -57,6 +57,8 @@ describe('double-it figures', () => {
 		expect(curves.map((c) => c.width)).toEqual([16, 64]);
 		expect(curves[1].flops).toBeGreaterThan(curves[0].flops);
 		expect(curves[0].series.points[0].x).toBe(100 * BASELINE.batchSize);
+		// the live panel reads its runs every 25 steps, like the shipped width row
+		expect(fig.learnPlan(128, 1).flatMap((g) => g.runs)[0].evalSteps.slice(0, 3)).toEqual([25, 50, 75]);
 		expect(fig.examplesTo(curves[1], 0.6)).toBe(200 * BASELINE.batchSize);
 		expect(fig.examplesTo(curves[0], 0.1)).toBeNull();
 	});
@@ -64,6 +66,8 @@ describe('double-it figures', () => {
 	it('the shipped grid is complete: every cell of every row, three seeds each, and a decided verdict', () => {
 		const cells = fig.gridCells(shipped.runs, shipped.seeds);
 		expect(shipped.complete).toBe(true);
+		// one path for every shipped number: each net trained alone (scripts/make-double-it.ts)
+		expect((shipped as unknown as { netsAtOnce: number }).netsAtOnce).toBe(1);
 		expect(cells).toHaveLength(ROWS.reduce((a, r) => a + r.factors.length, 0));
 		expect(cells.every((c) => c.acc.n === shipped.seeds.length)).toBe(true);
 		const v = verdict(cells, singleStepCells(cells).length);
