@@ -5,9 +5,10 @@
 // train together (src/lib/ml/batched.ts). No weight files: every net starts from its seed, and the page
 // can train any cell again. The file is rewritten after every group, so a stopped run leaves partial
 // results (marked `complete: false`).
-// On wasm and cpu the nets train one at a time (batching measured slower there: npm run
-// bench:double-it); on another backend each group trains at once. Either way net k follows the same
-// path (tests/unit/double-it.test.ts), up to float rounding.
+// Every net trains alone (a group of one), whatever the backend: one path for every shipped number,
+// so a rerun on the same backend reproduces the file exactly. (Batching measured slower on wasm, npm
+// run bench:double-it; on a GPU the page trains a group at once, which agrees only up to float
+// rounding: tests/unit/double-it.test.ts.) --resume refuses a file made another way.
 // Usage: npx tsx scripts/make-double-it.ts [--seeds 1,2,3] [--rows width,depth,...] [--resume]
 // (--resume keeps the runs already in results.json and trains only the missing ones)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import { useBackend, loadMnistFromDisk } from './node-tf';
 import { TrainingData } from '../src/lib/ml/trainer';
 import { TestSet } from '../src/lib/ml/test-set';
-import { BASELINE, GRID_SEEDS, ROWS, type RunResult, cellResults, fmtFactor, netsAtOnce, planGrid, runGrid, verdict, singleStepCells } from '../src/lib/ml/experiments/double-it';
+import { BASELINE, GRID_SEEDS, ROWS, type RunResult, cellResults, fmtFactor, planGrid, runGrid, verdict, singleStepCells } from '../src/lib/ml/experiments/double-it';
 
 const arg = (name: string) => {
 	const i = process.argv.indexOf(`--${name}`);
@@ -37,8 +38,15 @@ const t0 = performance.now();
 const secs = () => (performance.now() - t0) / 1000;
 const round = (_k: string, v: unknown) => (typeof v === 'number' ? (Number.isFinite(v) ? Number(v.toPrecision(4)) : null) : v);
 const resultsFile = join(outDir, 'results.json');
-const runs: RunResult[] = process.argv.includes('--resume') && existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')).runs : [];
-const previousSeconds: number = runs.length ? (JSON.parse(readFileSync(resultsFile, 'utf8')).seconds ?? 0) : 0;
+/** nets trained at once: always one (see above) */
+const NETS_AT_ONCE = 1;
+const previous = process.argv.includes('--resume') && existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : null;
+if (previous && (previous.backend !== backend || previous.netsAtOnce !== NETS_AT_ONCE)) {
+	console.error(`make-double-it: ${resultsFile} was made on ${previous.backend} with ${previous.netsAtOnce ?? 'mixed'} nets at once; resuming would mix paths. Run without --resume.`);
+	process.exit(1);
+}
+const runs: RunResult[] = previous?.runs ?? [];
+const previousSeconds: number = previous?.seconds ?? 0;
 const done = new Set(runs.map((r) => r.id));
 if (runs.length) console.log(`  resuming: ${runs.length} runs already in ${resultsFile}`);
 
@@ -47,6 +55,7 @@ function write(complete: boolean) {
 		note: 'Written by scripts/make-double-it.ts from fixed seeds; every number is a test-set measurement of a net trained from its seed.',
 		complete,
 		backend,
+		netsAtOnce: NETS_AT_ONCE,
 		seconds: Math.round(secs()) + previousSeconds,
 		baseline: BASELINE,
 		seeds,
@@ -67,7 +76,7 @@ await runGrid(groups, train, test, {
 		lastGroup = g.key;
 		console.log(`  ${(f * 100).toFixed(0)}% at ${secs().toFixed(0)} s: group ${g.key} (${g.runs.length} nets)`);
 	}
-}, (id) => done.has(id), netsAtOnce(backend));
+}, (id) => done.has(id), NETS_AT_ONCE);
 write(true);
 
 const map = new Map(runs.map((r) => [r.id, r]));

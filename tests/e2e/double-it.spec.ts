@@ -18,7 +18,7 @@ test.describe('without the digit data', () => {
 		// the deliberately broken control row is flagged
 		await expect(page.locator(`${WIDGET} [data-cell="naiveDepth@4"]`)).toHaveAttribute('data-broke', 'true');
 		await expect(page.locator('[data-stat="width@1"]').first()).toContainText('±');
-		await expect(page.locator(`${WIDGET} [data-figure="learn"] tbody tr`)).toHaveCount(4);
+		await expect(page.locator(`${WIDGET} [data-figure="learn"] tbody tr`)).toHaveCount(6);
 		await expect(widget).toHaveAttribute('data-phase', 'failed', { timeout: 60_000 });
 	});
 
@@ -31,11 +31,15 @@ test.describe('without the digit data', () => {
 	});
 });
 
-test('URL state round-trips, and a click on a cell goes into the link', async ({ page }) => {
-	await page.goto('/essays/double-it?cell=width@2&seed=7&seeds=2');
+test('URL state round-trips, a click on a cell goes into the link, and a link to the costliest cell trains nothing on load', async ({ page }) => {
+	// width ×8 (512 units): the grid's most expensive cell; a link only selects it
+	await page.goto('/essays/double-it?cell=width@8&seed=7&seeds=2');
 	const widget = page.locator(WIDGET);
-	await expect(widget).toHaveAttribute('data-cell', 'width@2');
-	await expect(page.locator(`${WIDGET} [data-cell="width@2"]`)).toHaveAttribute('aria-pressed', 'true');
+	await expect(widget).toHaveAttribute('data-cell', 'width@8');
+	await expect(page.locator(`${WIDGET} [data-cell="width@8"]`)).toHaveAttribute('aria-pressed', 'true');
+	await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+	await expect(widget).toHaveAttribute('data-busy', 'idle');
+	await expect(widget).toHaveAttribute('data-cell-live', 'none');
 	await expect(page.getByRole('spinbutton', { name: /Seed of a live cell/ })).toHaveValue('7');
 	await page.locator(`${WIDGET} [data-cell="depth@4"]`).click();
 	await expect(widget).toHaveAttribute('data-cell', 'depth@4');
@@ -53,16 +57,38 @@ test('garbage parameters are clamped with a visible note', async ({ page }) => {
 	await expect(page.getByRole('spinbutton', { name: /Seed of a live cell/ })).toHaveValue('1');
 });
 
-test('a cell retrains live beside the baseline (wasm)', async ({ page }) => {
-	test.setTimeout(180_000);
-	// batch 16: the cheapest cell per step; it and the baseline train together
-	await page.goto('/essays/double-it?backend=wasm&cell=batchSize@0.25&seed=2');
-	const widget = page.locator(WIDGET);
-	await page.locator(`${WIDGET} [data-figure="cell"]`).scrollIntoViewIfNeeded();
-	await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
-	await expect(widget).toHaveAttribute('data-backend', 'wasm');
-	await page.locator(`${WIDGET} [data-action="retrain-cell"] button.primary`).click();
-	await expect(widget).toHaveAttribute('data-cell-live', 'running');
-	await expect(widget).toHaveAttribute('data-cell-live', 'done', { timeout: 150_000 });
-	await expect(widget).toContainText('retrained in your browser');
-});
+// A live cell on every backend. wasm retrains a whole cell beside the baseline; the others take one
+// Step (the baseline's first 50 steps and one test evaluation: a tiny workload), then Cancel & reset:
+// WebGPU here is SwiftShader (~30× slower than wasm), WebGL software-rendered too, and cpu is plain JS.
+for (const backend of ['wasm', 'webgl', 'cpu', 'webgpu'] as const) {
+	const whole = backend === 'wasm';
+	test(`a cell retrains live beside the baseline on ${backend}${whole ? '' : ' (one Step)'}`, async ({ page }) => {
+		test.setTimeout(180_000);
+		// batch 16: the cheapest cell per step; it and the baseline train one after the other
+		await page.goto(`/essays/double-it?backend=${backend}&cell=batchSize@0.25&seed=2`);
+		const widget = page.locator(WIDGET);
+		await page.locator(`${WIDGET} [data-figure="cell"]`).scrollIntoViewIfNeeded();
+		await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+		await expect(widget).toHaveAttribute('data-backend', backend);
+		const controls = page.locator(`${WIDGET} [data-action="retrain-cell"]`);
+		if (whole) {
+			await controls.locator('button.primary').click();
+			await expect(widget).toHaveAttribute('data-cell-live', 'running');
+			await expect(widget).toHaveAttribute('data-cell-live', 'done', { timeout: 150_000 });
+			await expect(widget).toContainText('retrained in your browser');
+			await expect(page.getByTestId('provenance')).toContainText(`(${backend})`);
+		} else {
+			// the first Step starts the retrain paused at its start; the second lets one chunk through
+			const step = controls.getByRole('button', { name: 'Step' });
+			await step.click();
+			await expect(widget).toHaveAttribute('data-cell-live', 'running');
+			await expect(widget).toHaveAttribute('data-paused', 'true');
+			await expect(widget).toHaveAttribute('data-cell-points', '0');
+			await step.click();
+			await expect(widget).toHaveAttribute('data-cell-points', '1', { timeout: 150_000 });
+			await expect(widget).toHaveAttribute('data-paused', 'true');
+			await controls.getByRole('button', { name: /Cancel/ }).click();
+			await expect(widget).toHaveAttribute('data-busy', 'idle');
+		}
+	});
+}

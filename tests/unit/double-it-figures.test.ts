@@ -57,6 +57,8 @@ describe('double-it figures', () => {
 		expect(curves.map((c) => c.width)).toEqual([16, 64]);
 		expect(curves[1].flops).toBeGreaterThan(curves[0].flops);
 		expect(curves[0].series.points[0].x).toBe(100 * BASELINE.batchSize);
+		// the live panel reads its runs every 25 steps, like the shipped width row
+		expect(fig.learnPlan(128, 1).flatMap((g) => g.runs)[0].evalSteps.slice(0, 3)).toEqual([25, 50, 75]);
 		expect(fig.examplesTo(curves[1], 0.6)).toBe(200 * BASELINE.batchSize);
 		expect(fig.examplesTo(curves[0], 0.1)).toBeNull();
 	});
@@ -64,11 +66,28 @@ describe('double-it figures', () => {
 	it('the shipped grid is complete: every cell of every row, three seeds each, and a decided verdict', () => {
 		const cells = fig.gridCells(shipped.runs, shipped.seeds);
 		expect(shipped.complete).toBe(true);
+		// one path for every shipped number: each net trained alone (scripts/make-double-it.ts)
+		expect((shipped as unknown as { netsAtOnce: number }).netsAtOnce).toBe(1);
 		expect(cells).toHaveLength(ROWS.reduce((a, r) => a + r.factors.length, 0));
 		expect(cells.every((c) => c.acc.n === shipped.seeds.length)).toBe(true);
 		const v = verdict(cells, singleStepCells(cells).length);
 		expect(v.counted).toBe(12);
 		// the deliberate break is caught
 		expect(cells.find((c) => c.cell === 'naiveDepth@4')!.broke).toBe(true);
+		// what the essay's prose says of the shipped grid: of the counted rows only the learning rate ×32
+		// broke (×4 and ×8 of width and batch size included); the width panel's examples-to-a-loss stop
+		// falling at width 128, and every wider net ends above width 64's final test loss
+		const counted = new Set(ROWS.filter((r) => !r.control).map((r) => r.key));
+		expect(cells.filter((c) => counted.has(c.key) && c.broke).map((c) => c.cell)).toEqual(['learningRate@32']);
+		const learn = fig.learnCurves(fig.shippedLearnRuns(shipped.runs, shipped.seeds));
+		expect(learn.map((c) => c.width)).toEqual([16, 32, 64, 128, 256, 512]);
+		const target = Math.max(...learn.map((c) => Math.min(...c.series.points.map((p) => p.y))));
+		const ex = learn.map((c) => fig.examplesTo(c, target)!);
+		for (let i = 1; i < 4; i++) expect(ex[i]).toBeLessThan(ex[i - 1]);
+		expect(ex.slice(3)).toEqual([ex[3], ex[3], ex[3]]);
+		const final = learn.map((c) => c.series.points.at(-1)!.y);
+		for (const i of [3, 4, 5]) expect(final[i]).toBeGreaterThan(final[2]);
+		// the baseline's early curve is as fine as the other widths' (every 25 steps)
+		expect(learn[2].series.points.filter((p) => p.x <= 400 * BASELINE.batchSize)).toHaveLength(16);
 	});
 });

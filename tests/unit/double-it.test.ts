@@ -5,7 +5,7 @@ import { useCpu, smallMnist } from './setup';
 import { Trainer, TrainingData } from '../../src/lib/ml/trainer';
 import { BatchedTrainer } from '../../src/lib/ml/batched';
 import { TestSet } from '../../src/lib/ml/test-set';
-import { BASELINE, BROKE_MARGIN, ROWS, type CellResult, cellResults, cellSetting, isBroke, planGrid, trainGroup, verdict } from '../../src/lib/ml/experiments/double-it';
+import { BASELINE, BROKE_MARGIN, LEARN_EVERY, ROWS, type CellResult, cellResults, cellSetting, curveSteps, isBroke, planGrid, rowByKey, trainGroup, verdict } from '../../src/lib/ml/experiments/double-it';
 
 beforeAll(useCpu);
 
@@ -102,6 +102,26 @@ describe('the grid plan', () => {
 				const changed = (Object.keys(BASELINE) as (keyof typeof BASELINE)[]).filter((k) => s[k] !== BASELINE[k]);
 				expect(changed.length).toBeLessThanOrEqual(row.control ? 2 : 1);
 			}
+	});
+
+	it('the width row reaches ×8 and its runs, the baseline run included, are read every 25 steps up to the baseline length', () => {
+		expect(rowByKey('width').factors.at(-1)).toBe(8);
+		expect(rowByKey('batchSize').factors.at(-1)).toBe(8);
+		const { groups, sources } = planGrid(ROWS, [1]);
+		const runs = new Map(groups.flatMap((g) => g.runs).map((r) => [r.id, r]));
+		const every25 = Array.from({ length: BASELINE.steps / LEARN_EVERY }, (_, i) => (i + 1) * LEARN_EVERY);
+		for (const src of sources.filter((x) => x.key === 'width')) {
+			const run = runs.get(src.runId)!;
+			for (const s of every25) expect(run.evalSteps).toContain(s);
+		}
+		// the baseline run goes on to 1,600 steps (the steps row) and is read more sparsely after 400
+		const base = runs.get(sources.find((x) => x.cell === 'width@1')!.runId)!;
+		expect(base.setting.steps).toBe(1600);
+		expect(base.evalSteps.filter((s) => s <= BASELINE.steps)).toEqual(every25);
+		expect(base.evalSteps.at(-1)).toBe(1600);
+		// other rows keep the sparse curve
+		const lr = runs.get(sources.find((x) => x.cell === 'learningRate@2')!.runId)!;
+		expect(lr.evalSteps).toEqual(curveSteps(BASELINE.steps));
 	});
 
 	it('the verdict counts only single doublings and halvings, and fails when too many broke', () => {

@@ -13,6 +13,7 @@ import {
 	cellSetting,
 	cellValue,
 	curveSteps,
+	learnSteps,
 	planGrid,
 	rowByKey,
 	settingKey,
@@ -111,7 +112,7 @@ export function learnPlan(maxWidth: number, seed: number): GroupPlan[] {
 	const out: GroupPlan[] = [];
 	for (let w = 16; w <= maxWidth; w *= 2) {
 		const s: Setting = { ...BASELINE, width: w };
-		out.push({ key: `learn:${w}`, runs: [{ id: `learn:${settingKey(s)}#${seed}`, setting: s, seed, evalSteps: curveSteps(s.steps) }] });
+		out.push({ key: `learn:${w}`, runs: [{ id: `learn:${settingKey(s)}#${seed}`, setting: s, seed, evalSteps: learnSteps(s.steps) }] });
 	}
 	return out;
 }
