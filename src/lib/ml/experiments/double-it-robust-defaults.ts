@@ -7,7 +7,7 @@ import { BASELINE, type Setting, macsPerExample } from './double-it-defaults';
 import { type NetConfig, paramLayout } from '../net-layout';
 import { makeRng } from '../rng';
 
-export const ROBUST_WIDTHS = [16, 32, 64, 128, 256, 512] as const;
+export const ROBUST_WIDTHS = [16, 32, 64, 128, 256] as const;
 export const ROBUST_DEPTHS = [1, 2, 4, 8, 16] as const;
 /**
  * Relative weight noise: every weight matrix W (not the biases) gets independent Gaussian noise of
