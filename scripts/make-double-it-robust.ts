@@ -1,8 +1,8 @@
 // Computes the shipped results of the "Double it" essay's robustness and learning-rate-drift panels from
 // fixed seeds, in Node (wasm): static/checkpoints/double-it/robust.json
 // Every net of src/lib/ml/experiments/double-it-robust-defaults.ts: the grid's baseline with the width
-// (16 … 256) or the residual depth (1 … 16) changed, scored for neighbour swaps, single deletions and
-// relative weight noise; and widths 32 … 256 at six learning rates (the drift), chosen on held-out
+// (16 … 512) or the residual depth (1 … 16) changed, scored for neighbour swaps, single deletions and
+// relative weight noise; and widths 32 … 256 at seven learning rates (the drift), chosen on held-out
 // training digits. No weight files: every net starts from its seed. The file is rewritten after every
 // net, so a stopped run leaves partial results (`complete: false`); --resume trains only what is missing.
 // Usage: npx tsx scripts/make-double-it-robust.ts [--seeds 1,2,3] [--widths 16,32] [--depths 1,2]

@@ -13,7 +13,7 @@ test.describe('without the digit data', () => {
 		await page.goto('/essays/double-it');
 		const robust = page.locator(`${WIDGET} [data-figure="robust"]`);
 		await expect(robust).toHaveAttribute('data-robust', 'shipped');
-		await expect(robust).toHaveAttribute('data-robust-points', '5');
+		await expect(robust).toHaveAttribute('data-robust-points', '6');
 		// every width has a share kept under each noise level, each a fraction of its own clean accuracy
 		const kept = (await robust.locator('tr[data-x="256"]').getAttribute('data-noise-kept'))!.split(',').map(Number);
 		expect(kept).toHaveLength(4);

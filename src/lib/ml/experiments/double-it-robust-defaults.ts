@@ -7,7 +7,7 @@ import { BASELINE, type Setting, macsPerExample } from './double-it-defaults';
 import { type NetConfig, paramLayout } from '../net-layout';
 import { makeRng } from '../rng';
 
-export const ROBUST_WIDTHS = [16, 32, 64, 128, 256] as const;
+export const ROBUST_WIDTHS = [16, 32, 64, 128, 256, 512] as const;
 export const ROBUST_DEPTHS = [1, 2, 4, 8, 16] as const;
 /**
  * Relative weight noise: every weight matrix W (not the biases) gets independent Gaussian noise of
@@ -18,8 +18,8 @@ export const NOISE_EPS = [0.1, 0.2, 0.4, 0.8] as const;
 /** Noise draws per ε per net (their accuracies are averaged). */
 export const NOISE_DRAWS = 2;
 export const DRIFT_WIDTHS = [32, 64, 128, 256] as const;
-/** Learning rates of the drift study: 0.001 × 2^k, k = −2 … 3 (the grid's learning-rate row, ×1/4 … ×8). */
-export const DRIFT_LRS = [-2, -1, 0, 1, 2, 3].map((k) => BASELINE.learningRate * 2 ** k);
+/** Learning rates of the drift study: 0.001 × 2^k, k = −3 … 3 (the grid's learning-rate row, ×1/8 … ×8). */
+export const DRIFT_LRS = [-3, -2, -1, 0, 1, 2, 3].map((k) => BASELINE.learningRate * 2 ** k);
 /** The width whose best learning rate is carried over to the others (the grid's baseline width). */
 export const DRIFT_REFERENCE_WIDTH = BASELINE.width;
 export const ROBUST_SEEDS = [1, 2, 3] as const;
