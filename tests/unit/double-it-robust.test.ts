@@ -27,7 +27,8 @@ import {
 	HELD_OUT
 } from '../../src/lib/ml/experiments/double-it-robust';
 import { BASELINE } from '../../src/lib/ml/experiments/double-it-defaults';
-import { driftValues, robustStats, trendSentences } from '../../src/lib/widgets/double-it/robust-figures';
+import { driftLivePlan, driftValues, mergeLive, robustLivePlan, robustStats, trendSentences } from '../../src/lib/widgets/double-it/robust-figures';
+import { DRIFT_LRS } from '../../src/lib/ml/experiments/double-it-robust-defaults';
 import shipped from '../../static/checkpoints/double-it/robust.json';
 
 beforeAll(useCpu);
@@ -198,6 +199,24 @@ describe('trends', () => {
 		expect(pts[1].deleteKept.mean).toBeCloseTo(0.9, 10);
 		const t = trendSentences(pts, 'width');
 		expect(t.find((x) => x.key === 'delete')!.text).toMatch(/every doubling/);
+	});
+});
+
+describe('the live plans (capped work)', () => {
+	it('train the axis up to the cap from one seed, measured; the drift trains one width and width 64 at every rate', () => {
+		const w = robustLivePlan('width', 32, 2);
+		expect(w.map((r) => r.setting.width)).toEqual([16, 32]);
+		expect(w.every((r) => r.measure && r.seed === 2 && r.setting.depth === 4)).toBe(true);
+		expect(robustLivePlan('depth', 4, 1).map((r) => r.setting.depth)).toEqual([1, 2, 4]);
+		const d = driftLivePlan(32, 1);
+		expect(d).toHaveLength(2 * DRIFT_LRS.length);
+		expect(new Set(d.map((r) => r.setting.width))).toEqual(new Set([32, 64]));
+		expect(driftLivePlan(64, 1)).toHaveLength(DRIFT_LRS.length);
+	});
+
+	it('live results replace the shipped ones of the same width', () => {
+		const merged = mergeLive([res(32, 0.001, 1, 0.9), res(64, 0.001, 1, 0.9)], [res(32, 0.001, 7, 0.5)], (r) => String(r.width));
+		expect(merged.map((r) => `${r.width}#${r.seed}`).sort()).toEqual(['32#7', '64#1']);
 	});
 });
 
