@@ -95,7 +95,7 @@ export function mergeLive(shipped: readonly RobustResult[], live: readonly Robus
  * The essay's inline numbers from the shipped results, by key:
  * `clean@w16`, `noise0.4@w256` (share of clean accuracy kept), `swap@w16`, `delete@d16`, … (w = width
  * axis, d = depth axis); `drop0.4@w16` (points lost); `best@32` (test accuracy at width 32's best
- * learning rate), `ref@256` (at width 64's best), `lost@256` (the difference, one value).
+ * learning rate), `ref@256` (at width 64's best), `test0.000125@32` (test accuracy at one rate).
  */
 export function robustStats(results: readonly RobustResult[]): Map<string, Stat> {
 	const out = new Map<string, Stat>();
@@ -113,6 +113,7 @@ export function robustStats(results: readonly RobustResult[]): Map<string, Stat>
 	}
 	for (const r of driftRows(results)) {
 		out.set(`best@${r.width}`, r.bestTest);
+		r.lrs.forEach((lr, i) => out.set(`test${lrText(lr)}@${r.width}`, r.test[i]));
 		if (r.atReference) out.set(`ref@${r.width}`, r.atReference);
 	}
 	return out;
