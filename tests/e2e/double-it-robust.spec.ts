@@ -22,6 +22,8 @@ test.describe('without the digit data', () => {
 		expect(Number(await page.locator(`${WIDGET} [data-figure="drift"] tr[data-width="64"]`).getAttribute('data-lost'))).toBe(0);
 		await expect(page.locator('[data-stat="noise0.4@w256"]').first()).toContainText('±');
 		await expect(page.locator('[data-stat="lr@256"]').first()).not.toContainText('n/a');
+		// every inline number of the essay found its shipped value
+		await expect(page.locator('[data-stat]').filter({ hasText: /n\/a|–/ })).toHaveCount(0);
 		await noHorizontalScroll(page);
 	});
 });
