@@ -12,6 +12,7 @@ import { taskVectorsJob } from './jobs/task-vectors';
 import { stitchingJob } from './jobs/stitching';
 import { creditJob } from './jobs/credit';
 import { doubleItJob } from './jobs/double-it';
+import { doubleItRobustJob } from './jobs/double-it-robust';
 
 const api = {
 	/** `assets`: fetch the site's runtime files under this build's version (./versioned-fetch). */
@@ -40,6 +41,7 @@ const api = {
 	stitching: Comlink.proxy(settleOnDeviceLoss(stitchingJob, 'stitching')),
 	credit: Comlink.proxy(settleOnDeviceLoss(creditJob, 'credit')),
 	doubleIt: Comlink.proxy(settleOnDeviceLoss(doubleItJob, 'doubleIt')),
+	doubleItRobust: Comlink.proxy(settleOnDeviceLoss(doubleItRobustJob, 'doubleItRobust')),
 
 	/** An answer from the worker's message loop: the page's sign of life where Web Locks are missing. */
 	ping: (): true => true,

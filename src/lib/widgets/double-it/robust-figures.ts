@@ -1,0 +1,130 @@
+// What the robustness and drift panels draw, from shipped or live results (free of tfjs and of Svelte,
+// so it is unit-tested in Node): the chart series, the table rows, the trend sentences and the essay's
+// inline numbers.
+import type { LineSeries } from '$lib/plots';
+import type { Stat } from '$lib/ml/experiments/common';
+import { BASELINE } from '$lib/ml/experiments/double-it-defaults';
+import {
+	DRIFT_LRS,
+	DRIFT_REFERENCE_WIDTH,
+	NOISE_EPS,
+	ROBUST_DEPTHS,
+	type AxisPoint,
+	type DriftRow,
+	type RobustAxis,
+	type RobustResult,
+	type RobustRun,
+	axisPoints,
+	driftRows,
+	robustSetting,
+	runId,
+	trendEnd
+} from '$lib/ml/experiments/double-it-robust-defaults';
+
+export const PALETTE = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#d55e00', '#56b4e9', '#999999'];
+
+/** "0.001", "0.00025": a learning rate as a plain decimal, without float noise. */
+export const lrText = (lr: number) => String(Number(lr.toPrecision(3)));
+
+/** Chart series of one axis: the share of clean accuracy kept under each noise level and each surgery. */
+export function robustSeries(points: readonly AxisPoint[]): LineSeries[] {
+	const out: LineSeries[] = NOISE_EPS.map((e, i) => ({
+		name: `weight noise ε = ${e}`,
+		color: PALETTE[i],
+		points: points.map((p) => ({ x: p.x, y: p.noiseKept[i].mean })).filter((p) => Number.isFinite(p.y))
+	}));
+	out.push({ name: 'neighbour swap', color: 'var(--fg)', dashed: true, points: points.filter((p) => p.swapKept).map((p) => ({ x: p.x, y: p.swapKept!.mean })) });
+	out.push({ name: 'delete one block', color: 'var(--muted)', dashed: true, points: points.map((p) => ({ x: p.x, y: p.deleteKept.mean })) });
+	return out.filter((s) => s.points.length > 0);
+}
+
+/** One sentence per measure: how far up the axis "bigger keeps more" holds, and where the best value is. */
+export function trendSentences(points: readonly AxisPoint[], axis: RobustAxis): { key: string; text: string; holdsTo: number | null; peak: number | null }[] {
+	const what = axis === 'width' ? 'width' : 'depth';
+	const measures: { key: string; label: string; get: (p: AxisPoint) => Stat | null }[] = [
+		...NOISE_EPS.map((e, i) => ({ key: `noise${e}`, label: `weight noise ε = ${e}`, get: (p: AxisPoint) => p.noiseKept[i] })),
+		{ key: 'swap', label: 'neighbour swaps', get: (p: AxisPoint) => p.swapKept },
+		{ key: 'delete', label: 'single deletions', get: (p: AxisPoint) => p.deleteKept }
+	];
+	return measures.map((m) => {
+		const pts = points.filter((p) => m.get(p)).map((p) => ({ x: p.x, mean: m.get(p)!.mean }));
+		const t = trendEnd(pts);
+		if (!t) return { key: m.key, text: `${m.label}: not enough points yet.`, holdsTo: null, peak: null };
+		const first = pts[0].x;
+		const text = !t.rising
+			? `${m.label}: no gain from ${what} ${first} to the next ${what}; best at ${t.peak}.`
+			: t.holdsTo === pts.at(-1)!.x
+				? `${m.label}: every doubling of the ${what} kept more, up to ${t.holdsTo}.`
+				: `${m.label}: kept more with each doubling up to ${what} ${t.holdsTo}, then flat or less; best at ${t.peak}.`;
+		return { key: m.key, text, holdsTo: t.holdsTo, peak: t.peak };
+	});
+}
+
+/** Held-out accuracy against learning rate, one series per width. */
+export function driftSeries(rows: readonly DriftRow[]): LineSeries[] {
+	return rows.map((r, i) => ({ name: `width ${r.width}`, color: PALETTE[i % PALETTE.length], points: r.lrs.map((lr, j) => ({ x: lr, y: r.heldOut[j].mean })) }));
+}
+
+/** The live runs of the robustness panel: the axis's nets at the baseline, up to `max`, from one seed. */
+export function robustLivePlan(axis: RobustAxis, max: number, seed: number): RobustRun[] {
+	const xs = axis === 'width' ? [16, 32, 64, 128, 256, 512].filter((w) => w <= max) : ROBUST_DEPTHS.filter((d) => d <= max);
+	return xs.map((x) => {
+		const s = axis === 'width' ? robustSetting(x, BASELINE.depth) : robustSetting(BASELINE.width, x);
+		return { id: runId(s, seed), setting: s, seed, measure: true };
+	});
+}
+
+/** The live runs of the drift panel: one width at every learning rate, plus the reference width's if asked. */
+export function driftLivePlan(width: number, seed: number): RobustRun[] {
+	const widths = width === DRIFT_REFERENCE_WIDTH ? [width] : [DRIFT_REFERENCE_WIDTH, width];
+	return widths.flatMap((w) =>
+		DRIFT_LRS.map((lr) => {
+			const s = robustSetting(w, BASELINE.depth, lr);
+			return { id: runId(s, seed), setting: s, seed, measure: false };
+		})
+	);
+}
+
+/** Shipped results with the live ones in place of the shipped nets of the same width (drift) or axis value. */
+export function mergeLive(shipped: readonly RobustResult[], live: readonly RobustResult[], key: (r: RobustResult) => string): RobustResult[] {
+	const replaced = new Set(live.map(key));
+	return [...shipped.filter((r) => !replaced.has(key(r))), ...live];
+}
+
+/**
+ * The essay's inline numbers from the shipped results, by key:
+ * `clean@w16`, `noise0.4@w256` (share of clean accuracy kept), `swap@w16`, `delete@d16`, … (w = width
+ * axis, d = depth axis); `drop0.4@w16` (points lost); `best@32` (test accuracy at width 32's best
+ * learning rate), `ref@256` (at width 64's best), `test0.000125@32` (test accuracy at one rate).
+ */
+export function robustStats(results: readonly RobustResult[]): Map<string, Stat> {
+	const out = new Map<string, Stat>();
+	for (const axis of ['width', 'depth'] as const) {
+		const a = axis === 'width' ? 'w' : 'd';
+		for (const p of axisPoints(results, axis)) {
+			out.set(`clean@${a}${p.x}`, p.clean);
+			NOISE_EPS.forEach((e, i) => {
+				out.set(`noise${e}@${a}${p.x}`, p.noiseKept[i]);
+				out.set(`drop${e}@${a}${p.x}`, p.noiseDrop[i]);
+			});
+			if (p.swapKept) out.set(`swap@${a}${p.x}`, p.swapKept);
+			out.set(`delete@${a}${p.x}`, p.deleteKept);
+		}
+	}
+	for (const r of driftRows(results)) {
+		out.set(`best@${r.width}`, r.bestTest);
+		r.lrs.forEach((lr, i) => out.set(`test${lrText(lr)}@${r.width}`, r.test[i]));
+		if (r.atReference) out.set(`ref@${r.width}`, r.atReference);
+	}
+	return out;
+}
+
+/** Single shipped values: each width's chosen learning rate (`lr@32`) and the accuracy lost by carrying width 64's over (`lost@256`). */
+export function driftValues(results: readonly RobustResult[]): Map<string, number> {
+	const out = new Map<string, number>();
+	for (const r of driftRows(results)) {
+		out.set(`lr@${r.width}`, r.best);
+		if (r.lost !== null) out.set(`lost@${r.width}`, r.lost);
+	}
+	return out;
+}

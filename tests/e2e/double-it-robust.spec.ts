@@ -1,0 +1,43 @@
+// Double it, the robustness and drift panels (wasm only): the shipped panels and the essay's numbers are
+// on screen before tfjs or the digits load, and a tiny live recompute (widths 16 and 32, one seed) completes.
+import { test, expect, noHorizontalScroll } from './helpers';
+
+const WIDGET = '[data-widget="double-it"]';
+
+test.describe('without the digit data', () => {
+	test.use({ allowedErrors: [/ERR_FAILED|Failed to load resource/] });
+
+	test('the shipped robustness and drift panels and their essay numbers show before tfjs, 375 px wide without scrolling sideways', async ({ page }) => {
+		await page.setViewportSize({ width: 375, height: 800 });
+		await page.route('**/data/mnist.bin*', (route) => route.abort());
+		await page.goto('/essays/double-it');
+		const robust = page.locator(`${WIDGET} [data-figure="robust"]`);
+		await expect(robust).toHaveAttribute('data-robust', 'shipped');
+		await expect(robust).toHaveAttribute('data-robust-points', '6');
+		// every width has a share kept under each noise level, each a fraction of its own clean accuracy
+		const kept = (await robust.locator('tr[data-x="256"]').getAttribute('data-noise-kept'))!.split(',').map(Number);
+		expect(kept).toHaveLength(4);
+		for (const k of kept) expect(k).toBeGreaterThan(0);
+		await expect(page.locator(`${WIDGET} [data-figure="drift"]`)).toHaveAttribute('data-drift-rows', '4');
+		expect(Number(await page.locator(`${WIDGET} [data-figure="drift"] tr[data-width="64"]`).getAttribute('data-lost'))).toBe(0);
+		await expect(page.locator('[data-stat="noise0.4@w256"]').first()).toContainText('±');
+		await expect(page.locator('[data-stat="lr@256"]').first()).not.toContainText('n/a');
+		// every inline number of the essay found its shipped value
+		await expect(page.locator('[data-stat]').filter({ hasText: /n\/a|–/ })).toHaveCount(0);
+		await noHorizontalScroll(page);
+	});
+});
+
+test('a tiny robustness recompute (widths 16 and 32, one seed) completes live on wasm', async ({ page }) => {
+	test.setTimeout(150_000);
+	await page.goto('/essays/double-it?backend=wasm&rmax=32&seed=2');
+	const widget = page.locator(WIDGET);
+	const robust = page.locator(`${WIDGET} [data-figure="robust"]`);
+	await robust.scrollIntoViewIfNeeded();
+	await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+	await expect(widget).toHaveAttribute('data-backend', 'wasm');
+	await robust.locator('[data-action="robust"]').click();
+	await expect(robust).toHaveAttribute('data-robust', 'live-done', { timeout: 120_000 });
+	await expect(robust).toHaveAttribute('data-robust-points', '2');
+	await expect(widget).toContainText('Robustness recomputed in your browser');
+});
