@@ -45,6 +45,7 @@ function program(key: string, variableNames: string[], outLen: number, threads: 
 	return {
 		variableNames,
 		outputShape: [outLen],
+		baseKey: `nrsFused_${key}`,
 		shaderKey: `nrsFused_${key}`,
 		dispatchLayout: { x: [0] },
 		dispatch: [Math.ceil(threads / workgroup), 1, 1],
@@ -53,6 +54,18 @@ function program(key: string, variableNames: string[], outLen: number, threads: 
 		size: false,
 		getUserCode: () => body
 	};
+}
+type Program = ReturnType<typeof program>;
+
+/**
+ * runWebGPUProgram for a program object used again and again. tfjs overwrites `program.shaderKey` with
+ * its pipeline-cache key (our key plus shapes and types), so a reused object's key would grow on every
+ * call: a cache miss, a new pipeline compiled per dispatch, and a cache that grows without bound. Reset
+ * it to our own key first.
+ */
+function run(be: WebGpuBackendLike, p: Program, inputs: tf.TensorInfo[], uniforms: Uniform[], output: tf.TensorInfo): void {
+	p.shaderKey = p.baseKey;
+	be.runWebGPUProgram(p, inputs, 'float32', uniforms, output);
 }
 
 /**
@@ -101,7 +114,7 @@ export class FusedStep {
 	private readonly units: Unit[];
 	private readonly lossAt: number;
 	private readonly backend: WebGpuBackendLike;
-	private readonly progs: { fwd: object[]; head: object; bwd: object[]; adam: object };
+	private readonly progs: { fwd: Program[]; head: Program; bwd: Program[]; adam: Program };
 
 	constructor(
 		cfg: NetConfig,
@@ -142,8 +155,10 @@ export class FusedStep {
 					if (index >= ${B * l.nOut} || uniforms.row0 < 0) { return; }
 					let r = index / ${l.nOut};
 					let j = index % ${l.nOut};
-					var z = S[${l.b} + j];
+					// the bias after the sum, as tfjs adds it: the same rounding near a ReLU's kink
+					var z = 0.0;
 					for (var k = 0; k < ${l.nIn}; k++) { z += ${input} * S[${l.w} + k * ${l.nOut} + j]; }
+					z += S[${l.b} + j];
 					result[${l.act} + index] = ${out}${skip};
 				}`;
 			const key = `fwd${i}_${B}_${l.nIn}_${l.nOut}_${l.w}_${l.b}_${l.act}_${first ? -1 : U[l.input].act}_${+l.relu}_${l.skip >= 0 ? U[l.skip].act : -1}`;
@@ -165,10 +180,10 @@ export class FusedStep {
 					var logit : array<f32, ${NUM_CLASSES}>;
 					var mx = -3.4e38;
 					for (var j = 0; j < ${NUM_CLASSES}; j++) {
-						var z = S[${h.b} + j];
+						var z = 0.0;
 						for (var k = 0; k < ${h.nIn}; k++) { z += result[${prev.act} + r * ${h.nIn} + k] * S[${h.w} + k * ${NUM_CLASSES} + j]; }
-						logit[j] = z;
-						mx = max(mx, z);
+						logit[j] = z + S[${h.b} + j];
+						mx = max(mx, logit[j]);
 					}
 					var se = 0.0;
 					for (var j = 0; j < ${NUM_CLASSES}; j++) { se += exp(logit[j] - mx); }
@@ -247,13 +262,13 @@ export class FusedStep {
 			['G'],
 			3 * P,
 			P,
-			'lr : f32, b1 : f32, b2 : f32, eps : f32,',
+			'lr : f32, b1 : f32, b2 : f32, eps : f32, c1 : f32, c2 : f32,',
 			`
 			fn main(index : i32) {
 				if (index >= ${P}) { return; }
 				let g = G[index];
-				let m = uniforms.b1 * result[${P} + index] + (1.0 - uniforms.b1) * g;
-				let v = uniforms.b2 * result[${2 * P} + index] + (1.0 - uniforms.b2) * g * g;
+				let m = uniforms.b1 * result[${P} + index] + uniforms.c1 * g;
+				let v = uniforms.b2 * result[${2 * P} + index] + uniforms.c2 * (g * g);
 				result[${P} + index] = m;
 				result[${2 * P} + index] = v;
 				result[index] = result[index] - m * uniforms.lr / (sqrt(v) + uniforms.eps);
@@ -275,16 +290,17 @@ export class FusedStep {
 		const be = this.backend;
 		const ws = this.workspace;
 		const u = [{ type: 'int32' as const, data: [row0] }];
-		this.progs.fwd.forEach((p, i) => be.runWebGPUProgram(p, i === 0 ? [this.state, x, idx] : [this.state], 'float32', u, ws));
-		be.runWebGPUProgram(this.progs.head, [this.state, yOneHot, idx], 'float32', [...u, { type: 'int32', data: [resetLoss ? 1 : 0] }], ws);
-		for (let i = this.units.length - 1; i >= 0; i--) be.runWebGPUProgram(this.progs.bwd[i], i === 0 ? [x, idx] : [this.state], 'float32', u, ws);
+		this.progs.fwd.forEach((p, i) => run(be, p, i === 0 ? [this.state, x, idx] : [this.state], u, ws));
+		run(be, this.progs.head, [this.state, yOneHot, idx], [...u, { type: 'int32', data: [resetLoss ? 1 : 0] }], ws);
+		for (let i = this.units.length - 1; i >= 0; i--) run(be, this.progs.bwd[i], i === 0 ? [x, idx] : [this.state], u, ws);
 	}
 
 	/** One Adam step from the gradient in the workspace (lr already bias-corrected, as the Trainer's). */
 	adam(lrT: number, beta1: number, beta2: number, eps: number): void {
-		// one uniform per scalar: tfjs would align a 4-vector as a vec4, not as the struct's four f32 fields
-		const u = [lrT, beta1, beta2, eps].map((v) => ({ type: 'float32' as const, data: [v] }));
-		this.backend.runWebGPUProgram(this.progs.adam, [this.workspace], 'float32', u, this.state);
+		// one uniform per scalar: tfjs would align a 4-vector as a vec4, not as the struct's f32 fields;
+		// 1 − β from the double, as the generic step's tf.mul(g, 1 − β) (1 − f32(0.999) is off by 1e-5)
+		const u = [lrT, beta1, beta2, eps, 1 - beta1, 1 - beta2].map((v) => ({ type: 'float32' as const, data: [v] }));
+		run(this.backend, this.progs.adam, [this.workspace], u, this.state);
 	}
 
 	/** The loss slot (a new scalar tensor; the caller reads and disposes it). */
