@@ -309,13 +309,12 @@ async function main() {
 
 	print(`\nbench:gpu — adapter: ${dawn.label}${dawn.software ? ' (SOFTWARE: timings are a CPU emulating a GPU, not a GPU)' : ''}`);
 	print(leakOnly ? 'plan: the leak check alone (--leak)\n' : `plan: ${quick ? 'short' : 'full'}; parts: ${[...parts].join(',')}\n`);
-	print('GPU dispatches per training step:');
+	if (!leakOnly) print('GPU dispatches per training step:');
 	for (const r of dispatchRows) print(r);
 	print('\nchecks:');
 	for (const c of checks) print(`  ${c}`);
 	const fmt = (v: number | undefined, unit: Row['unit']) => (v == null ? '–' : unit === 'ms' ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : `${v.toFixed(0)} steps/s`);
-	print('\n| measure | webgpu | wasm, same machine | webgpu speed-up |');
-	print('|---|---|---|---|');
+	if (!leakOnly) print('\n| measure | webgpu | wasm, same machine | webgpu speed-up |\n|---|---|---|---|');
 	for (const r of rows.values()) {
 		const up = r.webgpu != null && r.wasm != null ? (r.unit === 'ms' ? r.wasm / r.webgpu : r.webgpu / r.wasm) : NaN;
 		print(`| ${r.label} | ${fmt(r.webgpu, r.unit)} | ${fmt(r.wasm, r.unit)} | ${Number.isFinite(up) ? `${up.toFixed(2)}×` : '–'} |`);
