@@ -6,6 +6,10 @@
 // On a software adapter (Mesa's lavapipe, SwiftShader) timings mean nothing, so a short plan runs by
 // default: correctness and dispatch counts. Flags: --full (the full plan anyway), --quick (the short plan
 // on a real GPU too), --parts=step,swap,es,lambda, --json (print the result object as JSON too).
+// The leak check runs 10,000 steps in the full plan (200 in the short one) of the generic and the fused
+// step, plain and residual, and checks tensors, GPU buffers in use and compiled pipelines; on a software
+// adapter it trains small nets (784-16-16-10 and a depth-2, width-16 residual net, batch 16), because
+// 10,000 steps of the big nets there take hours. --leak: the 10,000-step leak check alone.
 import * as tfl from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
@@ -68,6 +72,17 @@ async function setupDawn(): Promise<{ adapter: Adapter; label: string; software:
 }
 
 const CFG: TrainConfig = { depth: 1, width: 128, residual: false, seed: 1, learningRate: 1e-3, batchSize: 64, layerDrop: 0 };
+/** The modularity essay's residual net (its widget's defaults: depth 8, width 128, batch 128) and its two-matrix control. */
+const RESIDUAL: TrainConfig = { depth: 8, width: 128, residual: true, seed: 1, learningRate: 1e-3, batchSize: 128, layerDrop: 0 };
+const CONTROL: TrainConfig = { ...RESIDUAL, residual: false, twoMatrix: true };
+const NETS = [
+	{ name: 'plain 784-128-128-10, batch 64', cfg: CFG },
+	{ name: 'residual depth 8, width 128, batch 128 (modularity)', cfg: RESIDUAL },
+	{ name: 'two-matrix control of the same', cfg: CONTROL }
+];
+/** The leak check's nets on a software adapter (10,000 steps of the big nets there would take hours). */
+const SMALL_PLAIN: TrainConfig = { ...CFG, width: 16, batchSize: 16 };
+const SMALL_RESIDUAL: TrainConfig = { ...RESIDUAL, depth: 2, width: 16, batchSize: 16 };
 
 /** Parameters after `steps` steps of the Trainer on the current backend, the losses it reported, and dispatches per step. */
 async function trainRun(mnist: Mnist, cfg: TrainConfig, steps: number, readEvery: number) {
@@ -157,6 +172,12 @@ async function benches(backend: 'webgpu' | 'wasm', mnist: Mnist, parts: Set<stri
 		const r = await guard('es', () => benchEsGeneration(mnist, { ...es, onProgress: log }));
 		put('credit essay backprop (h = 32, batch 128)', 'steps/s', r?.sgdStepsPerSec);
 		put('ES generation, N = 64 batched', 'ms', r?.batchedMs);
+		// the goal: batched ≥ 3× faster than a per-candidate loop on a GPU (on a CPU the loop wins; es.ts picks per backend)
+		if (r) {
+			const row = rows.get('ES generation, N = 64 batched')!;
+			const line = `${backend}: loop ${r.loopMs.toFixed(1)} ms, batched ${r.ratio.toFixed(1)}× faster${backend === 'webgpu' ? ` (goal ≥ 3×: ${r.ratio >= 3 ? 'PASS' : 'MISS'})` : ''}; the site takes ${r.siteMode}`;
+			row.note = [row.note, line].filter(Boolean).join('; ');
+		}
 	}
 	if (parts.has('swap')) {
 		const bytes = new Uint8Array(readFileSync(join(ROOT, 'static', 'checkpoints', 'modularity', 'residual.nrsc')));
@@ -189,72 +210,111 @@ async function main() {
 	tf.tidy(() => tf.add(tf.scalar(1), 1)).dispose(); // the cpu backend's banner, before measuring
 	const result: Record<string, unknown> = { adapter: dawn.label, software: dawn.software, quick };
 
-	// 1. equality with cpu: the same seeded training run on cpu and on webgpu (fused and generic step)
-	const STEPS = 20;
-	say(`cpu: reference run, ${STEPS} steps`);
-	const ref = await trainRun(mnist, CFG, STEPS, 10);
-	const choice = await selectBackend('webgpu', {}, BACKENDS.filter((b) => b !== 'webgpu'));
-	if (tf.getBackend() !== 'webgpu') throw new Error(`webgpu did not start: ${choice.reason}`);
-	tf.env().set('IS_TEST', false); // no per-kernel data-id counting while measuring (as bench-node)
-	// eslint-disable-next-line @typescript-eslint/no-explicit-any
-	const backend = tf.backend() as any;
+	const leakOnly = flag('leak');
+	let backend: { bufferManager?: { numUsedBuffers: number }; pipelineCache: object } | null = null;
+	const webgpu = async () => {
+		if (backend) return backend;
+		const choice = await selectBackend('webgpu', {}, BACKENDS.filter((b) => b !== 'webgpu'));
+		if (tf.getBackend() !== 'webgpu') throw new Error(`webgpu did not start: ${choice.reason}`);
+		tf.env().set('IS_TEST', false); // no per-kernel data-id counting while measuring (as bench-node)
+		backend = tf.backend() as unknown as NonNullable<typeof backend>;
+		return backend;
+	};
 	const checks: string[] = [];
 	let allOk = true;
 	const dispatchRows: string[] = [];
-	for (const fused of [false, true]) {
-		setFusedWebGpu(fused);
-		say(`webgpu: ${fused ? 'fused' : 'generic'} step vs cpu, then its dispatches and ms per step`);
-		const got = await trainRun(mnist, CFG, STEPS, 10);
-		const d = maxDiff(ref.params, got.params);
-		const lossDiff = Math.max(...ref.losses.map((l, i) => Math.abs(l - got.losses[i])));
-		const ok = d.maxAbsDiff <= 1e-3 * Math.max(1, d.maxAbs) && lossDiff <= 1e-3;
-		allOk &&= ok;
-		const name = got.fused ? 'fused step' : 'generic step';
-		checks.push(`${name}: ${STEPS} Adam steps from seed 1 vs cpu: max |Δparam| ${d.maxAbsDiff.toExponential(1)}, max |Δloss| ${lossDiff.toExponential(1)} → ${ok ? 'equal' : 'DIFFERENT'}`);
-		const r25 = await trainRun(mnist, CFG, quick ? 50 : 500, 25);
-		dispatchRows.push(
-			`  ${name.padEnd(14)} ${r25.perStep.toFixed(1)} per step (loss read every 25 steps), ${got.perStep.toFixed(1)} reading every 10; ${r25.msPerStep.toFixed(2)} ms/step`
-		);
-		result[`dispatches.${name}`] = r25.perStep;
-		result[`msPerStep.${name}`] = r25.msPerStep;
-	}
-	setFusedWebGpu(true);
-	const lay = await layersDispatches(mnist);
-	dispatchRows.push(`  ${'layers API'.padEnd(14)} ${lay.toFixed(1)} per trainOnBatch`);
-	result['dispatches.layers'] = lay;
 
-	// 2. leaks: tensors and GPU buffers stay constant over a long run of the default (fused) step
-	const leakSteps = quick ? 200 : 10_000;
-	say(`webgpu: leak check over ${leakSteps} steps`);
-	{
+	// 1. equality with cpu: the same seeded training run on cpu and on webgpu (fused and generic step), per net
+	if (!leakOnly) {
+		const STEPS = 20;
+		const refs = new Map<TrainConfig, Awaited<ReturnType<typeof trainRun>>>();
+		for (const net of NETS) {
+			say(`cpu: reference run, ${net.name}, ${STEPS} steps`);
+			refs.set(net.cfg, await trainRun(mnist, net.cfg, STEPS, 10));
+		}
+		await webgpu();
+		for (const net of NETS) {
+			const ref = refs.get(net.cfg)!;
+			dispatchRows.push(`  ${net.name}:`);
+			for (const fused of [false, true]) {
+				setFusedWebGpu(fused);
+				say(`webgpu: ${net.name}: ${fused ? 'fused' : 'generic'} step vs cpu, then its dispatches and ms per step`);
+				const got = await trainRun(mnist, net.cfg, STEPS, 10);
+				const d = maxDiff(ref.params, got.params);
+				const lossDiff = Math.max(...ref.losses.map((l, i) => Math.abs(l - got.losses[i])));
+				const ok = d.maxAbsDiff <= 1e-3 * Math.max(1, d.maxAbs) && lossDiff <= 1e-3 && got.fused === fused;
+				allOk &&= ok;
+				const name = got.fused ? 'fused step' : 'generic step';
+				checks.push(`${net.name}, ${name}: ${STEPS} Adam steps from seed 1 vs cpu: max |Δparam| ${d.maxAbsDiff.toExponential(1)}, max |Δloss| ${lossDiff.toExponential(1)} → ${ok ? 'equal' : 'DIFFERENT'}`);
+				// the big residual nets are slow on a software adapter: fewer timed steps there
+				const timed = quick ? (net.cfg === CFG ? 50 : 10) : 500;
+				const r25 = await trainRun(mnist, net.cfg, timed, Math.min(25, timed));
+				dispatchRows.push(
+					`    ${name.padEnd(14)} ${r25.perStep.toFixed(1)} per step (loss read every ${Math.min(25, timed)} steps), ${got.perStep.toFixed(1)} reading every 10; ${r25.msPerStep.toFixed(r25.msPerStep < 100 ? 2 : 0)} ms/step (${timed} steps)`
+				);
+				result[`dispatches.${net.name}.${name}`] = r25.perStep;
+				result[`msPerStep.${net.name}.${name}`] = r25.msPerStep;
+			}
+		}
+		setFusedWebGpu(true);
+		const lay = await layersDispatches(mnist);
+		dispatchRows.push(`  ${'layers API, 784-128-128-10'.padEnd(14)}: ${lay.toFixed(1)} per trainOnBatch`);
+		result['dispatches.layers'] = lay;
+	}
+
+	// 2. leaks: tensors and GPU buffers stay constant over a long run of each step kind
+	const leakSteps = quick && !leakOnly ? 200 : 10_000;
+	const be = await webgpu();
+	const pipelines = () => Object.keys(be.pipelineCache).length;
+	const [leakPlain, leakResidual] = dawn.software ? [SMALL_PLAIN, SMALL_RESIDUAL] : [CFG, RESIDUAL];
+	checks.push(
+		dawn.software
+			? `leak check nets: small, on a software adapter (784-16-16-10 and residual depth 2, width 16; batch 16), ${leakSteps} steps each`
+			: `leak check nets: 784-128-128-10 batch 64 and the residual depth-8 width-128 net batch 128, ${leakSteps} steps each`
+	);
+	for (const [label, cfg, fused] of [
+		['generic step, plain', leakPlain, false],
+		['generic step, residual', leakResidual, false],
+		['fused step, plain', leakPlain, true],
+		['fused step, residual', leakResidual, true]
+	] as const) {
+		setFusedWebGpu(fused);
+		say(`webgpu: leak check, ${label}, ${leakSteps} steps`);
 		const data = new TrainingData(mnist);
-		const t = new Trainer(CFG, data);
+		const t = new Trainer(cfg, data);
+		const t0 = performance.now();
 		await t.train(25);
-		const [n0, b0] = [tf.memory().numTensors, backend.bufferManager?.numUsedBuffers];
+		const [n0, b0, p0] = [tf.memory().numTensors, be.bufferManager?.numUsedBuffers, pipelines()];
 		await t.train(leakSteps, { readEvery: 25 });
-		const [n1, b1] = [tf.memory().numTensors, backend.bufferManager?.numUsedBuffers];
+		const [n1, b1, p1] = [tf.memory().numTensors, be.bufferManager?.numUsedBuffers, pipelines()];
+		const secs = (performance.now() - t0) / 1000;
+		const tookFused = t.fused;
 		t.dispose();
 		data.dispose();
-		const ok = n0 === n1 && b0 === b1;
+		const ok = n0 === n1 && b0 === b1 && p0 === p1 && tookFused === fused;
 		allOk &&= ok;
-		checks.push(`leaks over ${leakSteps} steps: tensors ${n0} → ${n1}, GPU buffers in use ${b0} → ${b1} → ${ok ? 'none' : 'LEAK'}`);
+		checks.push(
+			`leaks over ${leakSteps} steps, ${label}: tensors ${n0} → ${n1}, GPU buffers in use ${b0} → ${b1}, pipelines ${p0} → ${p1} → ${ok ? 'none' : 'LEAK'} (${secs.toFixed(0)} s, ${((secs * 1000) / (leakSteps + 25)).toFixed(1)} ms/step)`
+		);
 	}
+	setFusedWebGpu(true);
 
 	// 3. the table: webgpu, then wasm on this CPU
 	const rows = new Map<string, Row>();
-	await benches('webgpu', mnist, parts, quick, rows, result);
-	const wasmOk = (await useBackend('wasm')) === 'wasm';
-	if (wasmOk) await benches('wasm', mnist, parts, quick, rows, result);
+	if (!leakOnly) {
+		await benches('webgpu', mnist, parts, quick, rows, result);
+		const wasmOk = (await useBackend('wasm')) === 'wasm';
+		if (wasmOk) await benches('wasm', mnist, parts, quick, rows, result);
+	}
 
 	print(`\nbench:gpu — adapter: ${dawn.label}${dawn.software ? ' (SOFTWARE: timings are a CPU emulating a GPU, not a GPU)' : ''}`);
-	print(`plan: ${quick ? 'short' : 'full'}; parts: ${[...parts].join(',')}\n`);
-	print('GPU dispatches per training step (784-128-128-10, batch 64):');
+	print(leakOnly ? 'plan: the leak check alone (--leak)\n' : `plan: ${quick ? 'short' : 'full'}; parts: ${[...parts].join(',')}\n`);
+	if (!leakOnly) print('GPU dispatches per training step:');
 	for (const r of dispatchRows) print(r);
 	print('\nchecks:');
 	for (const c of checks) print(`  ${c}`);
 	const fmt = (v: number | undefined, unit: Row['unit']) => (v == null ? '–' : unit === 'ms' ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : `${v.toFixed(0)} steps/s`);
-	print('\n| measure | webgpu | wasm, same machine | webgpu speed-up |');
-	print('|---|---|---|---|');
+	if (!leakOnly) print('\n| measure | webgpu | wasm, same machine | webgpu speed-up |\n|---|---|---|---|');
 	for (const r of rows.values()) {
 		const up = r.webgpu != null && r.wasm != null ? (r.unit === 'ms' ? r.wasm / r.webgpu : r.webgpu / r.wasm) : NaN;
 		print(`| ${r.label} | ${fmt(r.webgpu, r.unit)} | ${fmt(r.wasm, r.unit)} | ${Number.isFinite(up) ? `${up.toFixed(2)}×` : '–'} |`);

@@ -27,7 +27,9 @@ const flag = (name: string) => args.has(`--${name}`);
 const argValue = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const PORT = 4174;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const NUMPY_MS = 1.25; // 784-128-128-10, batch 64, Adam, numpy 2.4 + OpenBLAS here (shared/toolchain.md)
+// 784-128-128-10, batch 64, Adam, hand-written backprop: numpy 2.4 + OpenBLAS, 1 thread
+// (OPENBLAS_NUM_THREADS=1 python3 shared/gpu/native-bench.py), on a quiet machine of this type
+const NUMPY_MS = 1.345;
 const TRAIN_WATCH_MS = 20_000;
 
 const T0 = Date.now();
@@ -304,7 +306,7 @@ function main() {
 				'ours25 = src/lib/ml/trainer.ts reading the loss back every 25 steps (as the site does); ours1 = same, every step (same readback as layers)',
 				'batches: a random index vector gathered from the training set already on the backend, for both',
 				'swap matrix: depth-8 width-128 residual checkpoint, 2,000 test digits, median of repeats; total = build net (cached intact stream) + swapMatrix()',
-				`numpy reference ${NUMPY_MS} ms/step (numpy 2.4 + OpenBLAS on this machine type)`
+				`numpy reference ${NUMPY_MS} ms/step (numpy 2.4 + OpenBLAS, 1 thread, on this machine type)`
 			]
 		};
 		let crashed = false;
@@ -430,10 +432,11 @@ function main() {
 		] as const) {
 			const x = r ? r.median.ours25 / NUMPY_MS : NaN;
 			goals.push({
-				goal: `within 4× of numpy (${NUMPY_MS} ms/step)`,
+				// issue 15's goal: the wasm step within 2× of native numpy on the same machine
+				goal: `within 2× of numpy, 1 thread (${NUMPY_MS} ms/step)`,
 				where,
 				value: r ? `ours/numpy = ${x.toFixed(2)}× (${ms(r.median.ours25, 2)}; every step ${(r.median.ours1 / NUMPY_MS).toFixed(2)}×)` : 'not measured',
-				pass: r ? x <= 4 : null
+				pass: r ? x <= 2 : null
 			});
 		}
 		// the page runs the same wasm code as Node: a page that is much slower means a setup problem (issue 15)
@@ -469,7 +472,7 @@ function main() {
 		const esRow = (where: string, r: unknown) => {
 			const x = r && typeof r === 'object' && 'batchedMs' in r ? (r as EsGenerationResult) : null;
 			return x
-				? `  ${pad(where, 16)} h=${x.width} batch ${x.batch}: batched ${ms(x.batchedMs, 1)}, loop ${ms(x.loopMs, 0)} (${x.ratio.toFixed(1)}×); matMul ${x.matmulGflops.toFixed(1)} GFLOP/s, generation at ${(x.flopEfficiency * 100).toFixed(0)} % of it; backprop ${x.sgdStepsPerSec.toFixed(0)} steps/s; |Δloss| ${x.maxLossDiff.toExponential(1)}`
+				? `  ${pad(where, 16)} h=${x.width} batch ${x.batch}: batched ${ms(x.batchedMs, 1)}, loop ${ms(x.loopMs, 1)} (${x.ratio.toFixed(2)}×; the site takes ${x.siteMode}); matMul ${x.matmulGflops.toFixed(1)} GFLOP/s, generation at ${(x.flopEfficiency * 100).toFixed(0)} % of it; backprop ${x.sgdStepsPerSec.toFixed(0)} steps/s; |Δloss| ${x.maxLossDiff.toExponential(1)}`
 				: `  ${pad(where, 16)} ${why(r)}`;
 		};
 		if (node) lines.push(esRow('Node wasm', node.esGeneration));
@@ -479,12 +482,32 @@ function main() {
 				const r = p && 'status' in p ? p : undefined;
 				lines.push(esRow(`page ${b}`, r ? (r.status === 'done' ? r.es : { unavailable: r.reason ?? r.status }) : p));
 			}
-		const esNode = node?.esGeneration && 'batchedMs' in node.esGeneration ? node.esGeneration : null;
+		// the site evaluates a population by whichever path is faster on its backend (es.ts defaultEvalMode):
+		// the loop on wasm, the batched path elsewhere; the goal checks that choice against this run
+		const esOf = (r: unknown) => (r && typeof r === 'object' && 'batchedMs' in r ? (r as EsGenerationResult) : null);
+		const esWhere: [string, unknown][] = [['Node wasm', node?.esGeneration]];
+		if (browser)
+			for (const b of backends) {
+				const p = browser.pages[b];
+				if (p && 'status' in p && p.status === 'done') esWhere.push([`page ${b}`, p.es]);
+			}
+		for (const [where, r] of esWhere) {
+			const x = esOf(r);
+			const [taken, other] = x ? (x.siteMode === 'loop' ? [x.loopMs, x.batchedMs] : [x.batchedMs, x.loopMs]) : [NaN, NaN];
+			goals.push({
+				goal: 'ES generation: the site takes the faster path',
+				where,
+				value: x
+					? `takes ${x.siteMode}: ${ms(taken, 1)} vs ${x.siteMode === 'loop' ? 'batched' : 'loop'} ${ms(other, 1)} (loop/batched ${x.ratio.toFixed(2)}×; within 15 % passes)`
+					: why(r),
+				pass: x ? taken <= 1.15 * other && x.maxLossDiff < 1e-3 : null
+			});
+		}
 		goals.push({
 			goal: 'ES generation batched ≥ 3× faster than a loop',
-			where: 'Node wasm',
-			value: esNode ? `${esNode.ratio.toFixed(1)}× (${ms(esNode.batchedMs, 1)} vs ${ms(esNode.loopMs, 0)})` : why(node?.esGeneration),
-			pass: esNode ? esNode.ratio >= 3 && esNode.maxLossDiff < 1e-3 : null
+			where: 'GPU',
+			value: 'a real GPU only: `npm run bench:gpu` there (43× on an H200, issue 15); on a CPU the loop wins',
+			pass: null
 		});
 		goals.push({
 			goal: 'first swap-matrix frame ≤ 1 s',

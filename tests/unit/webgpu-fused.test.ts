@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { smallMnist, useCpu } from './setup';
 import { Trainer, TrainingData, type TrainConfig } from '../../src/lib/ml/trainer';
 import { initParams, lossAndGrads, paramCount, unpack } from '../../src/lib/ml/model';
-import { FusedPlainStep, fusedSupported } from '../../src/lib/ml/webgpu-fused';
+import { FusedStep, fusedSupported, setFusedWebGpu } from '../../src/lib/ml/webgpu-fused';
 import { selectBackend } from '../../src/lib/ml/backend';
 import '@tensorflow/tfjs-backend-wasm';
 
@@ -36,7 +36,17 @@ const skipReason = await dawn();
 if (skipReason) console.warn(`webgpu-fused tests skipped: ${skipReason}`);
 
 const DATA = smallMnist(512, 10);
-const cfgOf = (depth: number, width: number, batchSize: number): TrainConfig => ({ depth, width, residual: false, seed: 3, learningRate: 1e-2, batchSize, layerDrop: 0 });
+type Kind = 'plain' | 'residual' | 'twoMatrix';
+const cfgOf = (depth: number, width: number, batchSize: number, kind: Kind = 'plain'): TrainConfig => ({
+	depth,
+	width,
+	residual: kind === 'residual',
+	...(kind === 'twoMatrix' ? { twoMatrix: true } : {}),
+	seed: 3,
+	learningRate: 1e-2,
+	batchSize,
+	layerDrop: 0
+});
 
 async function onWebGpu() {
 	const c = await selectBackend('webgpu', {}, ['wasm', 'webgl', 'cpu']);
@@ -59,25 +69,32 @@ describe.skipIf(skipReason !== null)('fused WebGPU training step', () => {
 	beforeAll(onWebGpu);
 	afterAll(useCpu);
 
-	it('is taken on webgpu for plain nets only', async () => {
+	it('is taken on webgpu for plain, residual and two-matrix nets, not with layer drop', async () => {
 		await onWebGpu();
 		expect(fusedSupported(cfgOf(1, 8, 4))).toBe(true);
-		expect(fusedSupported({ ...cfgOf(1, 8, 4), residual: true })).toBe(false);
+		expect(fusedSupported(cfgOf(1, 8, 4, 'residual'))).toBe(true);
+		expect(fusedSupported(cfgOf(1, 8, 4, 'twoMatrix'))).toBe(true);
 		expect(fusedSupported({ ...cfgOf(1, 8, 4), layerDrop: 0.2 })).toBe(false);
-		expect(fusedSupported({ ...cfgOf(1, 8, 4), twoMatrix: true })).toBe(false);
+		expect(fusedSupported({ ...cfgOf(1, 8, 4, 'residual'), layerDrop: 0.2 })).toBe(false);
 	});
 
-	for (const depth of [0, 2]) {
-		it(`its gradient and loss match the hand-written backprop and finite differences (depth ${depth})`, async () => {
+	for (const [kind, depth] of [
+		['plain', 0],
+		['plain', 2],
+		['residual', 1],
+		['residual', 3],
+		['twoMatrix', 2]
+	] as const) {
+		it(`its gradient and loss match the hand-written backprop and finite differences (${kind}, depth ${depth})`, async () => {
 			await onWebGpu();
-			const cfg = cfgOf(depth, 6, 5);
+			const cfg = cfgOf(depth, 6, 5, kind);
 			const P = paramCount(cfg);
 			const init = initParams(cfg, 5);
 			const data = new TrainingData(DATA);
 			const rows = [3, 17, 40, 41, 99];
 			const idx = tf.tensor1d(rows, 'int32');
 			const fusedAt = async (p: Float32Array) => {
-				const f = new FusedPlainStep(cfg, rows.length, p);
+				const f = new FusedStep(cfg, rows.length, p);
 				f.gradients(data.x, data.yOneHot, idx, 0, true);
 				const [l, g] = [f.lossSum(), f.gradient()];
 				const out = { loss: (await l.data())[0], grad: (await g.data()) as Float32Array };
@@ -104,48 +121,103 @@ describe.skipIf(skipReason !== null)('fused WebGPU training step', () => {
 			let worst = 0;
 			for (let i = 0; i < P; i++) worst = Math.max(worst, Math.abs(got.grad[i] - ref.grad[i]));
 			expect(worst).toBeLessThan(1e-4);
-			// central differences of the fused loss on coordinates spread over every layer
-			const h = 1e-2;
-			for (let i = 7; i < P; i += Math.floor(P / 11)) {
+			// central differences of the fused loss on coordinates spread over every layer; a coordinate whose
+			// ±h step crosses a ReLU kink has no meaningful difference: two step sizes disagree, and it is skipped
+			const fd = async (i: number, h: number) => {
 				const [plus, minus] = [init.slice(), init.slice()];
 				plus[i] += h;
 				minus[i] -= h;
-				const fd = ((await fusedAt(plus)).loss - (await fusedAt(minus)).loss) / (2 * h);
-				expect(Math.abs(fd - got.grad[i])).toBeLessThan(2e-3 + 2e-2 * Math.abs(fd));
+				return ((await fusedAt(plus)).loss - (await fusedAt(minus)).loss) / (2 * h);
+			};
+			let [checked, skipped] = [0, 0];
+			for (let i = 7; i < P; i += Math.floor(P / 11)) {
+				const numeric = await fd(i, 1e-2);
+				const tol = 2e-3 + 2e-2 * Math.abs(numeric);
+				if (Math.abs((await fd(i, 5e-3)) - numeric) > tol) {
+					skipped++;
+					continue;
+				}
+				expect(Math.abs(numeric - got.grad[i])).toBeLessThan(tol);
+				checked++;
 			}
+			expect(checked).toBeGreaterThanOrEqual(3 * skipped);
 			idx.dispose();
 			data.dispose();
 		});
 	}
 
-	it('trains like the generic step on cpu: same losses and parameters', async () => {
-		const cfg = cfgOf(1, 16, 8);
-		await useCpu();
-		const ref = await run(cfg, 20);
-		await onWebGpu();
-		const got = await run(cfg, 20);
-		expect(ref.fused).toBe(false);
-		expect(got.fused).toBe(true);
-		for (let i = 0; i < ref.losses.length; i++) expect(got.losses[i]).toBeCloseTo(ref.losses[i], 4);
-		let maxDiff = 0;
-		for (let i = 0; i < ref.params.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref.params[i] - got.params[i]));
-		expect(maxDiff).toBeLessThan(1e-4);
-	});
+	for (const kind of ['plain', 'residual', 'twoMatrix'] as const) {
+		it(`trains like the generic step on cpu: same losses and parameters over 20 steps (${kind})`, async () => {
+			const cfg = cfgOf(kind === 'plain' ? 1 : 2, 16, 8, kind);
+			await useCpu();
+			const ref = await run(cfg, 20);
+			await onWebGpu();
+			const got = await run(cfg, 20);
+			setFusedWebGpu(false);
+			const generic = await run(cfg, 20).finally(() => setFusedWebGpu(true));
+			expect(ref.fused).toBe(false);
+			expect(got.fused).toBe(true);
+			expect(generic.fused).toBe(false);
+			for (let i = 0; i < ref.losses.length; i++) expect(got.losses[i]).toBeCloseTo(ref.losses[i], 4);
+			const maxDiff = (a: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - ref.params[i])), 0);
+			const [dFused, dGeneric] = [maxDiff(got.params), maxDiff(generic.params)];
+			console.log(`${kind} vs cpu, 20 Adam steps: max |Δparam| fused ${dFused.toExponential(2)}, generic webgpu ${dGeneric.toExponential(2)}`);
+			// float32 rounding only (measured: 5e-7 plain, 4e-7 residual, 6e-6 two-matrix). The kernels add the
+			// bias after the sum and take 1 − β from the double, as tfjs does: with the bias first, a unit
+			// sitting on its ReLU kink flipped and Adam turned that into whole-lr steps (6e-3 at depth 8)
+			expect(dFused).toBeLessThan(1e-4);
+		});
+	}
 
-	it('runs 2·L + 1 dispatches per step and leaks nothing', async () => {
+	it('runs 2·L + 1 dispatches per step and leaks nothing (tensors, compiled pipelines)', async () => {
 		await onWebGpu();
 		const data = new TrainingData(DATA);
 		const t = new Trainer(cfgOf(1, 16, 8), data);
 		await t.train(5, { readEvery: 5 });
 		const n0 = tf.memory().numTensors;
 		const d0 = dispatches;
+		// tfjs rewrites a program's shaderKey on every run: a reused program object must not compile anew
+		const pipelines = () => Object.keys((tf.backend() as unknown as { pipelineCache: object }).pipelineCache).length;
+		const p0 = pipelines();
 		await t.train(50, { readEvery: 50 });
+		expect(pipelines()).toBe(p0);
 		// 3 layers: 2 forward, head + loss, 3 backward, Adam = 7; plus, once per call, reading the loss
 		// slot and copying the parameters out
 		expect(dispatches - d0).toBeLessThanOrEqual(50 * 7 + 3);
 		expect(dispatches - d0).toBeGreaterThanOrEqual(50 * 7);
 		expect(tf.memory().numTensors).toBe(n0);
 		t.dispose();
+		data.dispose();
+	});
+
+	it('runs 4·depth + 5 dispatches per step for a residual net (the generic step runs many more) and leaks nothing', async () => {
+		await onWebGpu();
+		const data = new TrainingData(DATA);
+		const cfg = cfgOf(2, 16, 8, 'residual');
+		const perStep = async () => {
+			const t = new Trainer(cfg, data);
+			try {
+				await t.train(5, { readEvery: 5 });
+				const n0 = tf.memory().numTensors;
+				const d0 = dispatches;
+				await t.train(50, { readEvery: 50 });
+				expect(tf.memory().numTensors).toBe(n0);
+				return { fused: t.fused, perStep: (dispatches - d0) / 50 };
+			} finally {
+				t.dispose();
+			}
+		};
+		setFusedWebGpu(false);
+		const generic = await perStep().finally(() => setFusedWebGpu(true));
+		const fused = await perStep();
+		console.log(`residual depth 2 dispatches per step: generic ${generic.perStep.toFixed(1)}, fused ${fused.perStep.toFixed(1)}`);
+		expect(generic.fused).toBe(false);
+		expect(fused.fused).toBe(true);
+		// embed, 2 × (A, B), head = 6 units: 5 forward + head + 6 backward + Adam = 13, plus once per call
+		// reading the loss slot and copying the parameters out
+		expect(fused.perStep * 50).toBeGreaterThanOrEqual(50 * 13);
+		expect(fused.perStep * 50).toBeLessThanOrEqual(50 * 13 + 3);
+		expect(generic.perStep).toBeGreaterThan(3 * fused.perStep);
 		data.dispose();
 	});
 });

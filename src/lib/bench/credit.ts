@@ -7,7 +7,7 @@ import type { Mnist } from '../ml/data';
 import { IMAGE_SIZE } from '../ml/data';
 import { Trainer, TrainingData } from '../ml/trainer';
 import { initParams } from '../ml/model';
-import { mlpConfig, mlpMacs, mlpParamCount, pairNoise, populationLosses, populationLossesLoop } from '../ml/es';
+import { defaultEvalMode, type EvalMode, mlpConfig, mlpMacs, mlpParamCount, pairNoise, populationLosses, populationLossesLoop } from '../ml/es';
 import { median } from './core';
 
 export type EsGenerationResult = {
@@ -18,8 +18,10 @@ export type EsGenerationResult = {
 	repeats: number;
 	/** median ms to evaluate the 2N candidates, batched (noise already on the backend) */
 	batchedMs: number;
-	/** one run of the naive loop (one forward pass per candidate) */
+	/** median ms of the naive loop (one forward pass per candidate), timed alternately with the batched path */
 	loopMs: number;
+	/** the path the site takes on this backend (es.ts defaultEvalMode) */
+	siteMode: EvalMode;
 	ratio: number;
 	/** max |batched − loop| over the candidates' losses */
 	maxLossDiff: number;
@@ -65,15 +67,18 @@ export async function benchEsGeneration(
 	});
 	let result: EsGenerationResult;
 	try {
-		await timed(() => populationLosses(width, thetas, x, y)); // warm-up
+		// warm-up, then the two paths alternately, so a busy machine slows both alike
+		await timed(() => populationLosses(width, thetas, x, y));
+		await timed(() => populationLossesLoop(width, thetas, x, y));
 		const samples: number[] = [];
+		const loopSamples: number[] = [];
 		for (let r = 0; r < opts.repeats; r++) {
 			samples.push(await timed(() => populationLosses(width, thetas, x, y)));
-			log(`ES generation N=${pairs} h=${width}, batched ${r + 1}/${opts.repeats}: ${samples.at(-1)!.toFixed(1)} ms`);
+			loopSamples.push(await timed(() => populationLossesLoop(width, thetas, x, y)));
+			log(`ES generation N=${pairs} h=${width}, ${r + 1}/${opts.repeats}: batched ${samples.at(-1)!.toFixed(1)} ms, loop over ${C} candidates ${loopSamples.at(-1)!.toFixed(1)} ms`);
 		}
 		const batchedMs = median(samples);
-		const loopMs = await timed(() => populationLossesLoop(width, thetas, x, y));
-		log(`ES generation, naive loop over ${C} candidates: ${loopMs.toFixed(0)} ms`);
+		const loopMs = median(loopSamples);
 		const [a, b] = [populationLosses(width, thetas, x, y), populationLossesLoop(width, thetas, x, y)];
 		const [va, vb] = [await a.data(), await b.data()];
 		tf.dispose([a, b]);
@@ -105,6 +110,7 @@ export async function benchEsGeneration(
 			repeats: opts.repeats,
 			batchedMs,
 			loopMs,
+			siteMode: defaultEvalMode(),
 			ratio: loopMs / batchedMs,
 			maxLossDiff,
 			flops,

@@ -128,6 +128,17 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 export type EvalMode = 'batched' | 'loop';
 
+/**
+ * The faster way to evaluate a population on this backend, as measured by `npm run bench`. On wasm the
+ * per-candidate loop wins: the batched path's [C,784,h] → [784,C·h] transpose costs more than the one wide
+ * matMul saves (Node wasm, h = 32, N = 64: batched 65 ms vs loop 57 ms on a quiet machine; page wasm 86
+ * vs 53 ms). On a GPU the batched path is the one that pays (43× on an H200, issue 15), and cpu (tests,
+ * the last-resort fallback) keeps it too.
+ */
+export function defaultEvalMode(backend = tf.getBackend()): EvalMode {
+	return backend === 'wasm' ? 'loop' : 'batched';
+}
+
 /** Candidates per chunk so that a chunk's parameters stay under ~8M floats (memory, not speed). */
 export function chunkSize(d: number, maxFloats = 8_000_000): number {
 	return Math.max(1, Math.floor(maxFloats / d));
@@ -308,7 +319,7 @@ export class EvolutionStrategy {
 		cfg: EsConfig,
 		private readonly data: TrainingData,
 		init?: Float32Array,
-		readonly mode: EvalMode = 'batched'
+		readonly mode: EvalMode = defaultEvalMode()
 	) {
 		this.cfg = cfg;
 		this.d = mlpParamCount(cfg.width);
@@ -498,7 +509,7 @@ export class GeneticAlgorithm {
 				const out: tf.Tensor1D[] = [];
 				for (let i = 0; i < P; i += per) {
 					const n = Math.min(per, P - i);
-					out.push(populationLosses(this.cfg.width, tf.slice(this.population, [i, 0], [n, this.d]), x, y));
+					out.push(evaluatePopulation(defaultEvalMode(), this.cfg.width, tf.slice(this.population, [i, 0], [n, this.d]), x, y));
 				}
 				return tf.concat(out);
 			});
@@ -536,7 +547,7 @@ export class GeneticAlgorithm {
  * Backprop's gradient is exactly zero on the useless ones; the ES estimate is not, because ES cannot
  * know which parameters matter.
  */
-export async function measureCosine(req: CosineRequest, data: TrainingData, mode: EvalMode = 'batched'): Promise<CosineResult> {
+export async function measureCosine(req: CosineRequest, data: TrainingData, mode: EvalMode = defaultEvalMode()): Promise<CosineResult> {
 	const cfg = mlpConfig(req.width);
 	const d = paramCount(cfg);
 	const k = Math.max(0, Math.floor(req.useless));

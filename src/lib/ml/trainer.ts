@@ -5,7 +5,7 @@ import type { Mnist } from './data';
 import { IMAGE_SIZE, NUM_CLASSES } from './data';
 import { type NetConfig, forward, initParams, lossAndGrads, paramCount, unpack } from './model';
 import { makeRng, permutation, type Rng } from './rng';
-import { FusedPlainStep, fusedSupported } from './webgpu-fused';
+import { FusedStep, fusedSupported } from './webgpu-fused';
 
 export type TrainConfig = NetConfig & {
 	seed: number;
@@ -51,8 +51,8 @@ export class Trainer {
 	private order: Int32Array;
 	private cursor = 0;
 	step = 0;
-	/** On webgpu, plain nets train through a few fused kernels (./webgpu-fused.ts); null elsewhere. */
-	private readonly fusedStep: FusedPlainStep | null;
+	/** On webgpu, nets without layer drop train through a few fused kernels (./webgpu-fused.ts); null elsewhere. */
+	private readonly fusedStep: FusedStep | null;
 	get fused(): boolean {
 		return this.fusedStep !== null;
 	}
@@ -70,7 +70,7 @@ export class Trainer {
 		this.rng = makeRng(cfg.seed, 11);
 		this.dropRng = makeRng(cfg.seed, 13);
 		this.order = permutation(data.n, this.rng);
-		this.fusedStep = fusedSupported(cfg) ? new FusedPlainStep(cfg, cfg.batchSize, flat) : null;
+		this.fusedStep = fusedSupported(cfg) ? new FusedStep(cfg, cfg.batchSize, flat) : null;
 	}
 
 	private nextBatchIndices(): Int32Array {

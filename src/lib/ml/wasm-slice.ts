@@ -5,6 +5,7 @@
 // a 6.8 s run in that readSync), which is most of why the page's wasm step was ~4× slower than Node's
 // (issue 15). A contiguous slice needs no copy of the input: read it through a view of the heap.
 import * as tf from '@tensorflow/tfjs-core';
+import { installWasmGatherFix } from './wasm-gather';
 
 type WasmBackendLike = {
 	makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -13,8 +14,12 @@ type WasmBackendLike = {
 
 let installed = false;
 
-/** Replace the wasm Slice kernel by one that copies only the slice when it is contiguous. Idempotent. */
+/**
+ * Replace the wasm Slice kernel by one that copies only the slice when it is contiguous, and GatherV2 by
+ * row copies (./wasm-gather.ts). Idempotent.
+ */
 export function installWasmSliceFix(): void {
+	installWasmGatherFix();
 	if (installed) return;
 	const original = tf.getKernel('Slice', 'wasm');
 	if (!original) return; // the wasm backend is not loaded

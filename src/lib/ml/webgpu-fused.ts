@@ -1,14 +1,18 @@
-// A training step of a plain MLP (embed → plain blocks → head, ReLU, softmax cross-entropy, Adam) in
-// 2·L + 1 WebGPU dispatches for L layers (7 for 784-128-128-10), instead of the ~80 small kernels tfjs
-// runs for the same step. On a GPU the step is bound by the cost of each dispatch (bind group, uniforms,
-// launch), not by arithmetic, so fusing is what makes WebGPU pay off (issue 15).
+// A training step of the essays' MLPs (embed → blocks → head, ReLU, softmax cross-entropy, Adam) in
+// 2·U + 1 WebGPU dispatches for U linear maps ("units"): 7 for the plain 784-128-128-10 net, 4·depth + 5
+// for a residual net (or the two-matrix control), instead of the ~50–200 small kernels tfjs runs for the
+// same step. On a GPU the step is bound by the cost of each dispatch (bind group, uniforms, launch), not
+// by arithmetic, so fusing is what makes WebGPU pay off (issue 15).
 //
 // Custom WGSL programs run through tfjs-backend-webgpu's `runWebGPUProgram`, writing into tensors that
 // live as long as the trainer (its `output` argument), so a step allocates nothing and reads nothing back:
-//   forward, one per hidden layer:  A_l = relu(A_{l-1}·W_l + b_l)   (layer 0 gathers its rows from X by index)
+//   forward, one per unit:          O_u = act(O_in·W_u + b_u) [+ O_skip]  (the embedding gathers its rows from X)
 //   head + loss, one workgroup:     logits, softmax, loss summed into a slot, D = (softmax − y)/n
-//   backward, one per layer:        gW_l = A_{l-1}ᵀ·D_l, gb_l = Σ D_l, D_{l-1} = (D_l·W_lᵀ) ⊙ [A_{l-1} > 0]
+//   backward, one per unit:         gW_u = O_inᵀ·D_u, gb_u = Σ D_u,
+//                                   D_in = (D_u·W_uᵀ + D of the units that skip from in) ⊙ act'(in)
 //   Adam, one over the flat vector: state = [params | m | v], updated in place
+// A residual block is two units: A (relu) reads the stream, B (linear) adds the stream back, so the
+// stream's gradient reaches the block's input through A's backward kernel, which adds B's D (the skip).
 // The workspace holds the gradient (in the flat parameter layout), activations, the D's and the loss sum.
 // Kernels are plain one-thread-per-output loops: for these sizes launches dominate, not FLOPs.
 import * as tf from '@tensorflow/tfjs-core';
@@ -23,8 +27,8 @@ export function setFusedWebGpu(on: boolean): void {
 
 /** Whether a Trainer with this config takes the fused path on the current backend. */
 export function fusedSupported(cfg: NetConfig & { layerDrop?: number }): boolean {
-	// the fused kernels know one matrix per plain layer; residual blocks and the two-matrix control take the generic step
-	return enabled && tf.getBackend() === 'webgpu' && !cfg.residual && !cfg.twoMatrix && !(cfg.layerDrop! > 0);
+	// plain, residual and two-matrix nets alike; stochastic depth (a fresh block mask per step) takes the generic step
+	return enabled && tf.getBackend() === 'webgpu' && !(cfg.layerDrop! > 0);
 }
 
 type Uniform = { type: 'int32' | 'float32'; data: number[] };
@@ -41,6 +45,7 @@ function program(key: string, variableNames: string[], outLen: number, threads: 
 	return {
 		variableNames,
 		outputShape: [outLen],
+		baseKey: `nrsFused_${key}`,
 		shaderKey: `nrsFused_${key}`,
 		dispatchLayout: { x: [0] },
 		dispatch: [Math.ceil(threads / workgroup), 1, 1],
@@ -50,71 +55,119 @@ function program(key: string, variableNames: string[], outLen: number, threads: 
 		getUserCode: () => body
 	};
 }
+type Program = ReturnType<typeof program>;
 
-type Layer = { nIn: number; nOut: number; w: number; b: number; act: number; d: number };
+/**
+ * runWebGPUProgram for a program object used again and again. tfjs overwrites `program.shaderKey` with
+ * its pipeline-cache key (our key plus shapes and types), so a reused object's key would grow on every
+ * call: a cache miss, a new pipeline compiled per dispatch, and a cache that grows without bound. Reset
+ * it to our own key first.
+ */
+function run(be: WebGpuBackendLike, p: Program, inputs: tf.TensorInfo[], uniforms: Uniform[], output: tf.TensorInfo): void {
+	p.shaderKey = p.baseKey;
+	be.runWebGPUProgram(p, inputs, 'float32', uniforms, output);
+}
 
-export class FusedPlainStep {
+/**
+ * One linear map of the net: out = act(in·W + b) (+ the stream it skips from). `input` is the unit whose
+ * output it reads (−1: the images, gathered by index); `skip` the unit whose output is added after the
+ * activation (a residual block's B adds the block's input stream), −1 for none.
+ */
+type Unit = { nIn: number; nOut: number; w: number; b: number; act: number; d: number; input: number; relu: boolean; skip: number };
+
+/**
+ * The net as units, in order: embed, then per block one (plain) or two (residual, two-matrix) units, then
+ * the head. Residual block i: A reads the stream s_i (relu), B reads A's output and adds s_i (no
+ * activation), so B's output is s_{i+1}. The backward pass needs, for each unit's input producer p, the
+ * units that read p: one matmul reader and at most the skip readers (checked below).
+ */
+function unitsOf(cfg: NetConfig, B: number, at: number): { units: Unit[]; end: number } {
+	const slots = paramLayout(cfg);
+	const units: Unit[] = [];
+	let k = 0;
+	const add = (input: number, relu: boolean, skip: number) => {
+		const [W, b] = [slots[k++], slots[k++]];
+		const [nIn, nOut] = W.shape as [number, number];
+		const act = at;
+		at += B * nOut;
+		const d = at;
+		at += B * nOut;
+		units.push({ nIn, nOut, w: W.offset, b: b.offset, act, d, input, relu, skip });
+		return units.length - 1;
+	};
+	let stream = add(-1, true, -1);
+	for (let i = 0; i < cfg.depth; i++) {
+		if (cfg.residual || cfg.twoMatrix) {
+			const a = add(stream, true, -1);
+			stream = add(a, false, cfg.residual ? stream : -1);
+		} else stream = add(stream, true, -1);
+	}
+	add(stream, false, -1); // the head: its own kernel computes logits, softmax and the loss
+	return { units, end: at };
+}
+
+export class FusedStep {
 	/** [params | m | v] */
 	readonly state: tf.Tensor1D;
 	readonly workspace: tf.Tensor1D;
 	readonly P: number;
-	private readonly layers: Layer[];
+	private readonly units: Unit[];
 	private readonly lossAt: number;
 	private readonly backend: WebGpuBackendLike;
-	private readonly progs: { fwd: object[]; head: object; bwd: object[]; adam: object };
+	private readonly progs: { fwd: Program[]; head: Program; bwd: Program[]; adam: Program };
 
 	constructor(
 		cfg: NetConfig,
 		readonly batch: number,
 		init: Float32Array
 	) {
-		if (cfg.residual) throw new Error('The fused step covers plain nets only.');
 		this.backend = tf.backend() as unknown as WebGpuBackendLike;
 		const P = (this.P = paramCount(cfg));
-		const slots = paramLayout(cfg);
-		// layers as (W, b) slot pairs; workspace: grad [P] | per layer: activation, D | loss slot
-		const B = batch;
-		let at = P;
-		this.layers = [];
-		for (let i = 0; i < slots.length; i += 2) {
-			const [W, b] = [slots[i], slots[i + 1]];
-			const [nIn, nOut] = W.shape as [number, number];
-			const act = at;
-			at += B * nOut;
-			const d = at;
-			at += B * nOut;
-			this.layers.push({ nIn, nOut, w: W.offset, b: b.offset, act, d });
-		}
-		this.lossAt = at++;
+		// workspace: grad [P] | per unit: activation, D | loss slot
+		const { units, end } = unitsOf(cfg, batch, P);
+		this.units = units;
+		this.lossAt = end;
 		const state = new Float32Array(3 * P);
 		state.set(init);
 		this.state = tf.tensor1d(state);
-		this.workspace = tf.zeros([at]);
-		this.progs = this.makePrograms(at);
+		this.workspace = tf.zeros([end + 1]);
+		this.progs = this.makePrograms(end + 1);
+	}
+
+	/** Dispatches per step: one forward per unit but the head, the head, one backward per unit, Adam. */
+	get dispatchesPerStep(): number {
+		return 2 * this.units.length + 1;
 	}
 
 	private makePrograms(wsLen: number) {
 		const B = this.B;
-		const L = this.layers.length;
-		const fwd = this.layers.slice(0, L - 1).map((l, i) => {
-			const first = i === 0;
-			const input = first ? `f32(X[u32(I[uniforms.row0 + r]) * ${IMAGE_SIZE}u + u32(k)])` : `result[${this.layers[i - 1].act} + r * ${l.nIn} + k]`;
+		const U = this.units;
+		const L = U.length;
+		const gathered = (r: string, k: string) => `f32(X[u32(I[uniforms.row0 + ${r}]) * ${IMAGE_SIZE}u + u32(${k})])`;
+		const fwd = U.slice(0, L - 1).map((l, i) => {
+			const first = l.input < 0;
+			const input = first ? gathered('r', 'k') : `result[${U[l.input].act} + r * ${l.nIn} + k]`;
+			const out = l.relu ? 'max(z, 0.0)' : 'z';
+			const skip = l.skip >= 0 ? ` + result[${U[l.skip].act} + index]` : '';
 			const body = `
 				fn main(index : i32) {
 					// every kernel names row0, so its uniform binding stays in the pipeline layout
 					if (index >= ${B * l.nOut} || uniforms.row0 < 0) { return; }
 					let r = index / ${l.nOut};
 					let j = index % ${l.nOut};
-					var z = S[${l.b} + j];
+					// the bias after the sum, as tfjs adds it: the same rounding near a ReLU's kink
+					var z = 0.0;
 					for (var k = 0; k < ${l.nIn}; k++) { z += ${input} * S[${l.w} + k * ${l.nOut} + j]; }
-					result[${l.act} + index] = max(z, 0.0);
+					z += S[${l.b} + j];
+					result[${l.act} + index] = ${out}${skip};
 				}`;
-			return program(`fwd${i}_${B}_${l.nIn}_${l.nOut}_${l.w}_${l.act}`, first ? ['S', 'X', 'I'] : ['S'], wsLen, B * l.nOut, 'row0 : i32,', body);
+			const key = `fwd${i}_${B}_${l.nIn}_${l.nOut}_${l.w}_${l.b}_${l.act}_${first ? -1 : U[l.input].act}_${+l.relu}_${l.skip >= 0 ? U[l.skip].act : -1}`;
+			return program(key, first ? ['S', 'X', 'I'] : ['S'], wsLen, B * l.nOut, 'row0 : i32,', body);
 		});
-		const h = this.layers[L - 1];
-		const prev = this.layers[L - 2];
+		const h = U[L - 1];
+		const prev = U[h.input];
 		const head = program(
-			`head_${B}_${h.nIn}_${h.w}_${h.d}_${this.lossAt}`,
+			`head_${B}_${h.nIn}_${h.w}_${h.d}_${prev.act}_${this.lossAt}`,
 			['S', 'Y', 'I'],
 			wsLen,
 			HEAD_WG,
@@ -127,10 +180,10 @@ export class FusedPlainStep {
 					var logit : array<f32, ${NUM_CLASSES}>;
 					var mx = -3.4e38;
 					for (var j = 0; j < ${NUM_CLASSES}; j++) {
-						var z = S[${h.b} + j];
+						var z = 0.0;
 						for (var k = 0; k < ${h.nIn}; k++) { z += result[${prev.act} + r * ${h.nIn} + k] * S[${h.w} + k * ${NUM_CLASSES} + j]; }
-						logit[j] = z;
-						mx = max(mx, z);
+						logit[j] = z + S[${h.b} + j];
+						mx = max(mx, logit[j]);
 					}
 					var se = 0.0;
 					for (var j = 0; j < ${NUM_CLASSES}; j++) { se += exp(logit[j] - mx); }
@@ -156,12 +209,34 @@ export class FusedPlainStep {
 			}`,
 			HEAD_WG
 		);
-		const bwd = this.layers.map((l, i) => {
-			const first = i === 0;
+		// which units add each unit's output as a skip (the stream's gradient passes straight through them)
+		const skipReaders = U.map((_, p) => U.map((v, vi) => (v.skip === p ? vi : -1)).filter((vi) => vi >= 0));
+		const bwd = U.map((l, i) => {
+			const first = l.input < 0;
 			const nW = l.nIn * l.nOut;
-			// the layer's input rows: the gathered images for the embedding, else the previous activation
-			const inp = (r: string, k: string) => (first ? `f32(X[u32(I[uniforms.row0 + ${r}]) * ${IMAGE_SIZE}u + u32(${k})])` : `result[${this.layers[i - 1].act} + ${r} * ${l.nIn} + ${k}]`);
+			// the unit's input rows: the gathered images for the embedding, else its input unit's output
+			const inp = (r: string, k: string) => (first ? gathered(r, k) : `result[${U[l.input].act} + ${r} * ${l.nIn} + ${k}]`);
 			const threads = nW + l.nOut + (first ? 0 : B * l.nIn);
+			let dIn = '';
+			let key = `bwd${i}_${B}_${l.nIn}_${l.nOut}_${l.w}_${l.b}_${l.d}`;
+			if (!first) {
+				// D of the input unit p: (D·Wᵀ + the D of every unit that adds p's output) ⊙ relu'(p)
+				const p = U[l.input];
+				const skips = skipReaders[l.input].map((v) => ` + result[${U[v].d} + e]`).join('');
+				const cond = p.relu ? `if (result[${p.act} + e] > 0.0) ` : '';
+				key += `_${p.act}_${p.d}_${+p.relu}_${skipReaders[l.input].map((v) => U[v].d).join('.')}`;
+				dIn = `else if (index < ${threads}) {
+						let e = index - ${nW + l.nOut};
+						let r = e / ${l.nIn};
+						let k = e % ${l.nIn};
+						var g = 0.0;
+						${cond}{
+							for (var j = 0; j < ${l.nOut}; j++) { g += result[${l.d} + r * ${l.nOut} + j] * S[${l.w} + k * ${l.nOut} + j]; }
+							g = g${skips};
+						}
+						result[${p.d} + e] = g;
+					}`;
+			} else key += `_x`;
 			const body = `
 				fn main(index : i32) {
 					if (uniforms.row0 < 0) { return; }
@@ -176,24 +251,10 @@ export class FusedPlainStep {
 						var g = 0.0;
 						for (var r = 0; r < ${B}; r++) { g += result[${l.d} + r * ${l.nOut} + j]; }
 						result[${l.b} + j] = g;
-					} ${
-						first
-							? ''
-							: `else if (index < ${threads}) {
-						let e = index - ${nW + l.nOut};
-						let r = e / ${l.nIn};
-						let k = e % ${l.nIn};
-						let a = result[${this.layers[i - 1].act} + e];
-						var g = 0.0;
-						if (a > 0.0) {
-							for (var j = 0; j < ${l.nOut}; j++) { g += result[${l.d} + r * ${l.nOut} + j] * S[${l.w} + k * ${l.nOut} + j]; }
-						}
-						result[${this.layers[i - 1].d} + e] = g;
-					}`
-					}
+					} ${dIn}
 				}`;
 			// the embedding reads X (not S); the others read S (not X)
-			return program(`bwd${i}_${B}_${l.nIn}_${l.nOut}_${l.w}_${l.d}`, first ? ['X', 'I'] : ['S'], wsLen, threads, 'row0 : i32,', body);
+			return program(key, first ? ['X', 'I'] : ['S'], wsLen, threads, 'row0 : i32,', body);
 		});
 		const P = this.P;
 		const adam = program(
@@ -201,13 +262,13 @@ export class FusedPlainStep {
 			['G'],
 			3 * P,
 			P,
-			'lr : f32, b1 : f32, b2 : f32, eps : f32,',
+			'lr : f32, b1 : f32, b2 : f32, eps : f32, c1 : f32, c2 : f32,',
 			`
 			fn main(index : i32) {
 				if (index >= ${P}) { return; }
 				let g = G[index];
-				let m = uniforms.b1 * result[${P} + index] + (1.0 - uniforms.b1) * g;
-				let v = uniforms.b2 * result[${2 * P} + index] + (1.0 - uniforms.b2) * g * g;
+				let m = uniforms.b1 * result[${P} + index] + uniforms.c1 * g;
+				let v = uniforms.b2 * result[${2 * P} + index] + uniforms.c2 * (g * g);
 				result[${P} + index] = m;
 				result[${2 * P} + index] = v;
 				result[index] = result[index] - m * uniforms.lr / (sqrt(v) + uniforms.eps);
@@ -229,16 +290,17 @@ export class FusedPlainStep {
 		const be = this.backend;
 		const ws = this.workspace;
 		const u = [{ type: 'int32' as const, data: [row0] }];
-		this.progs.fwd.forEach((p, i) => be.runWebGPUProgram(p, i === 0 ? [this.state, x, idx] : [this.state], 'float32', u, ws));
-		be.runWebGPUProgram(this.progs.head, [this.state, yOneHot, idx], 'float32', [...u, { type: 'int32', data: [resetLoss ? 1 : 0] }], ws);
-		for (let i = this.layers.length - 1; i >= 0; i--) be.runWebGPUProgram(this.progs.bwd[i], i === 0 ? [x, idx] : [this.state], 'float32', u, ws);
+		this.progs.fwd.forEach((p, i) => run(be, p, i === 0 ? [this.state, x, idx] : [this.state], u, ws));
+		run(be, this.progs.head, [this.state, yOneHot, idx], [...u, { type: 'int32', data: [resetLoss ? 1 : 0] }], ws);
+		for (let i = this.units.length - 1; i >= 0; i--) run(be, this.progs.bwd[i], i === 0 ? [x, idx] : [this.state], u, ws);
 	}
 
 	/** One Adam step from the gradient in the workspace (lr already bias-corrected, as the Trainer's). */
 	adam(lrT: number, beta1: number, beta2: number, eps: number): void {
-		// one uniform per scalar: tfjs would align a 4-vector as a vec4, not as the struct's four f32 fields
-		const u = [lrT, beta1, beta2, eps].map((v) => ({ type: 'float32' as const, data: [v] }));
-		this.backend.runWebGPUProgram(this.progs.adam, [this.workspace], 'float32', u, this.state);
+		// one uniform per scalar: tfjs would align a 4-vector as a vec4, not as the struct's f32 fields;
+		// 1 − β from the double, as the generic step's tf.mul(g, 1 − β) (1 − f32(0.999) is off by 1e-5)
+		const u = [lrT, beta1, beta2, eps, 1 - beta1, 1 - beta2].map((v) => ({ type: 'float32' as const, data: [v] }));
+		run(this.backend, this.progs.adam, [this.workspace], u, this.state);
 	}
 
 	/** The loss slot (a new scalar tensor; the caller reads and disposes it). */
