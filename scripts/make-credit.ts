@@ -70,7 +70,8 @@ const skipStudy = process.argv.includes('--no-study');
 const targetWidths = (arg('target-widths') ?? TARGET_WIDTHS.join(',')).split(',').map(Number);
 /** widths tuned: the sweep's and the compute-to-target study's; the GA is tuned where it races */
 const TUNE_WIDTHS = [...new Set([...widths, ...TARGET_WIDTHS])].sort((a, b) => a - b);
-const GA_WIDTHS: number[] = [DEFAULT_RACE.width, ...TARGET_WIDTHS];
+/** --ga-widths 32,8: tune the GA only where it will race (e.g. not at a width whose study is not run) */
+const GA_WIDTHS: number[] = (arg('ga-widths')?.split(',').map(Number) ?? [DEFAULT_RACE.width, ...TARGET_WIDTHS]);
 /** --tune-widths: tune only these (a rerun of one width, merged with --tuning-from a,b) */
 const tuneWidths = (arg('tune-widths') ?? TUNE_WIDTHS.join(',')).split(',').map(Number);
 /**
@@ -97,6 +98,7 @@ const t0 = performance.now();
 const secs = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
 
 // ---- 1. tuning on held-out training digits -------------------------------------------------------
+/** valLoss NaN (null in the file): reused from a log, which prints only the accuracy (no tie needed the loss) */
 type Trial = { method: string; width: number; settings: Partial<RaceSettings>; valAccuracy: number; valLoss: number; reused?: boolean };
 /** what a tuning run's score depends on besides width, seed, budget and batch (fixed in tuning) */
 const trialKey = (method: string, s: Pick<RaceSettings, 'width' | 'sgdLearningRate' | 'esLearningRate' | 'sigma' | 'pairs' | 'gaSigma' | 'budget' | 'batchSize' | 'gaParents'>) =>
@@ -128,6 +130,37 @@ if (process.argv.includes('--reuse-trials')) {
 	}
 }
 
+/**
+ * --reuse-log F[,F]: backprop and ES trials printed by an earlier run of this version that was
+ * stopped before it wrote its file ("tune h=… es {…}: held-out 78.1%"). A log gives the held-out
+ * accuracy exactly (1,000 digits: one decimal of a percent) but not the loss, which only breaks ties;
+ * so a fresh trial that ties a log trial's accuracy reruns that trial for its loss (logTies).
+ */
+const logTrials = new Map<string, { accuracy: number; loss: number }>();
+for (const f of arg('reuse-log')?.split(',') ?? []) {
+	const lines = readFileSync(f, 'utf8').split('\n');
+	// a GA line may not name its N: the GA ran with the N that the ES search at that width had just chosen
+	const esPairs = new Map<string, number>();
+	for (const line of lines) {
+		const m = /^\s+h=(\d+) es pairs: best (\d+)/.exec(line);
+		if (m) esPairs.set(m[1], Number(m[2]));
+	}
+	for (const line of lines) {
+		const m = /^\s+tune h=(\d+) (sgd|es|ga) (\{.*\}): held-out ([\d.]+)%/.exec(line);
+		if (!m) continue;
+		const width = Number(m[1]);
+		const changed = JSON.parse(m[3]) as Partial<RaceSettings>;
+		if (m[2] === 'ga' && changed.pairs === undefined) {
+			if (!esPairs.has(m[1])) continue;
+			changed.pairs = esPairs.get(m[1]);
+		}
+		const full = { ...DEFAULT_RACE, ...TUNING_START, width, ...(PREVIOUS_TUNING[m[1]] ?? {}), budget: 6000, batchSize: 128, gaParents: 8, ...changed };
+		// k/1000 exactly as the run computed it, not 78.1/100
+		logTrials.set(trialKey(m[2], full), { accuracy: Math.round(Number(m[4]) * 10) / 1000, loss: NaN });
+	}
+}
+/** scores handed out from a log (their loss NaN until a tie makes it matter), by trial key */
+const fromLog = new Map<string, { score: { accuracy: number; loss: number }; settings: RaceSettings; method: (typeof METHODS)[number]; trial: Trial }>();
 const trials: Trial[] = [];
 let tuned: RaceSettings = { ...DEFAULT_RACE };
 const widthTuning: WidthTuning = {};
@@ -150,13 +183,41 @@ async function tuneRun(method: (typeof METHODS)[number], settings: RaceSettings,
 	if (prior) {
 		trials.push({ method, width: s.width, settings: changed, valAccuracy: prior.valAccuracy, valLoss: prior.valLoss, reused: true });
 		console.log(`  tune h=${s.width} ${method} ${JSON.stringify(changed)}: held-out ${pctS(prior.valAccuracy)} (reused)`);
+		await logTies(method, s.width, prior.valAccuracy);
 		return { accuracy: prior.valAccuracy, loss: prior.valLoss };
+	}
+	const key = trialKey(method, s);
+	const logged = logTrials.get(key);
+	if (logged) {
+		// the same object goes to the search's cache, so filling in its loss later reaches every comparison
+		const score = { ...logged };
+		const trial: Trial = { method, width: s.width, settings: changed, valAccuracy: score.accuracy, valLoss: NaN, reused: true };
+		trials.push(trial);
+		fromLog.set(key, { score, settings: s, method, trial });
+		console.log(`  tune h=${s.width} ${method} ${JSON.stringify(changed)}: held-out ${pctS(score.accuracy)} (reused from a log)`);
+		await logTies(method, s.width, score.accuracy);
+		return score;
 	}
 	const { curves } = await runRace(s, fit, fitEval, val, { methods: [method] });
 	const last = curves[method].at(-1)!;
 	trials.push({ method, width: s.width, settings: changed, valAccuracy: last.accuracy, valLoss: last.loss });
 	console.log(`  tune h=${s.width} ${method} ${JSON.stringify(changed)}: held-out ${pctS(last.accuracy)} (${secs()})`);
+	await logTies(method, s.width, last.accuracy);
 	return { accuracy: last.accuracy, loss: last.loss };
+}
+/** A log trial whose accuracy ties a fresh one's is run again, so that the tie is broken by its real loss. */
+async function logTies(method: string, width: number, accuracy: number) {
+	if (trials.filter((t) => t.method === method && t.width === width && t.valAccuracy === accuracy).length < 2) return;
+	for (const [key, l] of fromLog) {
+		if (l.method !== method || l.settings.width !== width || l.score.accuracy !== accuracy || !Number.isNaN(l.score.loss)) continue;
+		const { curves } = await runRace(l.settings, fit, fitEval, val, { methods: [l.method] });
+		const last = curves[l.method].at(-1)!;
+		if (last.accuracy !== l.score.accuracy) throw new Error(`log trial ${key} not reproduced (${last.accuracy} vs ${l.score.accuracy})`);
+		l.score.loss = last.loss;
+		l.trial.valLoss = last.loss;
+		delete l.trial.reused;
+		console.log(`  rerun for a tie h=${width} ${method} ${JSON.stringify(l.trial.settings)}: loss ${last.loss.toFixed(4)} (${secs()})`);
+	}
 }
 // Ladders: step sizes and noise in factors of about 3, N in factors of 2 (capped where a population
 // of 2N·d would not fit the memory cap). The search starts at the previous winners and extends a
