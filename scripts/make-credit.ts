@@ -232,13 +232,38 @@ async function tuneWidth(base: RaceSettings, withGa: boolean): Promise<RaceSetti
 	const w = base.width;
 	const sgd = await coordinateSearch({ sgdLearningRate: snap(LR_LADDER, base.sgdLearningRate) }, { sgdLearningRate: LR_LADDER }, (x) => tuneRun('sgd', { ...base, ...x }, x));
 	const pairsLadder = PAIRS_LADDER.filter((n) => n <= maxPairs(w));
-	const es = await coordinateSearch(
-		{ esLearningRate: snap(LR_LADDER, base.esLearningRate), sigma: snap(SIGMA_LADDER, base.sigma), pairs: snap(pairsLadder, base.pairs) },
-		{ esLearningRate: LR_LADDER, sigma: SIGMA_LADDER, pairs: pairsLadder },
-		(x) => tuneRun('es', { ...base, ...x }, x)
-	);
+	// a coarse width: one pass over ES's step size and σ, N kept at the start's (see --coarse-widths)
+	const coarse = coarseWidths.includes(w);
+	const es = coarse
+		? await coordinateSearch(
+				{ esLearningRate: snap(LR_LADDER, base.esLearningRate), sigma: snap(SIGMA_LADDER, base.sigma) },
+				{ esLearningRate: LR_LADDER, sigma: SIGMA_LADDER },
+				(x) => tuneRun('es', { ...base, ...x }, x),
+				1
+			)
+		: await coordinateSearch(
+				{ esLearningRate: snap(LR_LADDER, base.esLearningRate), sigma: snap(SIGMA_LADDER, base.sigma), pairs: snap(pairsLadder, base.pairs) },
+				{ esLearningRate: LR_LADDER, sigma: SIGMA_LADDER, pairs: pairsLadder },
+				(x) => tuneRun('es', { ...base, ...x }, x)
+			);
 	let out: RaceSettings = { ...base, ...sgd.best, ...es.best };
 	const axes = [...sgd.axes.map((a) => ({ method: 'sgd', ...a })), ...es.axes.map((a) => ({ method: 'es', ...a }))];
+	if (coarse) {
+		// N's neighbours at the ES winner, only where an earlier run already scored them (no new compute);
+		// reported as an axis that is interior only if both were, and never moved
+		const i = pairsLadder.indexOf(base.pairs);
+		const tried = [base.pairs];
+		for (const j of [i - 1, i + 1]) {
+			const x = { ...es.best, pairs: pairsLadder[j] };
+			if (j < 0 || j >= pairsLadder.length || !logTrials.has(trialKey('es', { ...base, ...x }))) continue;
+			const r = await tuneRun('es', { ...base, ...x }, x);
+			tried.push(x.pairs);
+			if (r.accuracy > Math.max(...trials.filter((t) => t.method === 'es' && t.width === w).map((t) => t.valAccuracy))) throw new Error(`h=${w}: N=${x.pairs} beats the coarse winner; search N properly`);
+		}
+		tried.sort((a, b) => a - b);
+		const interior = tried.length === 3;
+		axes.push({ method: 'es', key: 'pairs', ladder: pairsLadder, tried, best: base.pairs, interior, atLadderEnd: false });
+	}
 	if (withGa) {
 		// the GA's population is 2N with ES's N (equal compute per generation); only its σ is tuned
 		const ga = await coordinateSearch({ gaSigma: snap(GA_SIGMA_LADDER, base.gaSigma) }, { gaSigma: GA_SIGMA_LADDER }, (x) => tuneRun('ga', { ...out, ...x }, { ...x, pairs: out.pairs }));
@@ -250,10 +275,17 @@ async function tuneWidth(base: RaceSettings, withGa: boolean): Promise<RaceSetti
 	return out;
 }
 const tuningAxes: Record<string, (AxisReport & { method: string })[]> = {};
+/**
+ * --coarse-widths 128: where a full search does not fit the machine (an ES trial at h = 128 takes
+ * ~4 min of a quiet core): backprop's step size as everywhere, then ONE pass for ES (its step size,
+ * then σ at the winning step size, each until its winner has tried neighbours on both sides; not
+ * revisited), N kept at 20. Recorded in the file as tuning.coarse.
+ */
+const coarseWidths = (arg('coarse-widths') ?? '').split(',').filter(Boolean).map(Number);
 if (tuningFrom) {
 	// FILE[,FILE…]: the first file's tuning; a later file's widths replace the earlier ones' (their
 	// winners, trials and search reports), e.g. a --tune-widths rerun of one width
-	type TuningFile = { createdBy: string; settings: RaceSettings; tuning: { trials: Trial[]; widths: WidthTuning; axes?: typeof tuningAxes } };
+	type TuningFile = { createdBy: string; settings: RaceSettings; tuning: { trials: Trial[]; widths: WidthTuning; axes?: typeof tuningAxes; coarse?: number[] } };
 	const files = tuningFrom.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as TuningFile);
 	if (files.some((f) => f.createdBy !== 'scripts/make-credit.ts')) throw new Error(`${tuningFrom} was not made by this script`);
 	// the tuned settings, with this version's defaults for anything the old file did not have
@@ -265,12 +297,15 @@ if (tuningFrom) {
 		trials.push(...kept, ...f.tuning.trials);
 		Object.assign(widthTuning, f.tuning.widths);
 		Object.assign(tuningAxes, f.tuning.axes ?? {});
+		for (const w of mine) if (coarseWidths.includes(Number(w))) coarseWidths.splice(coarseWidths.indexOf(Number(w)), 1);
+		coarseWidths.push(...(f.tuning.coarse ?? []));
 	}
 	const t = widthTuning[String(tuned.width)];
 	if (t) tuned = { ...tuned, ...t };
 	console.log(`tuning reused from ${tuningFrom}: sgd lr ${tuned.sgdLearningRate}, es sigma ${tuned.sigma} lr ${tuned.esLearningRate} N ${tuned.pairs}, ga sigma ${tuned.gaSigma}`);
 } else if (!skipTuning) {
-	if (priorTrials.size) {
+	// --no-reuse-check: the check already passed in a run of this version beside this one
+	if (priorTrials.size && !process.argv.includes('--no-reuse-check')) {
 		// check that this code reproduces the previous run's scores before reusing them: one ES trial afresh
 		const probe = { ...DEFAULT_RACE, width: 32, pairs: 20, sigma: 0.03, esLearningRate: 0.01, seed: TUNING_SEED, checkpoints: 1, useless: 0 };
 		const old = priorTrials.get(trialKey('es', probe));
@@ -287,7 +322,8 @@ if (tuningFrom) {
 	}
 	console.log(`tuned: sgd lr ${tuned.sgdLearningRate}, es sigma ${tuned.sigma} lr ${tuned.esLearningRate} N ${tuned.pairs}, ga sigma ${tuned.gaSigma} (${secs()})`);
 	if (tuneOnly) {
-		writeFileSync(arg('tuning-out') ?? join(outDir, 'tuning.json'), JSON.stringify({ createdBy: 'scripts/make-credit.ts', settings: tuned, tuning: { trials, widths: widthTuning, axes: tuningAxes } }, round) + '\n');
+		const coarse = coarseWidths.length ? { coarse: coarseWidths } : {};
+		writeFileSync(arg('tuning-out') ?? join(outDir, 'tuning.json'), JSON.stringify({ createdBy: 'scripts/make-credit.ts', settings: tuned, tuning: { trials, widths: widthTuning, axes: tuningAxes, ...coarse } }, round) + '\n');
 		console.log(`wrote tuning.json in ${secs()}`);
 		process.exit(0);
 	}
@@ -521,7 +557,7 @@ const results = {
 	evalDigits: evalSet.x.shape[0],
 	settings: tuned,
 	seeds,
-	tuning: { seed: TUNING_SEED, heldOut: 'train digits 7000-7999 (trained on 0-6999)', trials, widths: widthTuning, axes: tuningAxes, ...(tuningFrom ? { reusedFrom: 'a scripts/make-credit.ts --tune-only run of this version (--tuning-from)' } : {}) },
+	tuning: { seed: TUNING_SEED, heldOut: 'train digits 7000-7999 (trained on 0-6999)', trials, widths: widthTuning, axes: tuningAxes, ...(coarseWidths.length ? { coarse: coarseWidths } : {}), ...(tuningFrom ? { reusedFrom: 'a scripts/make-credit.ts --tune-only run of this version (--tuning-from)' } : {}) },
 	race: raceCurves,
 	sweep: sweepBySeed[seeds[0]],
 	sweepBySeed,
