@@ -14,10 +14,15 @@
 //   --tune-only [--reuse-trials]      step 1 only, to tuning.json (reusing the previous results.json's
 //                                     trials whose every setting matches, after reproducing one)
 //   --tune-widths 8 --tuning-out F    step 1 at these widths only, to F
+//   --reuse-log F[,F]                 also reuse trials a stopped run printed (accuracy only; ties rerun)
+//   --ga-widths 32                    tune the GA only at these widths (default: the race's and the study's)
+//   --coarse-widths 128               one pass for ES's step size and σ there, N kept (tuning.coarse)
+//   --no-reuse-check                  skip reproducing one reused trial (done by a run beside this one)
 //   --tuning-from FILE[,FILE]         skip step 1 and take those files' tuning (later files' widths win)
 //   --no-study                        steps 1-3 only
 //   --targets [--targets-out FILE]    step 4 only (with --tuning-from); FILE: a partial for
 //   --results-out F / --merge-results F1,F2,…   steps 2-3 for some seeds to a partial / merged
+//   --sweep-only --widths 128         step 2's sweep at these widths only (a partial for --merge-results)
 //   --target-widths 8,32              the study at these widths only (for partials)
 //   --merge-targets F1,F2,…           merging partials (run side by side) into targets.json
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
