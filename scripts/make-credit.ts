@@ -18,6 +18,7 @@
 //   --ga-widths 32                    tune the GA only at these widths (default: the race's and the study's)
 //   --coarse-widths 128               one pass for ES's step size and σ there, N kept (tuning.coarse)
 //   --no-reuse-check                  skip reproducing one reused trial (done by a run beside this one)
+//   --trial 'es:{…}' --tune-widths W  one tuning run, printed for --reuse-log (trials run side by side)
 //   --tuning-from FILE[,FILE]         skip step 1 and take those files' tuning (later files' widths win)
 //   --no-study                        steps 1-3 only
 //   --targets [--targets-out FILE]    step 4 only (with --tuning-from); FILE: a partial for
@@ -308,6 +309,14 @@ if (tuningFrom) {
 	const t = widthTuning[String(tuned.width)];
 	if (t) tuned = { ...tuned, ...t };
 	console.log(`tuning reused from ${tuningFrom}: sgd lr ${tuned.sgdLearningRate}, es sigma ${tuned.sigma} lr ${tuned.esLearningRate} N ${tuned.pairs}, ga sigma ${tuned.gaSigma}`);
+} else if (arg('trial')) {
+	// --trial 'es:{"esLearningRate":0.003,"sigma":0.01,"pairs":20}' --tune-widths 128: one tuning run,
+	// printed as the search prints it, so that trials the search will need can run side by side and be
+	// picked up by --reuse-log (settings not named are the search's start at that width)
+	const [method, json] = [arg('trial')!.slice(0, arg('trial')!.indexOf(':')), arg('trial')!.slice(arg('trial')!.indexOf(':') + 1)];
+	const changed = JSON.parse(json) as Partial<RaceSettings>;
+	for (const width of tuneWidths) await tuneRun(method as (typeof METHODS)[number], { ...DEFAULT_RACE, ...TUNING_START, width, ...(PREVIOUS_TUNING[String(width)] ?? {}), ...changed }, changed);
+	process.exit(0);
 } else if (!skipTuning) {
 	// --no-reuse-check: the check already passed in a run of this version beside this one
 	if (priorTrials.size && !process.argv.includes('--no-reuse-check')) {
