@@ -253,7 +253,10 @@ async function tuneWidth(base: RaceSettings, withGa: boolean): Promise<RaceSetti
 				(x) => tuneRun('es', { ...base, ...x }, x)
 			);
 	let out: RaceSettings = { ...base, ...sgd.best, ...es.best };
-	const axes = [...sgd.axes.map((a) => ({ method: 'sgd', ...a })), ...es.axes.map((a) => ({ method: 'es', ...a }))];
+	// N's ladder is cut where 2N·d would pass the memory cap (maxPairs): a winner at that end is marked
+	// capped, the most pairs this code can hold at the width, not an edge of what was tried
+	const capped = (a: AxisReport) => (a.key === 'pairs' && a.atLadderEnd && a.best === pairsLadder.at(-1) && pairsLadder.length < PAIRS_LADDER.length ? { capped: true } : {});
+	const axes: (AxisReport & { method: string; capped?: boolean })[] = [...sgd.axes.map((a) => ({ method: 'sgd', ...a })), ...es.axes.map((a) => ({ method: 'es', ...a, ...capped(a) }))];
 	if (coarse) {
 		// N's neighbours at the ES winner, only where an earlier run already scored them (no new compute);
 		// reported as an axis that is interior only if both were, and never moved
@@ -280,7 +283,7 @@ async function tuneWidth(base: RaceSettings, withGa: boolean): Promise<RaceSetti
 	for (const a of axes) console.log(`  h=${w} ${a.method} ${a.key}: best ${a.best} of ${a.tried.join(', ')}${a.atLadderEnd ? ' (AT LADDER END)' : ''}`);
 	return out;
 }
-const tuningAxes: Record<string, (AxisReport & { method: string })[]> = {};
+const tuningAxes: Record<string, (AxisReport & { method: string; capped?: boolean })[]> = {};
 /**
  * --coarse-widths 128: where a full search does not fit the machine (an ES trial at h = 128 takes
  * ~4 min of a quiet core): backprop's step size as everywhere, then ONE pass for ES (its step size,

@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { useCpu, smallMnist } from './setup';
+import { maxPairs } from '../../src/lib/ml/es-theory';
 import { computeRatio, computeToTarget, coordinateSearch, studyVerdict, targetTable, verdict, type RaceCurves, type RacePoint, type TargetStudy } from '../../src/lib/ml/experiments/credit-analysis';
 
 const at = (compute: number, accuracy: number): RacePoint => ({ compute, loss: 1, accuracy });
@@ -238,7 +239,7 @@ describe('the shipped study (static/checkpoints/credit/targets.json)', () => {
 });
 
 describe('the shipped tuning and race (static/checkpoints/credit/results.json)', () => {
-	type Axis = { key: string; ladder: number[]; tried: number[]; best: number; interior: boolean };
+	type Axis = { key: string; ladder: number[]; tried: number[]; best: number; interior: boolean; capped?: boolean };
 	type Results = {
 		settings: Record<string, number>;
 		tuning: {
@@ -270,6 +271,15 @@ describe('the shipped tuning and race (static/checkpoints/credit/results.json)',
 			for (const a of axes) {
 				if (coarse.includes(w) && a.key === 'pairs') {
 					expect(a.interior).toBe(false);
+					expect(r.tuning.widths[w].pairs).toBe(a.best);
+					continue;
+				}
+				if (a.capped) {
+					// N at the most pairs the memory cap allows at this width (the ladder was cut there), its lower neighbour tried
+					expect(a.key).toBe('pairs');
+					expect(a.best).toBe(a.ladder.at(-1));
+					expect(maxPairs(Number(w))).toBeLessThan(2 * a.best);
+					expect(a.tried).toContain(a.ladder.at(-2));
 					expect(r.tuning.widths[w].pairs).toBe(a.best);
 					continue;
 				}
