@@ -25,7 +25,7 @@ export type RaceSettings = {
 };
 
 // Tuned by scripts/make-credit.ts on held-out training digits at the default width h = 32 (see
-// results.json → tuning; the other widths' winners are in tuning.widths).
+// results.json → tuning; every width's winners are in tuning.widths).
 export const DEFAULT_RACE: RaceSettings = {
 	width: 32,
 	seed: 1,
