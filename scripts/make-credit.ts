@@ -14,10 +14,16 @@
 //   --tune-only [--reuse-trials]      step 1 only, to tuning.json (reusing the previous results.json's
 //                                     trials whose every setting matches, after reproducing one)
 //   --tune-widths 8 --tuning-out F    step 1 at these widths only, to F
+//   --reuse-log F[,F]                 also reuse trials a stopped run printed (accuracy only; ties rerun)
+//   --ga-widths 32                    tune the GA only at these widths (default: the race's and the study's)
+//   --coarse-widths 128               one pass for ES's step size and σ there, N kept (tuning.coarse)
+//   --no-reuse-check                  skip reproducing one reused trial (done by a run beside this one)
+//   --trial 'es:{…}' --tune-widths W  one tuning run, printed for --reuse-log (trials run side by side)
 //   --tuning-from FILE[,FILE]         skip step 1 and take those files' tuning (later files' widths win)
 //   --no-study                        steps 1-3 only
 //   --targets [--targets-out FILE]    step 4 only (with --tuning-from); FILE: a partial for
 //   --results-out F / --merge-results F1,F2,…   steps 2-3 for some seeds to a partial / merged
+//   --sweep-only --widths 128         step 2's sweep at these widths only (a partial for --merge-results)
 //   --target-widths 8,32              the study at these widths only (for partials)
 //   --merge-targets F1,F2,…           merging partials (run side by side) into targets.json
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -70,7 +76,8 @@ const skipStudy = process.argv.includes('--no-study');
 const targetWidths = (arg('target-widths') ?? TARGET_WIDTHS.join(',')).split(',').map(Number);
 /** widths tuned: the sweep's and the compute-to-target study's; the GA is tuned where it races */
 const TUNE_WIDTHS = [...new Set([...widths, ...TARGET_WIDTHS])].sort((a, b) => a - b);
-const GA_WIDTHS: number[] = [DEFAULT_RACE.width, ...TARGET_WIDTHS];
+/** --ga-widths 32,8: tune the GA only where it will race (e.g. not at a width whose study is not run) */
+const GA_WIDTHS: number[] = (arg('ga-widths')?.split(',').map(Number) ?? [DEFAULT_RACE.width, ...TARGET_WIDTHS]);
 /** --tune-widths: tune only these (a rerun of one width, merged with --tuning-from a,b) */
 const tuneWidths = (arg('tune-widths') ?? TUNE_WIDTHS.join(',')).split(',').map(Number);
 /**
@@ -97,6 +104,7 @@ const t0 = performance.now();
 const secs = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
 
 // ---- 1. tuning on held-out training digits -------------------------------------------------------
+/** valLoss NaN (null in the file): reused from a log, which prints only the accuracy (no tie needed the loss) */
 type Trial = { method: string; width: number; settings: Partial<RaceSettings>; valAccuracy: number; valLoss: number; reused?: boolean };
 /** what a tuning run's score depends on besides width, seed, budget and batch (fixed in tuning) */
 const trialKey = (method: string, s: Pick<RaceSettings, 'width' | 'sgdLearningRate' | 'esLearningRate' | 'sigma' | 'pairs' | 'gaSigma' | 'budget' | 'batchSize' | 'gaParents'>) =>
@@ -128,6 +136,37 @@ if (process.argv.includes('--reuse-trials')) {
 	}
 }
 
+/**
+ * --reuse-log F[,F]: backprop and ES trials printed by an earlier run of this version that was
+ * stopped before it wrote its file ("tune h=… es {…}: held-out 78.1%"). A log gives the held-out
+ * accuracy exactly (1,000 digits: one decimal of a percent) but not the loss, which only breaks ties;
+ * so a fresh trial that ties a log trial's accuracy reruns that trial for its loss (logTies).
+ */
+const logTrials = new Map<string, { accuracy: number; loss: number }>();
+for (const f of arg('reuse-log')?.split(',') ?? []) {
+	const lines = readFileSync(f, 'utf8').split('\n');
+	// a GA line may not name its N: the GA ran with the N that the ES search at that width had just chosen
+	const esPairs = new Map<string, number>();
+	for (const line of lines) {
+		const m = /^\s+h=(\d+) es pairs: best (\d+)/.exec(line);
+		if (m) esPairs.set(m[1], Number(m[2]));
+	}
+	for (const line of lines) {
+		const m = /^\s+tune h=(\d+) (sgd|es|ga) (\{.*\}): held-out ([\d.]+)%/.exec(line);
+		if (!m) continue;
+		const width = Number(m[1]);
+		const changed = JSON.parse(m[3]) as Partial<RaceSettings>;
+		if (m[2] === 'ga' && changed.pairs === undefined) {
+			if (!esPairs.has(m[1])) continue;
+			changed.pairs = esPairs.get(m[1]);
+		}
+		const full = { ...DEFAULT_RACE, ...TUNING_START, width, ...(PREVIOUS_TUNING[m[1]] ?? {}), budget: 6000, batchSize: 128, gaParents: 8, ...changed };
+		// k/1000 exactly as the run computed it, not 78.1/100
+		logTrials.set(trialKey(m[2], full), { accuracy: Math.round(Number(m[4]) * 10) / 1000, loss: NaN });
+	}
+}
+/** scores handed out from a log (their loss NaN until a tie makes it matter), by trial key */
+const fromLog = new Map<string, { score: { accuracy: number; loss: number }; settings: RaceSettings; method: (typeof METHODS)[number]; trial: Trial }>();
 const trials: Trial[] = [];
 let tuned: RaceSettings = { ...DEFAULT_RACE };
 const widthTuning: WidthTuning = {};
@@ -150,13 +189,41 @@ async function tuneRun(method: (typeof METHODS)[number], settings: RaceSettings,
 	if (prior) {
 		trials.push({ method, width: s.width, settings: changed, valAccuracy: prior.valAccuracy, valLoss: prior.valLoss, reused: true });
 		console.log(`  tune h=${s.width} ${method} ${JSON.stringify(changed)}: held-out ${pctS(prior.valAccuracy)} (reused)`);
+		await logTies(method, s.width, prior.valAccuracy);
 		return { accuracy: prior.valAccuracy, loss: prior.valLoss };
+	}
+	const key = trialKey(method, s);
+	const logged = logTrials.get(key);
+	if (logged) {
+		// the same object goes to the search's cache, so filling in its loss later reaches every comparison
+		const score = { ...logged };
+		const trial: Trial = { method, width: s.width, settings: changed, valAccuracy: score.accuracy, valLoss: NaN, reused: true };
+		trials.push(trial);
+		fromLog.set(key, { score, settings: s, method, trial });
+		console.log(`  tune h=${s.width} ${method} ${JSON.stringify(changed)}: held-out ${pctS(score.accuracy)} (reused from a log)`);
+		await logTies(method, s.width, score.accuracy);
+		return score;
 	}
 	const { curves } = await runRace(s, fit, fitEval, val, { methods: [method] });
 	const last = curves[method].at(-1)!;
 	trials.push({ method, width: s.width, settings: changed, valAccuracy: last.accuracy, valLoss: last.loss });
 	console.log(`  tune h=${s.width} ${method} ${JSON.stringify(changed)}: held-out ${pctS(last.accuracy)} (${secs()})`);
+	await logTies(method, s.width, last.accuracy);
 	return { accuracy: last.accuracy, loss: last.loss };
+}
+/** A log trial whose accuracy ties a fresh one's is run again, so that the tie is broken by its real loss. */
+async function logTies(method: string, width: number, accuracy: number) {
+	if (trials.filter((t) => t.method === method && t.width === width && t.valAccuracy === accuracy).length < 2) return;
+	for (const [key, l] of fromLog) {
+		if (l.method !== method || l.settings.width !== width || l.score.accuracy !== accuracy || !Number.isNaN(l.score.loss)) continue;
+		const { curves } = await runRace(l.settings, fit, fitEval, val, { methods: [l.method] });
+		const last = curves[l.method].at(-1)!;
+		if (last.accuracy !== l.score.accuracy) throw new Error(`log trial ${key} not reproduced (${last.accuracy} vs ${l.score.accuracy})`);
+		l.score.loss = last.loss;
+		l.trial.valLoss = last.loss;
+		delete l.trial.reused;
+		console.log(`  rerun for a tie h=${width} ${method} ${JSON.stringify(l.trial.settings)}: loss ${last.loss.toFixed(4)} (${secs()})`);
+	}
 }
 // Ladders: step sizes and noise in factors of about 3, N in factors of 2 (capped where a population
 // of 2N·d would not fit the memory cap). The search starts at the previous winners and extends a
@@ -171,13 +238,41 @@ async function tuneWidth(base: RaceSettings, withGa: boolean): Promise<RaceSetti
 	const w = base.width;
 	const sgd = await coordinateSearch({ sgdLearningRate: snap(LR_LADDER, base.sgdLearningRate) }, { sgdLearningRate: LR_LADDER }, (x) => tuneRun('sgd', { ...base, ...x }, x));
 	const pairsLadder = PAIRS_LADDER.filter((n) => n <= maxPairs(w));
-	const es = await coordinateSearch(
-		{ esLearningRate: snap(LR_LADDER, base.esLearningRate), sigma: snap(SIGMA_LADDER, base.sigma), pairs: snap(pairsLadder, base.pairs) },
-		{ esLearningRate: LR_LADDER, sigma: SIGMA_LADDER, pairs: pairsLadder },
-		(x) => tuneRun('es', { ...base, ...x }, x)
-	);
+	// a coarse width: one pass over ES's step size and σ, N kept at the start's (see --coarse-widths)
+	const coarse = coarseWidths.includes(w);
+	const es = coarse
+		? await coordinateSearch(
+				{ esLearningRate: snap(LR_LADDER, base.esLearningRate), sigma: snap(SIGMA_LADDER, base.sigma) },
+				{ esLearningRate: LR_LADDER, sigma: SIGMA_LADDER },
+				(x) => tuneRun('es', { ...base, ...x }, x),
+				1
+			)
+		: await coordinateSearch(
+				{ esLearningRate: snap(LR_LADDER, base.esLearningRate), sigma: snap(SIGMA_LADDER, base.sigma), pairs: snap(pairsLadder, base.pairs) },
+				{ esLearningRate: LR_LADDER, sigma: SIGMA_LADDER, pairs: pairsLadder },
+				(x) => tuneRun('es', { ...base, ...x }, x)
+			);
 	let out: RaceSettings = { ...base, ...sgd.best, ...es.best };
-	const axes = [...sgd.axes.map((a) => ({ method: 'sgd', ...a })), ...es.axes.map((a) => ({ method: 'es', ...a }))];
+	// N's ladder is cut where 2N·d would pass the memory cap (maxPairs): a winner at that end is marked
+	// capped, the most pairs this code can hold at the width, not an edge of what was tried
+	const capped = (a: AxisReport) => (a.key === 'pairs' && a.atLadderEnd && a.best === pairsLadder.at(-1) && pairsLadder.length < PAIRS_LADDER.length ? { capped: true } : {});
+	const axes: (AxisReport & { method: string; capped?: boolean })[] = [...sgd.axes.map((a) => ({ method: 'sgd', ...a })), ...es.axes.map((a) => ({ method: 'es', ...a, ...capped(a) }))];
+	if (coarse) {
+		// N's neighbours at the ES winner, only where an earlier run already scored them (no new compute);
+		// reported as an axis that is interior only if both were, and never moved
+		const i = pairsLadder.indexOf(base.pairs);
+		const tried = [base.pairs];
+		for (const j of [i - 1, i + 1]) {
+			const x = { ...es.best, pairs: pairsLadder[j] };
+			if (j < 0 || j >= pairsLadder.length || !logTrials.has(trialKey('es', { ...base, ...x }))) continue;
+			const r = await tuneRun('es', { ...base, ...x }, x);
+			tried.push(x.pairs);
+			if (r.accuracy > Math.max(...trials.filter((t) => t.method === 'es' && t.width === w).map((t) => t.valAccuracy))) throw new Error(`h=${w}: N=${x.pairs} beats the coarse winner; search N properly`);
+		}
+		tried.sort((a, b) => a - b);
+		const interior = tried.length === 3;
+		axes.push({ method: 'es', key: 'pairs', ladder: pairsLadder, tried, best: base.pairs, interior, atLadderEnd: false });
+	}
 	if (withGa) {
 		// the GA's population is 2N with ES's N (equal compute per generation); only its σ is tuned
 		const ga = await coordinateSearch({ gaSigma: snap(GA_SIGMA_LADDER, base.gaSigma) }, { gaSigma: GA_SIGMA_LADDER }, (x) => tuneRun('ga', { ...out, ...x }, { ...x, pairs: out.pairs }));
@@ -188,11 +283,18 @@ async function tuneWidth(base: RaceSettings, withGa: boolean): Promise<RaceSetti
 	for (const a of axes) console.log(`  h=${w} ${a.method} ${a.key}: best ${a.best} of ${a.tried.join(', ')}${a.atLadderEnd ? ' (AT LADDER END)' : ''}`);
 	return out;
 }
-const tuningAxes: Record<string, (AxisReport & { method: string })[]> = {};
+const tuningAxes: Record<string, (AxisReport & { method: string; capped?: boolean })[]> = {};
+/**
+ * --coarse-widths 128: where a full search does not fit the machine (an ES trial at h = 128 takes
+ * ~4 min of a quiet core): backprop's step size as everywhere, then ONE pass for ES (its step size,
+ * then σ at the winning step size, each until its winner has tried neighbours on both sides; not
+ * revisited), N kept at 20. Recorded in the file as tuning.coarse.
+ */
+const coarseWidths = (arg('coarse-widths') ?? '').split(',').filter(Boolean).map(Number);
 if (tuningFrom) {
 	// FILE[,FILE…]: the first file's tuning; a later file's widths replace the earlier ones' (their
 	// winners, trials and search reports), e.g. a --tune-widths rerun of one width
-	type TuningFile = { createdBy: string; settings: RaceSettings; tuning: { trials: Trial[]; widths: WidthTuning; axes?: typeof tuningAxes } };
+	type TuningFile = { createdBy: string; settings: RaceSettings; tuning: { trials: Trial[]; widths: WidthTuning; axes?: typeof tuningAxes; coarse?: number[] } };
 	const files = tuningFrom.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as TuningFile);
 	if (files.some((f) => f.createdBy !== 'scripts/make-credit.ts')) throw new Error(`${tuningFrom} was not made by this script`);
 	// the tuned settings, with this version's defaults for anything the old file did not have
@@ -204,12 +306,23 @@ if (tuningFrom) {
 		trials.push(...kept, ...f.tuning.trials);
 		Object.assign(widthTuning, f.tuning.widths);
 		Object.assign(tuningAxes, f.tuning.axes ?? {});
+		for (const w of mine) if (coarseWidths.includes(Number(w))) coarseWidths.splice(coarseWidths.indexOf(Number(w)), 1);
+		coarseWidths.push(...(f.tuning.coarse ?? []));
 	}
 	const t = widthTuning[String(tuned.width)];
 	if (t) tuned = { ...tuned, ...t };
 	console.log(`tuning reused from ${tuningFrom}: sgd lr ${tuned.sgdLearningRate}, es sigma ${tuned.sigma} lr ${tuned.esLearningRate} N ${tuned.pairs}, ga sigma ${tuned.gaSigma}`);
+} else if (arg('trial')) {
+	// --trial 'es:{"esLearningRate":0.003,"sigma":0.01,"pairs":20}' --tune-widths 128: one tuning run,
+	// printed as the search prints it, so that trials the search will need can run side by side and be
+	// picked up by --reuse-log (settings not named are the search's start at that width)
+	const [method, json] = [arg('trial')!.slice(0, arg('trial')!.indexOf(':')), arg('trial')!.slice(arg('trial')!.indexOf(':') + 1)];
+	const changed = JSON.parse(json) as Partial<RaceSettings>;
+	for (const width of tuneWidths) await tuneRun(method as (typeof METHODS)[number], { ...DEFAULT_RACE, ...TUNING_START, width, ...(PREVIOUS_TUNING[String(width)] ?? {}), ...changed }, changed);
+	process.exit(0);
 } else if (!skipTuning) {
-	if (priorTrials.size) {
+	// --no-reuse-check: the check already passed in a run of this version beside this one
+	if (priorTrials.size && !process.argv.includes('--no-reuse-check')) {
 		// check that this code reproduces the previous run's scores before reusing them: one ES trial afresh
 		const probe = { ...DEFAULT_RACE, width: 32, pairs: 20, sigma: 0.03, esLearningRate: 0.01, seed: TUNING_SEED, checkpoints: 1, useless: 0 };
 		const old = priorTrials.get(trialKey('es', probe));
@@ -226,7 +339,8 @@ if (tuningFrom) {
 	}
 	console.log(`tuned: sgd lr ${tuned.sgdLearningRate}, es sigma ${tuned.sigma} lr ${tuned.esLearningRate} N ${tuned.pairs}, ga sigma ${tuned.gaSigma} (${secs()})`);
 	if (tuneOnly) {
-		writeFileSync(arg('tuning-out') ?? join(outDir, 'tuning.json'), JSON.stringify({ createdBy: 'scripts/make-credit.ts', settings: tuned, tuning: { trials, widths: widthTuning, axes: tuningAxes } }, round) + '\n');
+		const coarse = coarseWidths.length ? { coarse: coarseWidths } : {};
+		writeFileSync(arg('tuning-out') ?? join(outDir, 'tuning.json'), JSON.stringify({ createdBy: 'scripts/make-credit.ts', settings: tuned, tuning: { trials, widths: widthTuning, axes: tuningAxes, ...coarse } }, round) + '\n');
 		console.log(`wrote tuning.json in ${secs()}`);
 		process.exit(0);
 	}
@@ -460,7 +574,7 @@ const results = {
 	evalDigits: evalSet.x.shape[0],
 	settings: tuned,
 	seeds,
-	tuning: { seed: TUNING_SEED, heldOut: 'train digits 7000-7999 (trained on 0-6999)', trials, widths: widthTuning, axes: tuningAxes, ...(tuningFrom ? { reusedFrom: 'a scripts/make-credit.ts --tune-only run of this version (--tuning-from)' } : {}) },
+	tuning: { seed: TUNING_SEED, heldOut: 'train digits 7000-7999 (trained on 0-6999)', trials, widths: widthTuning, axes: tuningAxes, ...(coarseWidths.length ? { coarse: coarseWidths } : {}), ...(tuningFrom ? { reusedFrom: 'a scripts/make-credit.ts --tune-only run of this version (--tuning-from)' } : {}) },
 	race: raceCurves,
 	sweep: sweepBySeed[seeds[0]],
 	sweepBySeed,

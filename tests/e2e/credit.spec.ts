@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { test, expect, noHorizontalScroll } from './helpers';
 
@@ -24,6 +25,9 @@ test.describe('without the digit data', () => {
 		await expect(widget).toHaveAttribute('data-cosine', 'shipped');
 		await expect(page.getByTestId('verdict')).toContainText('Shown by this run');
 		expect(await attr(page, 'final-sgd', 'data-value')).toBeGreaterThan(await attr(page, 'final-es', 'data-value'));
+		// the figures are the shipped file's (a stale build or bundle would show another race)
+		const file = JSON.parse(readFileSync('static/checkpoints/credit/results.json', 'utf8')) as { race: Record<string, { accuracy: number }[]> };
+		for (const m of ['sgd', 'es', 'ga']) expect(await attr(page, `final-${m}`, 'data-value')).toBe(file.race[m].at(-1)!.accuracy);
 		await expect(page.locator('[data-stat="esAcc"]').first()).toContainText('±');
 		await expect(page.locator(`${WIDGET} [data-figure="pictures"] canvas`)).toHaveCount(6);
 		expect(Number(await page.locator('[data-figure="sweep"]').getAttribute('data-points'))).toBeGreaterThanOrEqual(2);

@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { useCpu, smallMnist } from './setup';
+import { maxPairs } from '../../src/lib/ml/es-theory';
 import { computeRatio, computeToTarget, coordinateSearch, studyVerdict, targetTable, verdict, type RaceCurves, type RacePoint, type TargetStudy } from '../../src/lib/ml/experiments/credit-analysis';
 
 const at = (compute: number, accuracy: number): RacePoint => ({ compute, loss: 1, accuracy });
@@ -234,5 +235,73 @@ describe('the shipped study (static/checkpoints/credit/targets.json)', () => {
 		if (Number.isFinite(v.slope)) expect(page.verdict.slope).toBeCloseTo(v.slope, 3);
 		else expect(page.verdict.slope).toBeNull();
 		expect(page.table).toEqual(targetTable(full));
+	});
+});
+
+describe('the shipped tuning and race (static/checkpoints/credit/results.json)', () => {
+	type Axis = { key: string; ladder: number[]; tried: number[]; best: number; interior: boolean; capped?: boolean };
+	type Results = {
+		settings: Record<string, number>;
+		tuning: {
+			widths: Record<string, Record<string, number>>;
+			axes: Record<string, (Axis & { method: string })[]>;
+			trials: { method: string; width: number }[];
+			/** widths searched in one pass with N kept (see make-credit --coarse-widths) */
+			coarse?: number[];
+		};
+		sweepBySeed: Record<string, { width: number; d: number }[]>;
+		summary: { stats: Record<string, unknown> };
+	};
+	const load = async () => {
+		const { readFileSync } = await import('node:fs');
+		return JSON.parse(readFileSync('static/checkpoints/credit/results.json', 'utf8')) as Results;
+	};
+	it('every tuned setting at every width is interior: its ladder neighbours on both sides were tried', async () => {
+		const r = await load();
+		const widths = Object.keys(r.tuning.widths);
+		expect(widths.length).toBeGreaterThanOrEqual(4);
+		// a coarse width (the essay says which) is allowed one thing only: N kept, not searched both ways
+		const coarse = (r.tuning.coarse ?? []).map(String);
+		expect(coarse.length).toBeLessThanOrEqual(1);
+		for (const w of widths) {
+			const axes = r.tuning.axes[w];
+			expect(axes, `h=${w} has no search report`).toBeDefined();
+			// backprop's step size, and ES's step size, σ and N, everywhere
+			for (const k of ['sgd sgdLearningRate', 'es esLearningRate', 'es sigma', 'es pairs']) expect(axes.map((a) => `${a.method} ${a.key}`)).toContain(k);
+			for (const a of axes) {
+				if (coarse.includes(w) && a.key === 'pairs') {
+					expect(a.interior).toBe(false);
+					expect(r.tuning.widths[w].pairs).toBe(a.best);
+					continue;
+				}
+				if (a.capped) {
+					// N at the most pairs the memory cap allows at this width (the ladder was cut there), its lower neighbour tried
+					expect(a.key).toBe('pairs');
+					expect(a.best).toBe(a.ladder.at(-1));
+					expect(maxPairs(Number(w))).toBeLessThan(2 * a.best);
+					expect(a.tried).toContain(a.ladder.at(-2));
+					expect(r.tuning.widths[w].pairs).toBe(a.best);
+					continue;
+				}
+				const i = a.ladder.indexOf(a.best);
+				expect(i, `h=${w} ${a.method} ${a.key}`).toBeGreaterThan(0);
+				expect(i).toBeLessThan(a.ladder.length - 1);
+				expect(a.tried).toContain(a.ladder[i - 1]);
+				expect(a.tried).toContain(a.ladder[i + 1]);
+				expect(a.interior).toBe(true);
+				// the winner is what the width runs with
+				const tunedKey = a.method === 'ga' ? 'gaSigma' : a.key;
+				expect(r.tuning.widths[w][tunedKey], `h=${w} ${tunedKey}`).toBe(a.best);
+			}
+		}
+		// the race runs the default width's winners
+		const def = r.tuning.widths[String(r.settings.width)];
+		for (const k of ['sgdLearningRate', 'esLearningRate', 'sigma', 'pairs', 'gaSigma']) expect(r.settings[k]).toBe(def[k]);
+	});
+	it('the sweep ran every tuned width, and the dropped loss-ratio slope is gone', async () => {
+		const r = await load();
+		for (const pts of Object.values(r.sweepBySeed)) expect(pts.map((p) => String(p.width))).toEqual(Object.keys(r.tuning.widths));
+		expect(Object.keys(r.summary.stats)).toContain('slopeCos');
+		expect(JSON.stringify(r)).not.toMatch(/slopeLoss|LossRatio/);
 	});
 });

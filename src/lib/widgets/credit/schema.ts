@@ -58,7 +58,7 @@ export type CreditParams = ParamValues<typeof creditSchema>;
 // Memory: the GA holds a population of 2N candidates of d = 795h + 10 parameters (the ES holds N noise
 // rows of d). Every value above is in range on its own, but width 256 with 128 pairs would be 52M
 // floats (208 MB) a copy, several copies at once. So 2N·d is capped at MAX_POPULATION_FLOATS (2^23
-// floats, 32 MiB): pairs is lowered to fit the width, with a note. The shipped N = 20 fits every width.
+// floats, 32 MiB): pairs is lowered to fit the width, with a note. The shipped N (10 to 40 by width) fits: at h = 128, 40 is the cap's most.
 
 /** Lower `pairs` so the GA's population 2N·d fits MAX_POPULATION_FLOATS; a note when it changed. */
 export function constrainCredit(p: CreditParams): { values: CreditParams; notes: string[] } {

@@ -19,8 +19,11 @@ export type ShippedCredit = {
 	tuning: {
 		seed: number;
 		heldOut: string;
-		trials: { method: string; width: number; settings: Record<string, number>; valAccuracy: number; valLoss: number }[];
+		/** valLoss null: a trial reused from a log of a stopped run, which printed only the accuracy */
+		trials: { method: string; width: number; settings: Record<string, number>; valAccuracy: number; valLoss: number | null }[];
 		widths: WidthTuning;
+		/** widths searched in one pass, N kept (make-credit --coarse-widths) */
+		coarse?: number[];
 	};
 	race: RaceCurves;
 	sweep: SweepPoint[];
