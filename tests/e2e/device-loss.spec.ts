@@ -50,8 +50,9 @@ async function finishedElsewhere(page: Page, widget: Locator, what: RegExp, tens
 	await expect(widget.locator('.problem')).toHaveCount(0);
 	expect(await activeRuns(page)).toEqual([]);
 	// the lost device's tensors are dropped once (they cannot be freed) and the new backend builds its data
-	// and evaluators once: a few hundred at most, not a leak per training step (hundreds of steps × tensors)
-	expect(await numTensors(page)).toBeLessThan(tensorsBefore + 300);
+	// and evaluators once: a few hundred at most (task vectors: three evaluators of a base and six directions,
+	// about 310 in all), not a leak per training step (hundreds of steps × tensors)
+	expect(await numTensors(page)).toBeLessThan(tensorsBefore + 400);
 }
 
 test('layer-swap: the training restarts from the seed on wasm and finishes', async ({ page }) => {
