@@ -3,12 +3,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { installWasmSliceFix } from '../src/lib/ml/wasm-slice';
+import { installWasmKernelFixes } from '../src/lib/ml/wasm-kernels';
 import type { Mnist } from '../src/lib/ml/data';
 import { readMnist } from './mnist-file';
 
 tf.env().set('IS_TEST', true); // silences the "install tfjs-node" banner
-installWasmSliceFix(); // as the site does (src/lib/ml/backend.ts)
+installWasmKernelFixes(); // as the site does (src/lib/ml/backend.ts)
 
 export async function useBackend(name = process.env.TF_BACKEND ?? 'wasm'): Promise<string> {
 	if (!(await tf.setBackend(name))) await tf.setBackend('cpu');

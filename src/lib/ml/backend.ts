@@ -4,7 +4,7 @@
 //   first; if it fails the chain continues and the reason says so.
 // Backend packages are imported lazily so the page's first paint never waits for tfjs.
 import * as tf from '@tensorflow/tfjs-core';
-import { installWasmSliceFix } from './wasm-slice';
+import { installWasmKernelFixes } from './wasm-kernels';
 
 // The names and the choice's shape (no tfjs: the page validates ?backend= and shows the badge): ./backend-names.ts
 import { BACKENDS, type BackendAttempt, type BackendChoice, type BackendName } from './backend-names';
@@ -82,7 +82,7 @@ async function register(name: BackendName, opts: BackendOptions): Promise<void> 
 		case 'wasm': {
 			const wasm = await import('@tensorflow/tfjs-backend-wasm');
 			if (opts.wasmPath) wasm.setWasmPaths(opts.wasmPath);
-			installWasmSliceFix();
+			installWasmKernelFixes();
 			return;
 		}
 		case 'webgl':

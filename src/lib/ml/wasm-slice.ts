@@ -5,43 +5,18 @@
 // a 6.8 s run in that readSync), which is most of why the page's wasm step was ~4× slower than Node's
 // (issue 15). A contiguous slice needs no copy of the input: read it through a view of the heap.
 import * as tf from '@tensorflow/tfjs-core';
-import { installWasmGatherFix } from './wasm-gather';
+import { overrideWasmKernel } from './wasm-override';
 
-type WasmBackendLike = {
-	makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-	typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
-};
-
-let installed = false;
-
-/**
- * Replace the wasm Slice kernel by one that copies only the slice when it is contiguous, and GatherV2 by
- * row copies (./wasm-gather.ts). Idempotent.
- */
+/** Replace the wasm Slice kernel by one that copies only the slice when it is contiguous. Idempotent. */
 export function installWasmSliceFix(): void {
-	installWasmGatherFix();
-	if (installed) return;
-	const original = tf.getKernel('Slice', 'wasm');
-	if (!original) return; // the wasm backend is not loaded
-	installed = true;
-	tf.unregisterKernel('Slice', 'wasm');
-	tf.registerKernel({
-		...original,
-		kernelFunc: (args) => {
-			const { inputs, attrs, backend } = args as unknown as {
-				inputs: { x: tf.TensorInfo };
-				attrs: { begin: number | number[]; size: number | number[] };
-				backend: WasmBackendLike;
-			};
-			const x = inputs.x;
-			const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
-			if (x.dtype === 'string' || !tf.slice_util.isSliceContinous(x.shape, begin, size)) return original.kernelFunc(args);
-			const offset = tf.slice_util.computeFlatOffset(begin, tf.util.computeStrides(x.shape));
-			const n = tf.util.sizeFromShape(size);
-			const out = backend.makeOutput(size, x.dtype);
-			// views taken after makeOutput: its malloc may grow (and so replace) the heap
-			backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(x).subarray(offset, offset + n));
-			return out;
-		}
+	overrideWasmKernel<{ x: tf.TensorInfo }, { begin: number | number[]; size: number | number[] }>('Slice', ({ x }, attrs, backend) => {
+		const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
+		if (x.dtype === 'string' || !tf.slice_util.isSliceContinous(x.shape, begin, size)) return null;
+		const offset = tf.slice_util.computeFlatOffset(begin, tf.util.computeStrides(x.shape));
+		const n = tf.util.sizeFromShape(size);
+		const out = backend.makeOutput(size, x.dtype);
+		// views taken after makeOutput: its malloc may grow (and so replace) the heap
+		backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(x).subarray(offset, offset + n));
+		return out;
 	});
 }
