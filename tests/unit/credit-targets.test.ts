@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { useCpu, smallMnist } from './setup';
 import { maxPairs } from '../../src/lib/ml/es-theory';
+import { TARGET_WIDTHS } from '../../src/lib/ml/experiments/credit-defaults';
 import { computeRatio, computeToTarget, coordinateSearch, studyVerdict, targetTable, verdict, type RaceCurves, type RacePoint, type TargetStudy } from '../../src/lib/ml/experiments/credit-analysis';
 
 const at = (compute: number, accuracy: number): RacePoint => ({ compute, loss: 1, accuracy });
@@ -235,6 +236,25 @@ describe('the shipped study (static/checkpoints/credit/targets.json)', () => {
 		if (Number.isFinite(v.slope)) expect(page.verdict.slope).toBeCloseTo(v.slope, 3);
 		else expect(page.verdict.slope).toBeNull();
 		expect(page.table).toEqual(targetTable(full));
+	});
+
+	it('covers every width of TARGET_WIDTHS, and the prose about them holds', async () => {
+		const { readFileSync } = await import('node:fs');
+		const full = JSON.parse(readFileSync('static/checkpoints/credit/targets-curves.json', 'utf8')) as TargetStudy;
+		expect(full.widths).toEqual([...TARGET_WIDTHS]);
+		// the essay: ES's compute to 70 % falls from h = 8 to 32, then rises by much less than fourfold to 128
+		const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+		const to70 = (w: number) => median(full.runs.filter((r) => r.width === w && r.method === 'es').map((r) => r.reached[0]?.at ?? Infinity));
+		expect(to70(32)).toBeLessThan(to70(8));
+		expect(to70(128)).toBeGreaterThan(to70(32));
+		expect(to70(128)).toBeLessThan(2 * to70(32));
+		// "it stays between about 6 and 10 while d grows sixteenfold" (the mean over seeds, as the page rounds it)
+		for (const w of TARGET_WIDTHS) {
+			const c = full.curvature.filter((x) => x.width === w);
+			const mean = c.reduce((a, x) => a + x.effectiveDim, 0) / c.length;
+			expect(Math.round(mean)).toBeGreaterThanOrEqual(6);
+			expect(Math.round(mean)).toBeLessThanOrEqual(10);
+		}
 	});
 });
 
