@@ -5,19 +5,22 @@
 // Usage: npx tsx scripts/bench-double-it.ts [--widths 8,16,32,64,128] [--seeds 3] [--steps 100] [--k 24]
 //
 // --page: instead, the issue's goal "the whole default grid recomputes live in the page in under a
-// minute on wasm": headless Chromium on the built site (npm run build first) clicks "Recompute the grid
-// here" with the default seeds on wasm and times it to the last run, printing PASS/MISS with the load
+// minute on wasm": headless Chromium on the built site (npm run build first) clicks "Recompute the whole
+// grid" with the default seeds on wasm and times it to the last run, printing PASS/MISS with the load
 // average. --limit S stops waiting after S seconds (default 600) and extrapolates from the share of the
 // grid's training FLOPs done (an estimate, marked as one). Then the shipped grid's time per row (same
-// wasm path in Node, from results.json) says which cells dominate.
-//   npx tsx scripts/bench-double-it.ts --page [--url http://127.0.0.1:4175] [--limit 600] [--seeds 3]
+// wasm path in Node, from results.json) says which cells dominate. With --check, the same for "Check the
+// claim here" (the verdict's cells only: ×½, ×1, ×2 of each row, each run read once). Both print the
+// FLOP floor of both plans at the wasm matMul rate `npm run bench` measures (--gflops, default 26).
+//   npx tsx scripts/bench-double-it.ts --page [--check] [--url http://127.0.0.1:4175] [--limit 600] [--seeds 3]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { useBackend, loadMnistFromDisk } from './node-tf';
 import { Trainer, TrainingData } from '../src/lib/ml/trainer';
 import { BatchedTrainer } from '../src/lib/ml/batched';
-import { BASELINE, GRID_SEEDS, ROWS, planGrid } from '../src/lib/ml/experiments/double-it-defaults';
+import { BASELINE, GRID_SEEDS, ROWS, VERDICT_ROWS, planGrid } from '../src/lib/ml/experiments/double-it-defaults';
+import { planFlops } from '../src/lib/widgets/double-it/figures';
 import { splitGroups } from '../src/lib/ml/experiments/double-it';
 
 const arg = (name: string) => {
@@ -82,6 +85,17 @@ async function pageBench() {
 	const GOAL_S = 60;
 	const limitS = Number(arg('limit') ?? 600);
 	const seeds = Number(arg('seeds') ?? GRID_SEEDS.length);
+	const check = process.argv.includes('--check');
+	const seedList = Array.from({ length: seeds }, (_, i) => i + 1);
+	// the least time each plan could take: its FLOPs at the measured wasm matMul rate, on one core
+	const gflops = Number(arg('gflops') ?? 26);
+	for (const [name, groups] of [
+		['whole grid', planGrid(ROWS, seedList).groups],
+		['check', planGrid(VERDICT_ROWS, seedList, BASELINE, { curves: false }).groups]
+	] as const) {
+		const f = planFlops(groups, 2000);
+		console.log(`${name}, ${seeds} seeds: ${(f / 1e12).toFixed(2)} TFLOP (training and evaluation): at least ${(f / 1e9 / gflops).toFixed(0)} s at ${gflops} GFLOP/s`);
+	}
 	let url = arg('url');
 	let server: ChildProcess | null = null;
 	if (!url) {
@@ -101,11 +115,12 @@ async function pageBench() {
 		const page = await (await browser.newContext({ serviceWorkers: 'block' })).newPage();
 		await page.goto(`${url}/essays/double-it?backend=wasm&seeds=${seeds}`);
 		const widget = page.locator('[data-widget="double-it"]');
-		await widget.locator('[data-action="grid"]:not([disabled])').waitFor({ timeout: 120_000 });
+		const action = check ? 'check' : 'grid';
+		await widget.locator(`[data-action="${action}"]:not([disabled])`).waitFor({ timeout: 120_000 });
 		const backend = await widget.getAttribute('data-backend');
-		const nets = planGrid(ROWS, Array.from({ length: seeds }, (_, i) => i + 1)).groups.reduce((a, g) => a + g.runs.length, 0);
-		console.log(`page grid: ${backend}, ${seeds} seeds, ${nets} nets; load average at start ${load()}`);
-		await widget.locator('[data-action="grid"]').click();
+		const nets = (check ? planGrid(VERDICT_ROWS, seedList, BASELINE, { curves: false }) : planGrid(ROWS, seedList)).groups.reduce((a, g) => a + g.runs.length, 0);
+		console.log(`page ${action}: ${backend}, ${seeds} seeds, ${nets} nets; load average at start ${load()}`);
+		await widget.locator(`[data-action="${action}"]`).click();
 		const t0 = performance.now();
 		const secs = () => (performance.now() - t0) / 1000;
 		let done = false;
@@ -124,7 +139,10 @@ async function pageBench() {
 			await new Promise((r) => setTimeout(r, 250));
 		}
 		const s = secs();
-		if (done) console.log(`page grid: done in ${s.toFixed(1)} s (goal < ${GOAL_S} s): ${s < GOAL_S ? 'PASS' : `MISS by ${(s - GOAL_S).toFixed(0)} s (×${(s / GOAL_S).toFixed(1)})`}`);
+		if (done) {
+			console.log(`page ${action}: done in ${s.toFixed(1)} s (goal < ${GOAL_S} s): ${s < GOAL_S ? 'PASS' : `MISS by ${(s - GOAL_S).toFixed(0)} s (×${(s / GOAL_S).toFixed(1)})`}`);
+			if (check) console.log(`  ${(await widget.locator('[data-testid="verdict"]').first().textContent().catch(() => '?'))?.trim()}`);
+		} else if (check) console.log(`page check: stopped waiting at ${s.toFixed(0)} s with ${runs} of ${nets} nets and ${(progress * 100).toFixed(1)} % of the FLOPs done — goal < ${GOAL_S} s: MISS`);
 		else {
 			const est = progress > 0 ? s / progress : Infinity;
 			// a better estimate: the page trains the runs in plan order (cheapest group first, one net at a time

@@ -92,3 +92,42 @@ for (const backend of ['wasm', 'webgl', 'cpu', 'webgpu'] as const) {
 		}
 	});
 }
+
+test('"Check the claim here" trains only the verdict’s cells (one seed, wasm) and decides the verdict from them', async ({ page }) => {
+	test.setTimeout(420_000);
+	await page.goto('/essays/double-it?backend=wasm&seeds=1');
+	const widget = page.locator(WIDGET);
+	await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+	// the hint prices both buttons before anything runs
+	await expect(page.locator(`${WIDGET} [data-plan-cost]`)).toContainText(/the check trains 11 nets .*the whole grid 36/);
+	await page.locator(`${WIDGET} [data-action="check"]`).click();
+	await expect(widget).toHaveAttribute('data-grid-check', 'true');
+	await expect(widget).toHaveAttribute('data-grid', 'live');
+	// the edges are not part of a check, and the table says so instead of waiting for them
+	await expect(page.locator(`${WIDGET} [data-cell="width@8"]`)).toHaveAttribute('data-skipped', 'true');
+	await expect(page.locator(`${WIDGET} [data-cell="naiveDepth@4"]`)).toContainText('not run');
+	await expect(page.getByTestId('verdict')).toContainText('Not decided yet');
+	await expect(widget).toHaveAttribute('data-grid-done', 'true', { timeout: 400_000 });
+	await expect(widget).toHaveAttribute('data-grid-runs', '11');
+	await expect(page.getByTestId('verdict')).toContainText(/(Holds|Fails) in this run: \d+ of 12 single doublings or halvings/);
+	await expect(widget).toContainText(/Claim checked in your browser \(wasm\)/);
+	// every counted cell has a number from this run
+	for (const id of ['width@0.5', 'width@2', 'steps@2', 'learningRate@0.5']) expect(Number(await page.locator(`${WIDGET} [data-cell="${id}"]`).getAttribute('data-mean'))).toBeGreaterThan(0.5);
+});
+
+test('the whole grid can be cancelled: what finished stays, the rest waits', async ({ page }) => {
+	test.setTimeout(180_000);
+	await page.goto('/essays/double-it?backend=wasm&seeds=1');
+	const widget = page.locator(WIDGET);
+	await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+	await page.locator(`${WIDGET} [data-action="grid"]`).click();
+	await expect(widget).toHaveAttribute('data-grid-check', 'false');
+	await expect.poll(async () => Number(await widget.getAttribute('data-grid-runs')), { timeout: 150_000 }).toBeGreaterThan(0);
+	await page.locator(`${WIDGET} [data-figure="grid"]`).getByRole('button', { name: 'Cancel' }).click();
+	await expect(widget).toHaveAttribute('data-busy', 'idle');
+	await expect(widget).toContainText('Grid stopped');
+	await expect(widget).toHaveAttribute('data-grid-done', 'false');
+	expect(Number(await widget.getAttribute('data-grid-runs'))).toBeGreaterThan(0);
+	// no cell of a whole-grid run is marked as skipped
+	expect(await page.locator(`${WIDGET} [data-skipped]`).count()).toBe(0);
+});

@@ -5,7 +5,7 @@ import { useCpu, smallMnist } from './setup';
 import { Trainer, TrainingData } from '../../src/lib/ml/trainer';
 import { BatchedTrainer } from '../../src/lib/ml/batched';
 import { TestSet } from '../../src/lib/ml/test-set';
-import { BASELINE, BROKE_MARGIN, LEARN_EVERY, ROWS, type CellResult, cellResults, cellSetting, curveSteps, isBroke, planGrid, rowByKey, trainGroup, verdict } from '../../src/lib/ml/experiments/double-it';
+import { BASELINE, BROKE_MARGIN, LEARN_EVERY, ROWS, VERDICT_ROWS, type CellResult, cellResults, cellSetting, curveSteps, isBroke, planGrid, rowByKey, trainGroup, verdict } from '../../src/lib/ml/experiments/double-it';
 
 beforeAll(useCpu);
 
@@ -122,6 +122,31 @@ describe('the grid plan', () => {
 		// other rows keep the sparse curve
 		const lr = runs.get(sources.find((x) => x.cell === 'learningRate@2')!.runId)!;
 		expect(lr.evalSteps).toEqual(curveSteps(BASELINE.steps));
+	});
+
+	it('the verdict check plans exactly the cells the verdict reads, each run evaluated only where a cell reads it', () => {
+		const { groups, sources } = planGrid(VERDICT_ROWS, [1, 2], BASELINE, { curves: false });
+		const runs = groups.flatMap((g) => g.runs);
+		// 6 rows × (×½, ×1, ×2) per seed; ×1 is one baseline run, and the steps row reads it at 200, 400, 800
+		expect(new Set(sources.map((s) => s.cell)).size).toBe(18);
+		expect(runs.length).toBe(2 * 11);
+		const single = sources.filter((s) => s.factor !== 1 && s.seed === 1).map((s) => s.cell).sort();
+		expect(single).toEqual(VERDICT_ROWS.flatMap((r) => [`${r.key}@0.5`, `${r.key}@2`]).sort());
+		for (const r of runs) expect(r.evalSteps).toEqual([...new Set(sources.filter((s) => s.runId === r.id).map((s) => s.step))].sort((a, b) => a - b));
+		const base = runs.find((r) => r.id === sources.find((s) => s.cell === 'width@1' && s.seed === 1)!.runId)!;
+		expect(base.setting.steps).toBe(2 * BASELINE.steps);
+		expect(base.evalSteps).toEqual([BASELINE.steps / 2, BASELINE.steps, 2 * BASELINE.steps]);
+	});
+
+	it('reading a run less often does not change it: the check scores a run exactly as the grid does', async () => {
+		const data = new TrainingData(smallMnist(400, 100));
+		const test = new TestSet(smallMnist(400, 100));
+		const setting = { ...BASELINE, width: 16, depth: 2, batchSize: 32, steps: 40, nTrain: 400 };
+		const often = await trainGroup({ key: 'g', runs: [{ id: 'a#1', setting, seed: 1, evalSteps: [10, 20, 30, 40] }] }, data, test);
+		const once = await trainGroup({ key: 'g', runs: [{ id: 'a#1', setting, seed: 1, evalSteps: [40] }] }, data, test);
+		expect(once![0].curve).toEqual([often![0].curve.at(-1)]);
+		data.dispose();
+		test.dispose();
 	});
 
 	it('the verdict counts only single doublings and halvings, and fails when too many broke', () => {

@@ -62,6 +62,12 @@ export const ROWS: readonly Row[] = [
 
 export const rowByKey = (key: RowKey): Row => ROWS.find((r) => r.key === key)!;
 
+/**
+ * The cells the verdict reads and nothing else: every non-control row at ×½, ×1 and ×2. A reader can
+ * check the claim with these in a fraction of the whole grid's compute (about 1/20 of its FLOPs).
+ */
+export const VERDICT_ROWS: readonly Row[] = ROWS.filter((r) => !r.control).map((r) => ({ ...r, factors: r.factors.filter((f) => f === 0.5 || f === 1 || f === 2) }));
+
 /** The setting of cell (row, factor). */
 export function cellSetting(key: RowKey, factor: number, base: Setting = BASELINE): Setting {
 	const s: Setting = { ...base };
@@ -135,13 +141,19 @@ export function learnSteps(steps: number, every = LEARN_EVERY): number[] {
 
 const mergeSteps = (a: readonly number[], b: readonly number[]) => [...new Set([...a, ...b])].sort((x, y) => x - y);
 
+/** What a plan reads besides each cell's own step: curves for the figures, or nothing (a check of the verdict). */
+export type PlanReads = { curves: boolean };
+
 /**
  * The grid's runs for these rows and seeds: identical settings are run once (every row's ×1 is the
  * baseline); the steps row is the baseline run trained on to its longest length and read on the way.
- * The width row's runs (the "bigger learns faster" panel) are also read every LEARN_EVERY steps up to
- * the baseline's length; the baseline run among them, so its early curve is as fine as the others'.
+ * With `reads.curves` (the default) every run is read at CURVE_POINTS steps and the width row's runs
+ * (the "bigger learns faster" panel) every LEARN_EVERY steps up to the baseline's length, the baseline
+ * run among them, so its early curve is as fine as the others'. Without, each run is evaluated only
+ * where a cell reads it: the width row's 17 evaluations on the 2,000 test digits cost up to 40 % of
+ * what training that run costs.
  */
-export function planGrid(rows: readonly Row[], seeds: readonly number[], base: Setting = BASELINE): { groups: GroupPlan[]; sources: CellSource[] } {
+export function planGrid(rows: readonly Row[], seeds: readonly number[], base: Setting = BASELINE, reads: PlanReads = { curves: true }): { groups: GroupPlan[]; sources: CellSource[] } {
 	const runs = new Map<string, RunPlan>();
 	const sources: CellSource[] = [];
 	const stepsRow = rows.find((r) => r.key === 'steps');
@@ -158,10 +170,10 @@ export function planGrid(rows: readonly Row[], seeds: readonly number[], base: S
 				const id = `${settingKey(s)}#${seed}`;
 				let run = runs.get(id);
 				if (!run) {
-					run = { id, setting: s, seed, evalSteps: curveSteps(s.steps) };
+					run = { id, setting: s, seed, evalSteps: reads.curves ? curveSteps(s.steps) : [] };
 					runs.set(id, run);
 				}
-				run.evalSteps = mergeSteps(run.evalSteps, row.key === 'width' ? [step, ...learnSteps(base.steps)] : [step]);
+				run.evalSteps = mergeSteps(run.evalSteps, row.key === 'width' && reads.curves ? [step, ...learnSteps(base.steps)] : [step]);
 				sources.push({ cell: cellId(row.key, factor), key: row.key, factor, seed, runId: id, step });
 			}
 		}

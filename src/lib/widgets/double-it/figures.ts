@@ -14,6 +14,7 @@ import {
 	cellValue,
 	curveSteps,
 	learnSteps,
+	macsPerExample,
 	planGrid,
 	rowByKey,
 	settingKey,
@@ -25,17 +26,24 @@ import { pct } from '$lib/plots/format';
 
 export type Source = 'shipped' | 'live';
 
-/** The cells of the grid for `seeds`, from the runs known so far (cells still missing a run are left out). */
-export function gridCells(runs: readonly RunResult[], seeds: readonly number[]): CellResult[] {
-	const { sources } = planGrid(ROWS, seeds);
+/**
+ * The cells of the grid for `seeds`, from the runs known so far (cells still missing a run are left
+ * out), as planned for `rows`: the whole grid, or VERDICT_ROWS for a check of the verdict alone.
+ */
+export function gridCells(runs: readonly RunResult[], seeds: readonly number[], rows: readonly Row[] = ROWS): CellResult[] {
+	const { sources } = planGrid(rows, seeds);
 	return cellResults(sources, new Map(runs.map((r) => [r.id, r])));
 }
 
-export type TableCell = { id: string; factor: number; value: number; result: CellResult | null; baseline: boolean };
+/** The cell ids a plan over `rows` computes. */
+export const plannedCells = (rows: readonly Row[]): Set<string> => new Set(rows.flatMap((r) => r.factors.map((f) => cellId(r.key, f))));
+
+/** `planned`: false for a cell the run on screen does not compute (a check of the verdict skips the edges). */
+export type TableCell = { id: string; factor: number; value: number; result: CellResult | null; baseline: boolean; planned: boolean };
 export type TableRow = { row: Row; cells: TableCell[] };
 
 /** The grid as table rows: every factor of every row, with its result if known. */
-export function tableRows(cells: readonly CellResult[]): TableRow[] {
+export function tableRows(cells: readonly CellResult[], planned: ReadonlySet<string> | null = null): TableRow[] {
 	const byId = new Map(cells.map((c) => [c.cell, c]));
 	return ROWS.map((row) => ({
 		row,
@@ -44,9 +52,15 @@ export function tableRows(cells: readonly CellResult[]): TableRow[] {
 			factor: f,
 			value: cellValue(row.key, cellSetting(row.key, f)),
 			result: byId.get(cellId(row.key, f)) ?? null,
-			baseline: f === 1 && !row.control
+			baseline: f === 1 && !row.control,
+			planned: planned ? planned.has(cellId(row.key, f)) : true
 		}))
 	}));
+}
+
+/** Training and evaluation FLOPs of a plan (evaluation: 2 per multiply-add per test digit, each read). */
+export function planFlops(groups: readonly GroupPlan[], testDigits: number): number {
+	return groups.reduce((a, g) => a + g.runs.reduce((b, r) => b + trainFlops(r.setting) + r.evalSteps.length * testDigits * 2 * macsPerExample(r.setting), 0), 0);
 }
 
 /** All factors of all rows: the columns of the table (×1/8 … ×32). */
