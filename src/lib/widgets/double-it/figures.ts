@@ -74,7 +74,10 @@ export function valueText(key: RowKey, v: number): string {
 	return v.toLocaleString('en');
 }
 
-export const cellText = (c: CellResult) => `${pct(c.acc.mean, 1)} ± ${(c.acc.sd * 100).toFixed(1)}`;
+/** "92.5 % ± 0.7" (mean ± sd over seeds); one seed has no spread to show: "92.5 %". */
+export const cellText = (c: CellResult) => (c.seeds.length > 1 ? `${pct(c.acc.mean, 1)} ± ${(c.acc.sd * 100).toFixed(1)}` : pct(c.acc.mean, 1));
+/** cellText for a sentence: the sd with its unit ("92.5 % ± 0.7 %"). */
+export const cellSentence = (c: CellResult) => (c.seeds.length > 1 ? `${cellText(c)} %` : cellText(c));
 
 export function parseCell(id: string): { key: RowKey; factor: number } {
 	const [key, f] = id.split('@');
