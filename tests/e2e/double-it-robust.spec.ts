@@ -1,4 +1,4 @@
-// Double it, the robustness and drift panels (wasm only): the shipped panels and the essay's numbers are
+// Double it, the robustness, drift and double-descent panels (wasm only): the shipped panels and the essay's numbers are
 // on screen before tfjs or the digits load, and a tiny live recompute (widths 16 and 32, one seed) completes.
 import { test, expect, noHorizontalScroll } from './helpers';
 
@@ -22,6 +22,11 @@ test.describe('without the digit data', () => {
 		expect(Number(await page.locator(`${WIDGET} [data-figure="drift"] tr[data-width="64"]`).getAttribute('data-lost'))).toBe(0);
 		await expect(page.locator('[data-stat="noise0.4@w256"]').first()).toContainText('±');
 		await expect(page.locator('[data-stat="lr@256"]').first()).not.toContainText('n/a');
+		const descent = page.locator(`${WIDGET} [data-figure="descent"]`);
+		await expect(descent).toHaveAttribute('data-descent', 'shipped');
+		await expect(descent.locator('tbody tr')).toHaveCount(12);
+		await expect(descent.locator('[data-descent-verdict]')).toContainText(/1,000 digits: fits its labels from width \d+/);
+		await expect(page.locator('[data-stat="loss@1000:peak"]').first()).toContainText('±');
 		// every inline number of the essay found its shipped value
 		await expect(page.locator('[data-stat]').filter({ hasText: /n\/a|–/ })).toHaveCount(0);
 		await noHorizontalScroll(page);
@@ -40,4 +45,21 @@ test('a tiny robustness recompute (widths 16 and 32, one seed) completes live on
 	await expect(robust).toHaveAttribute('data-robust', 'live-done', { timeout: 120_000 });
 	await expect(robust).toHaveAttribute('data-robust-points', '2');
 	await expect(widget).toContainText('Robustness recomputed in your browser');
+});
+
+test('the double-descent panel trains live (one seed) and can be cancelled with its first nets on screen', async ({ page }) => {
+	test.setTimeout(150_000);
+	await page.goto('/essays/double-it?backend=wasm&ddmax=64&seed=2');
+	const widget = page.locator(WIDGET);
+	const descent = page.locator(`${WIDGET} [data-figure="descent"]`);
+	await descent.scrollIntoViewIfNeeded();
+	await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+	await descent.locator('[data-action="descent"]').click();
+	// the narrowest nets come first, for both training-set sizes
+	await expect(descent).toHaveAttribute('data-descent', 'live', { timeout: 120_000 });
+	await expect(descent.locator('tr[data-width="2"] td').first()).not.toHaveText('…');
+	await expect(descent.locator('tr[data-width="64"] td').first()).toHaveText('…');
+	await descent.getByRole('button', { name: 'Cancel' }).click();
+	await expect(widget).toHaveAttribute('data-busy', 'idle');
+	await expect(descent.locator('[data-descent-verdict]')).toContainText('Not decided yet');
 });

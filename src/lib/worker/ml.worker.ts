@@ -13,6 +13,7 @@ import { stitchingJob } from './jobs/stitching';
 import { creditJob } from './jobs/credit';
 import { doubleItJob } from './jobs/double-it';
 import { doubleItRobustJob } from './jobs/double-it-robust';
+import { doubleItDescentJob } from './jobs/double-it-descent';
 
 const api = {
 	/** `assets`: fetch the site's runtime files under this build's version (./versioned-fetch). */
@@ -42,6 +43,7 @@ const api = {
 	credit: Comlink.proxy(settleOnDeviceLoss(creditJob, 'credit')),
 	doubleIt: Comlink.proxy(settleOnDeviceLoss(doubleItJob, 'doubleIt')),
 	doubleItRobust: Comlink.proxy(settleOnDeviceLoss(doubleItRobustJob, 'doubleItRobust')),
+	doubleItDescent: Comlink.proxy(settleOnDeviceLoss(doubleItDescentJob, 'doubleItDescent')),
 
 	/** An answer from the worker's message loop: the page's sign of life where Web Locks are missing. */
 	ping: (): true => true,

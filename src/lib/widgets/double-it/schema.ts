@@ -23,6 +23,14 @@ export const doubleItSchema = defineSchema([
 	// the robustness and drift panels (RobustPanel.svelte, DriftPanel.svelte); live work is capped here
 	{ name: 'raxis', kind: 'enum', label: 'Robustness against', help: 'Which axis the “bigger is more robust” panel shows: width (4 blocks) or residual depth (width 64).', choices: [{ value: 'width', label: 'width' }, { value: 'depth', label: 'depth' }], default: 'width' },
 	{ name: 'rmax', kind: 'enum', label: 'Largest net (live robustness)', help: 'The robustness panel trains widths 16 up to this (or depths 1 up to this ÷ 16) when run here.', choices: ['32', '64', '128', '256'].map((v) => ({ value: v, label: v })), default: '64' },
+	{
+		name: 'ddmax',
+		kind: 'enum',
+		label: 'Widest net (live double descent)',
+		help: 'The double-descent panel trains widths 2 up to this, on 1,000 and on 2,000 noisy digits, when run here.',
+		choices: ['64', '128', '256'].map((v) => ({ value: v, label: v })),
+		default: '128'
+	},
 	{ name: 'dwidth', kind: 'enum', label: 'Width (live drift)', help: 'The drift panel trains this width (and width 64) at every learning rate of the study when run here.', choices: ['32', '128'].map((v) => ({ value: v, label: v })), default: '32' }
 ]);
 
