@@ -371,6 +371,7 @@ describe('the compute-to-target study, recomputed live', () => {
 		expect(Number.isFinite(live.verdict.slope)).toBe(false);
 		expect(live.verdict.lowestBy.es?.width).toBe(8);
 		expect(studySentence(live, 'the runs so far')).toMatch(/^Not shown by the runs so far: ES needed at least .* not tested\.$/);
+		expect(studySentence(live, 'the runs so far', true)).toMatch(/ES has not yet reached 70 % at two widths, so there is no slope against d yet\.$/);
 		expect(curvatureByWidth(live.curvature, live.widths).map((c) => c.width)).toEqual([8]);
 		// nothing run yet: every row pending
 		const empty = studyShown({ widths: [8], seeds: [1], runs: [], curvature: [], done: false }, shippedTargets);

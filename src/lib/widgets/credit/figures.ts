@@ -230,8 +230,11 @@ export function medianCompute(at: readonly (number | null)[]): number | null {
 	return s[Math.floor((s.length - 1) / 2)] ?? null;
 }
 
-/** The study's check, as "How this could fail" states it; `by` names who showed it (or not). */
-export function studySentence(study: Pick<ShippedTargets, 'verdict' | 'widths' | 'seeds' | 'targets'>, by = 'the study'): string {
+/**
+ * The study's check, as "How this could fail" states it; `by` names who showed it (or not), and
+ * `sofar` says the runs are a live study's first ones (a slope may be missing only for want of runs).
+ */
+export function studySentence(study: Pick<ShippedTargets, 'verdict' | 'widths' | 'seeds' | 'targets'>, by = 'the study', sofar = false): string {
 	const v = study.verdict;
 	const T = pct(RACE_TARGET, 0);
 	const who = (w: { method: string; width: number; seed: number }) => `${w.method === 'es' ? 'ES' : 'the GA'} at h = ${w.width}, seed ${w.seed}`;
@@ -247,7 +250,9 @@ export function studySentence(study: Pick<ShippedTargets, 'verdict' | 'widths' |
 		: '';
 	const dim = Number.isFinite(v.slope)
 		? ` ES’s median compute to 70 % against d, ${v.tested} widths: log-log slope ${v.slope.toFixed(2)} (0: flat; 1: in proportion to d; the claim needs below 0.5).`
-		: ` ES did not reach 70 % at enough widths to fit a slope against d, so that half was not tested.`;
+		: sofar
+			? ` ES has not yet reached 70 % at two widths, so there is no slope against d yet.`
+			: ` ES did not reach 70 % at enough widths to fit a slope against d, so that half was not tested.`;
 	return `${v.shown ? 'Shown' : 'Not shown'} by ${by}: ${ratio}${undecided}${dim}`;
 }
 

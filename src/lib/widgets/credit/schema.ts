@@ -63,12 +63,12 @@ export const creditSchema = defineSchema([
 	{
 		name: 'studywidths',
 		kind: 'enum',
-		label: 'Study widths',
+		label: 'Study widths h',
 		help: 'Which widths of the shipped study to rerun; most of the time goes to h = 128.',
 		choices: [
-			{ value: '8', label: 'h = 8' },
-			{ value: '32', label: 'h = 8, 32' },
-			{ value: '128', label: 'h = 8, 32, 128' }
+			{ value: '8', label: '8' },
+			{ value: '32', label: '8, 32' },
+			{ value: '128', label: '8, 32, 128' }
 		],
 		default: '128'
 	}
