@@ -12,6 +12,7 @@ import { shipped, shippedTargets } from '../../src/lib/widgets/credit/shipped';
 import {
 	COLOR,
 	PICTURE_UNITS,
+	compareWithShipped,
 	curvatureByWidth,
 	studyProgress,
 	studySentence,
@@ -350,6 +351,10 @@ describe('the compute-to-target study, recomputed live', () => {
 		expect(live.verdict.shown).toBe(shippedTargets.verdict.shown);
 		expect(live.verdict.slope).toBeCloseTo(shippedTargets.verdict.slope, 3);
 		expect(studySentence(live)).toBe(studySentence(shippedTargets));
+		expect(compareWithShipped(live, shippedTargets)).toEqual({ compared: 81, differ: 0 });
+		// one crossing off: counted
+		const off = { ...live, table: live.table.map((r, i) => (i === 0 ? { ...r, at: [[r.at[0][0]! + 3, ...r.at[0].slice(1)], ...r.at.slice(1)] } : r)) };
+		expect(compareWithShipped(off, shippedTargets)).toEqual({ compared: 81, differ: 1 });
 		expect(live.finished).toBe(live.total);
 		// and the live run is asked for the settings the shipped study ran with
 		expect(shippedTargets.settings).toEqual(full.settings);

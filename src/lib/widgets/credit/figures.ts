@@ -315,3 +315,25 @@ export function studyProgress(
 	const now = current ? Math.min(1, current.compute / STUDY_BUDGET[current.method]) * weight(current.width, current.method) : 0;
 	return total > 0 ? Math.min(1, (done + now) / total) : 0;
 }
+
+/**
+ * A live study's crossings against the shipped study's, seed by seed (same seeds and settings, so on the
+ * shipped backend they should be equal): how many were compared and how many differ.
+ */
+export function compareWithShipped(live: Pick<StudyShown, 'table' | 'targets'>, shipped: Pick<ShippedTargets, 'table'>): { compared: number; differ: number } {
+	let compared = 0;
+	let differ = 0;
+	for (const row of live.table) {
+		const ship = shipped.table.find((r) => r.width === row.width && r.method === row.method);
+		if (!ship) continue;
+		row.seeds.forEach((seed, k) => {
+			const j = ship.seeds.indexOf(seed);
+			if (j < 0) return;
+			live.targets.forEach((_, i) => {
+				compared++;
+				if (row.at[i][k] !== ship.at[i][j]) differ++;
+			});
+		});
+	}
+	return { compared, differ };
+}
