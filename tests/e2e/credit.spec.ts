@@ -203,7 +203,7 @@ test('the compute-to-target study recomputes live: the table fills run by run, C
 			const shipped = row.at[i][row.seeds.indexOf(1)];
 			await expect(page.getByTestId(`target-8-${m}-${t}`)).toHaveAttribute('data-value', shipped === null ? '' : String(shipped));
 		}
-	await expect(page.getByTestId('targets-source')).toContainText(/^Yours: computed in your browser \(wasm\) in \d+ s, seed 1\.$/);
+	await expect(page.getByTestId('targets-source')).toContainText(/^Yours: computed in your browser \(wasm\) in \d+ s, seed 1\. Every crossing is the shipped one \(9 of 9\)\.$/);
 	await expect(page.getByTestId('targets-match')).toHaveAttribute('data-differ', '0');
 	await expect(page.getByTestId('targets-match')).toHaveAttribute('data-compared', '9');
 	await expect(page.getByTestId('targets-check')).toContainText(/^(Shown|Not shown) by your run: /);
