@@ -36,11 +36,13 @@ import { maxPairs, measureCosine, measureCurvature, mlpParamCount } from '../src
 import {
 	COSINE_PAIRS,
 	COSINE_SIGMA,
+	CURVATURE_EXAMPLES,
 	DEFAULT_RACE,
 	EvalSet,
 	METHODS,
 	SWEEP_METHODS,
 	SWEEP_WIDTHS,
+	STUDY_BUDGET,
 	TARGETS,
 	TARGET_WIDTHS,
 	aggregate,
@@ -351,14 +353,8 @@ val.dispose();
 fitEval.dispose();
 
 // ---- the compute-to-target study: forward passes each method needs to reach each target -------------
-// Budgets: backprop 6,000 (it reaches 90 % in a few hundred where it reaches it at all); ES 15,000,
-// 2.5× the race (ES reached 70-80 % near 6,000 in the last run; 90 % is beyond any budget this machine
-// can afford for three widths × three seeds, so it is reported as "> 15,000"); the GA 6,000, the
-// race's budget (it ended near 56 % there, so more would buy no crossing, only compute). A method that
-// never reaches a target is reported as more than its budget.
-/** digits whose per-example gradients give the effective dimension (an n×d matrix: 52 MB at h = 128) */
-const CURVATURE_EXAMPLES = 128;
-const STUDY_BUDGET = { sgd: 6000, es: 15000, ga: 6000 } as const;
+// Budgets (STUDY_BUDGET) and the curvature's digits (CURVATURE_EXAMPLES) are in credit-defaults, shared
+// with the page's live study. A method that never reaches a target is reported as more than its budget.
 async function targetStudy(): Promise<TargetStudy> {
 	const runs: TargetRun[] = [];
 	const curvature: CurvatureRun[] = [];

@@ -160,6 +160,58 @@ test('the sweep produces points, can be cancelled, and reuses finished widths', 
 	await page.locator('[data-action="cancel-sweep"]').click();
 });
 
+test('the compute-to-target study recomputes live: the table fills run by run, Cancel keeps the runs so far, and a full run gives the shipped seed-1 numbers', async ({ page }) => {
+	test.setTimeout(150_000);
+	// seed 1 at h = 8 and 32: ES at h = 32 (seconds) leaves Cancel ample time to land before the end;
+	// budget=300 keeps the race the page starts on load short
+	await page.goto('/essays/credit-assignment?backend=wasm&budget=300&studywidths=32&studyseeds=1');
+	const widget = page.locator(WIDGET);
+	await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+	const panel = page.getByTestId('targets');
+	await panel.scrollIntoViewIfNeeded();
+	await expect(panel).toHaveAttribute('data-source', 'shipped');
+	await expect(page.getByTestId('targets-work')).toContainText('trains 6 nets');
+	await page.locator('[data-action="targets"]').click();
+	await expect(widget).toHaveAttribute('data-busy', 'targets');
+	await expect(panel).toHaveAttribute('data-source', 'live');
+	await expect(page.getByTestId('targets-source')).toContainText('Yours, so far');
+	// backprop's run comes first: a live number in its row while the later runs' cells wait
+	await expect(page.getByTestId('target-8-sgd-70')).toHaveAttribute('data-seeds', '1', { timeout: 60_000 });
+	expect(Number(await page.getByTestId('target-8-sgd-70').getAttribute('data-value'))).toBeGreaterThan(0);
+	await expect(page.getByTestId('target-32-es-70')).toHaveText('…');
+	await expect(page.getByTestId('target-128-sgd-70')).toHaveCount(0); // the live table has the widths asked for only
+	await page.locator('[data-action="cancel-targets"]').click();
+	await expect(widget).toHaveAttribute('data-busy', 'idle');
+	await expect(panel).toHaveAttribute('data-done', 'false');
+	const kept = Number(await panel.getAttribute('data-runs'));
+	expect(kept).toBeGreaterThanOrEqual(1);
+	expect(kept).toBeLessThan(6);
+	await expect(page.getByTestId('target-32-ga-70')).toHaveText('…');
+	await expect(page.getByTestId('targets-source')).toContainText('(stopped)');
+	// h = 8 only, to the end: seed 1's crossings are the shipped ones (same seeds, settings and backend)
+	await panel.getByRole('radio', { name: '8', exact: true }).check();
+	await expect(page).toHaveURL(/studywidths=8(&|$)/);
+	await expect(page.getByTestId('targets-work')).toContainText('trains 3 nets');
+	await page.locator('[data-action="targets"]').click();
+	await expect(panel).toHaveAttribute('data-done', 'true', { timeout: 120_000 });
+	await expect(panel).toHaveAttribute('data-runs', '3');
+	await expect(page.getByTestId('target-32-sgd-70')).toHaveCount(0);
+	const file = JSON.parse(readFileSync('static/checkpoints/credit/targets.json', 'utf8')) as { table: { width: number; method: string; seeds: number[]; at: (number | null)[][] }[] };
+	for (const m of ['sgd', 'es', 'ga'])
+		for (const [i, t] of [70, 80, 90].entries()) {
+			const row = file.table.find((r) => r.width === 8 && r.method === m)!;
+			const shipped = row.at[i][row.seeds.indexOf(1)];
+			await expect(page.getByTestId(`target-8-${m}-${t}`)).toHaveAttribute('data-value', shipped === null ? '' : String(shipped));
+		}
+	await expect(page.getByTestId('targets-source')).toContainText(/^Yours: computed in your browser \(wasm\) in \d+ s, seed 1\. Every crossing is the shipped one \(9 of 9\)\.$/);
+	await expect(page.getByTestId('targets-match')).toHaveAttribute('data-differ', '0');
+	await expect(page.getByTestId('targets-match')).toHaveAttribute('data-compared', '9');
+	await expect(page.getByTestId('targets-check')).toContainText(/^(Shown|Not shown) by your run: /);
+	await expect(page.getByTestId('curvature')).toContainText('h = 8: tr(F)/λ');
+	await page.locator('[data-action="targets-shipped"]').click();
+	await expect(panel).toHaveAttribute('data-source', 'shipped');
+});
+
 test('URL state round-trips', async ({ page }) => {
 	await page.goto('/essays/credit-assignment?useless=50000&width=16&pairs=8&seed=7');
 	await expect(page.getByRole('slider', { name: /Useless parameters/ })).toHaveValue('50000');

@@ -3,12 +3,21 @@
 // Runs in Node without tfjs: the theory formula is passed in, as the widget does.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { verdict, type RaceCurves, type RacePoint, type SweepPoint } from '../../src/lib/ml/experiments/credit-analysis';
-import { COSINE_PAIRS, COSINE_SIGMA, DEFAULT_RACE } from '../../src/lib/ml/experiments/credit-defaults';
-import { shipped } from '../../src/lib/widgets/credit/shipped';
+import { verdict, type RaceCurves, type RacePoint, type SweepPoint, type TargetStudy } from '../../src/lib/ml/experiments/credit-analysis';
+import { COSINE_PAIRS, COSINE_SIGMA, DEFAULT_RACE, STUDY_BUDGET, TARGET_WIDTHS } from '../../src/lib/ml/experiments/credit-defaults';
+import { mlpMacs } from '../../src/lib/ml/es-theory';
+import { parseParams } from '../../src/lib/params/schema';
+import { creditSchema, studyPlan, studyWork } from '../../src/lib/widgets/credit/schema';
+import { shipped, shippedTargets } from '../../src/lib/widgets/credit/shipped';
 import {
 	COLOR,
 	PICTURE_UNITS,
+	compareWithShipped,
+	curvatureByWidth,
+	studyProgress,
+	studySentence,
+	studyShown,
+	type LiveStudy,
 	USELESS_COLOR,
 	atPairs,
 	cosineRequest,
@@ -327,6 +336,85 @@ describe('the verdict (what “How this could fail” says; the rules are in cre
 		const v = verdict(shipped.race, true, undefined, undefined, shipped.settings.useless);
 		expect(v.shown).toBe(true);
 		expect(v.text).toContain('exactly the same');
+	});
+});
+
+describe('the compute-to-target study, recomputed live', () => {
+	type Full = TargetStudy & { settings: unknown; widthTuning: unknown };
+	const full = JSON.parse(readFileSync('static/checkpoints/credit/targets-curves.json', 'utf8')) as Full;
+	const all = (): LiveStudy => ({ widths: full.widths, seeds: full.seeds, runs: full.runs, curvature: full.curvature, done: true });
+
+	it('from every shipped run, the page computes the shipped table, curvature and check (the same code path as a live run)', () => {
+		const live = studyShown(all(), shippedTargets);
+		expect(live.source).toBe('live');
+		expect(live.table).toEqual(shippedTargets.table);
+		expect(live.verdict.shown).toBe(shippedTargets.verdict.shown);
+		expect(live.verdict.slope).toBeCloseTo(shippedTargets.verdict.slope, 3);
+		expect(studySentence(live)).toBe(studySentence(shippedTargets));
+		expect(compareWithShipped(live, shippedTargets)).toEqual({ compared: 81, differ: 0 });
+		// one crossing off: counted
+		const off = { ...live, table: live.table.map((r, i) => (i === 0 ? { ...r, at: [[r.at[0][0]! + 3, ...r.at[0].slice(1)], ...r.at.slice(1)] } : r)) };
+		expect(compareWithShipped(off, shippedTargets)).toEqual({ compared: 81, differ: 1 });
+		expect(live.finished).toBe(live.total);
+		// and the live run is asked for the settings the shipped study ran with
+		expect(shippedTargets.settings).toEqual(full.settings);
+		expect(shippedTargets.widthTuning).toEqual(full.widthTuning);
+	});
+
+	it('a partial run: cells not run are pending (no seeds), the check reads only the runs so far, and says so', () => {
+		const runs = full.runs.filter((r) => r.seed === 1 && (r.width === 8 || (r.width === 32 && r.method === 'sgd')));
+		const live = studyShown({ widths: [8, 32], seeds: [1], runs, curvature: full.curvature.filter((c) => c.seed === 1 && c.width === 8), done: false }, shippedTargets);
+		expect(live.finished).toBe(4);
+		expect(live.total).toBe(6);
+		const row = (w: number, m: string) => live.table.find((r) => r.width === w && r.method === m)!;
+		expect(row(8, 'es').seeds).toEqual([1]);
+		expect(row(32, 'sgd').seeds).toEqual([1]);
+		expect(row(32, 'es').seeds).toEqual([]);
+		expect(row(32, 'es').budget).toBe(STUDY_BUDGET.es);
+		// only h = 8 has ES: no slope yet, and no ratio at h = 32
+		expect(live.verdict.tested).toBe(1);
+		expect(Number.isFinite(live.verdict.slope)).toBe(false);
+		expect(live.verdict.lowestBy.es?.width).toBe(8);
+		expect(studySentence(live, 'the runs so far')).toMatch(/^Not shown by the runs so far: ES needed at least .* not tested\.$/);
+		expect(studySentence(live, 'the runs so far', true)).toMatch(/ES has not yet reached 70 % at two widths, so there is no slope against d yet\.$/);
+		expect(curvatureByWidth(live.curvature, live.widths).map((c) => c.width)).toEqual([8]);
+		// nothing run yet: every row pending
+		const empty = studyShown({ widths: [8], seeds: [1], runs: [], curvature: [], done: false }, shippedTargets);
+		expect(empty.table.every((r) => r.seeds.length === 0)).toBe(true);
+		expect(empty.verdict.shown).toBe(false);
+	});
+
+	it('progress is weighted by each run’s work, grows with every run and ends at 1', () => {
+		const plan = studyPlan({ studyseeds: 2, studywidths: '32' });
+		expect(plan).toEqual({ widths: [8, 32], seeds: [1, 2] });
+		const order = plan.seeds.flatMap((seed) => plan.widths.flatMap((width) => (['sgd', 'es', 'ga'] as const).map((method) => ({ seed, width, method }))));
+		let last = -1;
+		for (let i = 0; i < order.length; i++) {
+			const mid = studyProgress(plan, order.slice(0, i), { ...order[i], compute: 100 }, mlpMacs);
+			const after = studyProgress(plan, order.slice(0, i + 1), null, mlpMacs);
+			expect(mid).toBeGreaterThan(last);
+			expect(after).toBeGreaterThan(mid);
+			last = after;
+		}
+		expect(last).toBeCloseTo(1, 12);
+		// ES at h = 32 is the largest single share of that plan
+		const es32 = studyProgress(plan, [{ seed: 1, width: 32, method: 'es' }], null, mlpMacs);
+		expect(es32).toBeGreaterThan(studyProgress(plan, [{ seed: 1, width: 8, method: 'es' }, { seed: 1, width: 32, method: 'sgd' }], null, mlpMacs));
+	});
+
+	it('the study’s params: seeds 1-3 and a width choice, clamped with notes; the work printed before a run', () => {
+		const r = parseParams(creditSchema, new URLSearchParams('studyseeds=9&studywidths=64'));
+		expect(r.values.studyseeds).toBe(3);
+		expect(r.values.studywidths).toBe('128');
+		expect(r.notes.length).toBe(2);
+		expect(parseParams(creditSchema, new URLSearchParams('studyseeds=-1')).values.studyseeds).toBe(1);
+		const d = parseParams(creditSchema, new URLSearchParams('')).values;
+		expect(studyPlan(d)).toEqual({ widths: [...TARGET_WIDTHS], seeds: [1] });
+		expect(studyPlan({ studyseeds: 1, studywidths: '8' })).toEqual({ widths: [8], seeds: [1] });
+		const w = studyWork({ widths: [8, 32, 128], seeds: [1, 2, 3] });
+		expect(w.nets).toBe(27);
+		expect(w.forwardPasses).toBe(27 * 27_000 / 3);
+		expect(studyWork({ widths: [8], seeds: [1] }).macs).toBe(27_000 * 128 * mlpMacs(8));
 	});
 });
 

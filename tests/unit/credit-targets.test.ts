@@ -174,6 +174,47 @@ describe('on the MLP (cpu)', () => {
 		test.dispose();
 		data.dispose();
 	}, 60_000);
+	it('runToTargets: an interrupt that never fires and onPoint leave every run unchanged; one that fires stops it cut short, no tensors left', async () => {
+		const { runToTargets, EvalSet, DEFAULT_RACE } = await import('../../src/lib/ml/experiments/credit');
+		const { TrainingData } = await import('../../src/lib/ml/trainer');
+		const { TestSet } = await import('../../src/lib/ml/surgery');
+		const mnist = smallMnist(400, 200);
+		const data = new TrainingData(mnist);
+		const test = new TestSet(mnist);
+		const evalSet = new EvalSet(data, 100);
+		const before = tf.memory().numTensors;
+		const s = { ...DEFAULT_RACE, width: 8, pairs: 4, batchSize: 32, sgdLearningRate: 0.01 };
+		// backprop steps inside the trainer's fused groups; ES and the GA by generations (the runners' two paths)
+		for (const [method, budget] of [['sgd', 600], ['es', 400], ['ga', 400]] as const) {
+			const plain = await runToTargets(method, s, data, evalSet, test, [0.999], budget);
+			expect(plain.stopped).toBe(false);
+			let asked = 0;
+			const seen: number[] = [];
+			const hooked = await runToTargets(method, s, data, evalSet, test, [0.999], budget, {
+				interrupt: async () => (asked++, false),
+				onPoint: (p) => void seen.push(p.compute)
+			});
+			expect(asked).toBeGreaterThan(0);
+			expect(hooked).toEqual(plain);
+			expect(seen).toEqual(plain.curve.slice(1).map((p) => p.compute));
+			// stopped after the 3rd question: a shorter curve, a prefix of the plain one, and no further question
+			let calls = 0;
+			const cut = await runToTargets(method, s, data, evalSet, test, [0.999], budget, { interrupt: () => ++calls >= 3 });
+			expect(cut.stopped).toBe(true);
+			expect(calls).toBe(3);
+			expect(cut.curve.length).toBeLessThan(plain.curve.length);
+			expect(cut.curve).toEqual(plain.curve.slice(0, cut.curve.length));
+			// a stop asked at the start: only the first measurement
+			const none = await runToTargets(method, s, data, evalSet, test, [0.999], budget, { interrupt: () => true });
+			expect(none.stopped).toBe(true);
+			expect(none.curve).toHaveLength(1);
+			expect(none.reached).toEqual([null]);
+		}
+		expect(tf.memory().numTensors).toBe(before);
+		evalSet.dispose();
+		test.dispose();
+		data.dispose();
+	}, 120_000);
 	it('measures the effective dimension: tr(F)/λmax of the per-example gradients, between 1 and n, deterministic, no tensors left', async () => {
 		const { measureCurvature, mlpParamCount } = await import('../../src/lib/ml/es');
 		const { TrainingData } = await import('../../src/lib/ml/trainer');

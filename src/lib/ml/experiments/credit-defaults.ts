@@ -47,6 +47,15 @@ export const SWEEP_WIDTHS = [2, 8, 32, 128] as const;
  * so neither target is reached by anyone and the comparison says nothing).
  */
 export const TARGET_WIDTHS = [8, 32, 128] as const;
+/**
+ * Forward-pass budgets of the compute-to-target study: backprop 6,000 (it reaches 90 % in a few hundred
+ * where it reaches it at all); ES 15,000, 2.5× the race (90 % is beyond any budget three widths × three
+ * seeds can afford, so it is reported as "> 15,000"); the GA 6,000, the race's budget (it ends near 56 %
+ * there, so more would buy no crossing, only compute). Shared by scripts/make-credit.ts and the page.
+ */
+export const STUDY_BUDGET = { sgd: 6000, es: 15000, ga: 6000 } as const;
+/** digits whose per-example gradients give the study's effective dimension (an n×d matrix: 52 MB at h = 128) */
+export const CURVATURE_EXAMPLES = 128;
 /** test accuracies whose compute each method must reach in the study (and the race's verdict, at the first) */
 export const TARGETS = [0.7, 0.8, 0.9] as const;
 /** The race's target test accuracy, and how many times backprop's compute counts as "far behind". */

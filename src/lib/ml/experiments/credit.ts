@@ -16,7 +16,7 @@ import { type RaceCurves, type RacePoint, type RaceProgress, SWEEP_METHODS, type
 // Settings and names (./credit-defaults), the results' shapes, slopes and verdict (./credit-analysis)
 // and the shared helpers (./common) are free of tfjs, for the page; re-exported here for the worker,
 // the scripts and the tests.
-export { DEFAULT_RACE, SWEEP_WIDTHS, TARGET_WIDTHS, TARGETS, COSINE_PAIRS, COSINE_SIGMA, METHODS, METHOD_LABEL, type Method, type RaceLine, type RaceSettings } from './credit-defaults';
+export { DEFAULT_RACE, SWEEP_WIDTHS, TARGET_WIDTHS, TARGETS, STUDY_BUDGET, CURVATURE_EXAMPLES, COSINE_PAIRS, COSINE_SIGMA, METHODS, METHOD_LABEL, type Method, type RaceLine, type RaceSettings } from './credit-defaults';
 export {
 	SWEEP_METHODS,
 	computeRatio,
@@ -208,7 +208,10 @@ export async function sweepPoint(
  * spent `budget`. Test accuracy is measured after every ~`growth`× more compute (so backprop's first
  * few hundred forward passes are resolved as finely as ES's tens of thousands); measuring is not
  * charged. Returns the curve and, per target, the bracket [after, at] in which it was first reached
- * (null: not within the budget, "> budget").
+ * (null: not within the budget, "> budget"). `interrupt` (a live study's pause and cancel) is asked
+ * between steps and before each stretch; when it answers true the run ends with `stopped` and a curve
+ * that is cut short (its brackets then say nothing beyond it). Without it the run is the same.
+ * `onPoint` sees each checkpoint after the first (a live study's progress).
  */
 export async function runToTargets(
 	method: Method,
@@ -218,20 +221,28 @@ export async function runToTargets(
 	test: TestSet,
 	targets: readonly number[],
 	budget: number,
-	growth = 1.1
-): Promise<{ curve: RacePoint[]; reached: ({ after: number; at: number } | null)[] }> {
+	opts: { growth?: number; interrupt?: Interrupt; onPoint?: (p: RacePoint) => void | Promise<void> } = {}
+): Promise<{ curve: RacePoint[]; reached: ({ after: number; at: number } | null)[]; stopped: boolean }> {
+	const growth = opts.growth ?? 1.1;
+	let stopped = false;
+	const ask = opts.interrupt;
+	// remembers a stop asked inside a stretch, where the runner only ends the stretch early
+	const interrupt: Interrupt | undefined = ask && (async () => (stopped ||= await ask()));
 	const init = initParams(mlpConfig(s.width), s.seed);
-	const r = makeRunner(method, { ...s, useless: 0 }, train, init);
+	const r = makeRunner(method, { ...s, useless: 0 }, train, init, interrupt);
 	const curve: RacePoint[] = [];
 	try {
 		curve.push({ compute: 0, ...(await measure(s.width, r.flat(), evalSet, test)) });
 		while (r.compute() + r.unit <= budget && !targets.every((t) => curve.some((p) => p.accuracy >= t))) {
+			if (interrupt && (await interrupt())) break;
 			const next = Math.min(budget, Math.max(r.compute() + r.unit, Math.round(r.compute() * growth)));
 			const units = Math.max(1, Math.floor((next - r.compute()) / r.unit));
 			await r.advance(units);
+			if (stopped) break;
 			curve.push({ compute: r.compute(), ...(await measure(s.width, r.flat(), evalSet, test)) });
+			await opts.onPoint?.(curve.at(-1)!);
 		}
-		return { curve, reached: targets.map((t) => computeToTarget(curve, t)) };
+		return { curve, reached: targets.map((t) => computeToTarget(curve, t)), stopped };
 	} finally {
 		r.dispose();
 	}

@@ -4,8 +4,8 @@
 // readers and the provenance line. The one formula that lives in a tfjs-bearing module (ml/es's
 // theoryCosine) comes in as an argument.
 import type { CosineRequest, CosineResult } from '$lib/ml/es-theory';
-import type { RaceCurves, RacePoint, RaceProgress, SweepPoint, WidthTuning } from '$lib/ml/experiments/credit-analysis';
-import { COSINE_PAIRS, COSINE_SIGMA, METHODS, METHOD_LABEL, MIN_COMPUTE_RATIO, RACE_TARGET, uselessLabel, type Method, type RaceSettings } from '$lib/ml/experiments/credit-defaults';
+import { studyVerdict, targetTable, type CurvatureRun, type RaceCurves, type RacePoint, type RaceProgress, type SweepPoint, type TargetRun, type WidthTuning } from '$lib/ml/experiments/credit-analysis';
+import { COSINE_PAIRS, COSINE_SIGMA, METHODS, METHOD_LABEL, MIN_COMPUTE_RATIO, RACE_TARGET, STUDY_BUDGET, TARGETS, uselessLabel, type Method, type RaceSettings } from '$lib/ml/experiments/credit-defaults';
 import type { LinePoint, LineSeries } from '$lib/plots';
 import { pct } from '$lib/plots/format';
 import { sameRace } from './schema';
@@ -230,8 +230,11 @@ export function medianCompute(at: readonly (number | null)[]): number | null {
 	return s[Math.floor((s.length - 1) / 2)] ?? null;
 }
 
-/** The study's check, as "How this could fail" states it. */
-export function studySentence(study: Pick<ShippedTargets, 'verdict' | 'widths' | 'seeds' | 'targets'>): string {
+/**
+ * The study's check, as "How this could fail" states it; `by` names who showed it (or not), and
+ * `sofar` says the runs are a live study's first ones (a slope may be missing only for want of runs).
+ */
+export function studySentence(study: Pick<ShippedTargets, 'verdict' | 'widths' | 'seeds' | 'targets'>, by = 'the study', sofar = false): string {
 	const v = study.verdict;
 	const T = pct(RACE_TARGET, 0);
 	const who = (w: { method: string; width: number; seed: number }) => `${w.method === 'es' ? 'ES' : 'the GA'} at h = ${w.width}, seed ${w.seed}`;
@@ -247,6 +250,90 @@ export function studySentence(study: Pick<ShippedTargets, 'verdict' | 'widths' |
 		: '';
 	const dim = Number.isFinite(v.slope)
 		? ` ES’s median compute to 70 % against d, ${v.tested} widths: log-log slope ${v.slope.toFixed(2)} (0: flat; 1: in proportion to d; the claim needs below 0.5).`
-		: ` ES did not reach 70 % at enough widths to fit a slope against d, so that half was not tested.`;
-	return `${v.shown ? 'Shown by the study' : 'Not shown by the study'}: ${ratio}${undecided}${dim}`;
+		: sofar
+			? ` ES has not yet reached 70 % at two widths, so there is no slope against d yet.`
+			: ` ES did not reach 70 % at enough widths to fit a slope against d, so that half was not tested.`;
+	return `${v.shown ? 'Shown' : 'Not shown'} by ${by}: ${ratio}${undecided}${dim}`;
+}
+
+// ---- the compute-to-target study, shipped or recomputed live -------------------------------------------
+
+/** The reader's run of the study: what it was asked for, and the runs and curvatures finished so far. */
+export type LiveStudy = { widths: number[]; seeds: number[]; runs: TargetRun[]; curvature: CurvatureRun[]; done: boolean };
+
+/** The study on screen: the shipped one, or the reader's (its table, curvature and check from the runs so far). */
+export type StudyShown = Pick<ShippedTargets, 'targets' | 'widths' | 'seeds' | 'budget' | 'table' | 'curvature' | 'verdict'> & {
+	source: 'shipped' | 'live';
+	done: boolean;
+	/** runs finished, of `total` */
+	finished: number;
+	total: number;
+};
+
+export function studyShown(live: LiveStudy | null, shipped: ShippedTargets): StudyShown {
+	if (!live) {
+		const total = shipped.widths.length * shipped.seeds.length * METHODS.length;
+		return { ...shipped, source: 'shipped', done: true, finished: total, total };
+	}
+	const study = { targets: [...TARGETS], widths: live.widths, seeds: live.seeds, budget: { ...STUDY_BUDGET }, runs: live.runs, curvature: live.curvature };
+	// a width whose ES has not run yet has nothing to put on the slope (nor a ratio)
+	const withEs = live.widths.filter((w) => live.runs.some((r) => r.width === w && r.method === 'es'));
+	return {
+		...study,
+		table: targetTable(study).map((row) => ({ ...row, budget: STUDY_BUDGET[row.method] })),
+		verdict: studyVerdict({ ...study, widths: withEs }),
+		source: 'live',
+		done: live.done,
+		finished: live.runs.length,
+		total: live.widths.length * live.seeds.length * METHODS.length
+	};
+}
+
+/** Mean curvature per width over the seeds measured so far (widths not measured yet are left out). */
+export function curvatureByWidth(curvature: readonly CurvatureRun[], widths: readonly number[]) {
+	return widths.flatMap((width) => {
+		const c = curvature.filter((r) => r.width === width);
+		if (!c.length) return [];
+		const mean = (f: (r: CurvatureRun) => number) => c.reduce((a, r) => a + f(r), 0) / c.length;
+		return [{ width, d: c[0].d, seeds: c.length, effectiveDim: mean((r) => r.effectiveDim), trace: mean((r) => r.trace), top: mean((r) => r.topEigenvalue) }];
+	});
+}
+
+/**
+ * Progress of a live study, weighted by each step's multiply–adds (a run at its full budget; one that
+ * stopped early counts as done), with `current` the run under way and the forward passes it has spent.
+ */
+export function studyProgress(
+	plan: { widths: readonly number[]; seeds: readonly number[] },
+	finished: readonly Pick<TargetRun, 'width' | 'method' | 'seed'>[],
+	current: { width: number; method: Method; compute: number } | null,
+	macs: (width: number) => number
+): number {
+	const weight = (width: number, method: Method) => STUDY_BUDGET[method] * macs(width);
+	const total = plan.seeds.length * plan.widths.reduce((a, w) => a + METHODS.reduce((b, m) => b + weight(w, m), 0), 0);
+	const done = finished.reduce((a, r) => a + weight(r.width, r.method), 0);
+	const now = current ? Math.min(1, current.compute / STUDY_BUDGET[current.method]) * weight(current.width, current.method) : 0;
+	return total > 0 ? Math.min(1, (done + now) / total) : 0;
+}
+
+/**
+ * A live study's crossings against the shipped study's, seed by seed (same seeds and settings, so on the
+ * shipped backend they should be equal): how many were compared and how many differ.
+ */
+export function compareWithShipped(live: Pick<StudyShown, 'table' | 'targets'>, shipped: Pick<ShippedTargets, 'table'>): { compared: number; differ: number } {
+	let compared = 0;
+	let differ = 0;
+	for (const row of live.table) {
+		const ship = shipped.table.find((r) => r.width === row.width && r.method === row.method);
+		if (!ship) continue;
+		row.seeds.forEach((seed, k) => {
+			const j = ship.seeds.indexOf(seed);
+			if (j < 0) return;
+			live.targets.forEach((_, i) => {
+				compared++;
+				if (row.at[i][k] !== ship.at[i][j]) differ++;
+			});
+		});
+	}
+	return { compared, differ };
 }

@@ -1,7 +1,7 @@
 // The credit-assignment widget's parameters: one declaration drives its controls, its URL query and
 // validation. Defaults are the shipped results' settings (tuned by scripts/make-credit.ts).
 import { defineSchema, type ParamValues } from '$lib/params/schema';
-import { COSINE_PAIRS, DEFAULT_RACE, type RaceSettings } from '$lib/ml/experiments/credit-defaults';
+import { COSINE_PAIRS, DEFAULT_RACE, STUDY_BUDGET, TARGET_WIDTHS, type RaceSettings } from '$lib/ml/experiments/credit-defaults';
 import { MAX_POPULATION_FLOATS, maxPairs, mlpMacs, mlpParamCount } from '$lib/ml/es-theory';
 
 export const creditSchema = defineSchema([
@@ -49,7 +49,29 @@ export const creditSchema = defineSchema([
 		step: 5000,
 		default: DEFAULT_RACE.useless
 	},
-	{ name: 'seed', kind: 'int', label: 'Seed', help: 'Initial weights (shared by all three methods), minibatch order and noise.', min: 0, max: 9999, default: DEFAULT_RACE.seed }
+	{ name: 'seed', kind: 'int', label: 'Seed', help: 'Initial weights (shared by all three methods), minibatch order and noise.', min: 0, max: 9999, default: DEFAULT_RACE.seed },
+	// the compute-to-target study, recomputed live: how much of the shipped study to rerun
+	{
+		name: 'studyseeds',
+		kind: 'int',
+		label: 'Study seeds',
+		help: 'Seeds 1 to this many, as shipped (the shipped study ran 3). Each seed trains 3 nets per width.',
+		min: 1,
+		max: 3,
+		default: 1
+	},
+	{
+		name: 'studywidths',
+		kind: 'enum',
+		label: 'Study widths h',
+		help: 'Which widths of the shipped study to rerun; most of the time goes to h = 128.',
+		choices: [
+			{ value: '8', label: '8' },
+			{ value: '32', label: '8, 32' },
+			{ value: '128', label: '8, 32, 128' }
+		],
+		default: '128'
+	}
 ]);
 
 export type CreditParams = ParamValues<typeof creditSchema>;
@@ -125,4 +147,24 @@ export function sameRace(a: RaceSettings, b: RaceSettings): boolean {
 		close(a.sgdLearningRate, b.sgdLearningRate) &&
 		close(a.gaSigma, b.gaSigma)
 	);
+}
+
+/** The live study's widths and seeds (the shipped study's first ones). */
+export function studyPlan(p: Pick<CreditParams, 'studyseeds' | 'studywidths'>): { widths: number[]; seeds: number[] } {
+	const most = Number(p.studywidths);
+	return { widths: TARGET_WIDTHS.filter((w) => w <= most), seeds: Array.from({ length: p.studyseeds }, (_, i) => i + 1) };
+}
+
+/**
+ * What the live study will train: 3 nets per width and seed, each method at most its STUDY_BUDGET of
+ * forward passes (backprop and ES stop once they reach every target), and the multiply–adds of those
+ * budgets on minibatches of 128 (the weights of the progress bar).
+ */
+export function studyWork(plan: { widths: readonly number[]; seeds: readonly number[] }, batchSize = DEFAULT_RACE.batchSize) {
+	const perSeed = plan.widths.reduce((a, w) => a + (STUDY_BUDGET.sgd + STUDY_BUDGET.es + STUDY_BUDGET.ga) * batchSize * mlpMacs(w), 0);
+	return {
+		nets: 3 * plan.widths.length * plan.seeds.length,
+		forwardPasses: (STUDY_BUDGET.sgd + STUDY_BUDGET.es + STUDY_BUDGET.ga) * plan.widths.length * plan.seeds.length,
+		macs: perSeed * plan.seeds.length
+	};
 }

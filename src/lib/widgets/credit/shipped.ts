@@ -51,6 +51,9 @@ export type ShippedTargets = {
 	createdBy: string;
 	backend: string;
 	testDigits: number;
+	/** the tuned settings and each width's winners the study ran with (a live rerun uses them too) */
+	settings: RaceSettings;
+	widthTuning: WidthTuning;
 	targets: number[];
 	widths: number[];
 	seeds: number[];
@@ -59,4 +62,4 @@ export type ShippedTargets = {
 	curvature: CurvatureRun[];
 	verdict: ReturnType<typeof studyVerdict>;
 };
-export const shippedTargets = shippedResults<ShippedTargets>(targetsJson, 'credit', ['targets', 'widths', 'seeds', 'budget', 'table', 'curvature', 'verdict']);
+export const shippedTargets = shippedResults<ShippedTargets>(targetsJson, 'credit', ['settings', 'widthTuning', 'targets', 'widths', 'seeds', 'budget', 'table', 'curvature', 'verdict']);
