@@ -146,18 +146,24 @@ describe('tuning: the coordinate search ends at interior optima', () => {
 	});
 });
 
+/** 400 training digits, a 100-digit eval set, a width-8 MLP's settings, and the tensor count before any run. */
+async function studyFixture() {
+	const { runToTargets, EvalSet, DEFAULT_RACE } = await import('../../src/lib/ml/experiments/credit');
+	const { TrainingData } = await import('../../src/lib/ml/trainer');
+	const { TestSet } = await import('../../src/lib/ml/surgery');
+	const mnist = smallMnist(400, 200);
+	const data = new TrainingData(mnist);
+	const test = new TestSet(mnist);
+	const evalSet = new EvalSet(data, 100);
+	const before = tf.memory().numTensors;
+	const s = { ...DEFAULT_RACE, width: 8, pairs: 4, batchSize: 32, sgdLearningRate: 0.01 };
+	return { runToTargets, data, test, evalSet, before, s };
+}
+
 describe('on the MLP (cpu)', () => {
 	beforeAll(useCpu);
 	it('runToTargets stops once every target is reached, brackets each by its curve, and says "> budget" otherwise', async () => {
-		const { runToTargets, EvalSet, DEFAULT_RACE } = await import('../../src/lib/ml/experiments/credit');
-		const { TrainingData } = await import('../../src/lib/ml/trainer');
-		const { TestSet } = await import('../../src/lib/ml/surgery');
-		const mnist = smallMnist(400, 200);
-		const data = new TrainingData(mnist);
-		const test = new TestSet(mnist);
-		const evalSet = new EvalSet(data, 100);
-		const before = tf.memory().numTensors;
-		const s = { ...DEFAULT_RACE, width: 8, pairs: 4, batchSize: 32, sgdLearningRate: 0.01 };
+		const { runToTargets, data, test, evalSet, before, s } = await studyFixture();
 		const r = await runToTargets('sgd', s, data, evalSet, test, [0.3, 0.999], 600);
 		expect(tf.memory().numTensors).toBe(before);
 		expect(r.reached[1]).toBeNull();
@@ -175,15 +181,7 @@ describe('on the MLP (cpu)', () => {
 		data.dispose();
 	}, 60_000);
 	it('runToTargets: an interrupt that never fires and onPoint leave every run unchanged; one that fires stops it cut short, no tensors left', async () => {
-		const { runToTargets, EvalSet, DEFAULT_RACE } = await import('../../src/lib/ml/experiments/credit');
-		const { TrainingData } = await import('../../src/lib/ml/trainer');
-		const { TestSet } = await import('../../src/lib/ml/surgery');
-		const mnist = smallMnist(400, 200);
-		const data = new TrainingData(mnist);
-		const test = new TestSet(mnist);
-		const evalSet = new EvalSet(data, 100);
-		const before = tf.memory().numTensors;
-		const s = { ...DEFAULT_RACE, width: 8, pairs: 4, batchSize: 32, sgdLearningRate: 0.01 };
+		const { runToTargets, data, test, evalSet, before, s } = await studyFixture();
 		// backprop steps inside the trainer's fused groups; ES and the GA by generations (the runners' two paths)
 		for (const [method, budget] of [['sgd', 600], ['es', 400], ['ga', 400]] as const) {
 			const plain = await runToTargets(method, s, data, evalSet, test, [0.999], budget);
