@@ -5,7 +5,8 @@
 //
 // On a software adapter (Mesa's lavapipe, SwiftShader) timings mean nothing, so a short plan runs by
 // default: correctness and dispatch counts. Flags: --full (the full plan anyway), --quick (the short plan
-// on a real GPU too), --parts=step,swap,es,lambda, --json (print the result object as JSON too).
+// on a real GPU too), --parts=step,swap,es,lambda,doubleit (doubleit: the "Double it" grid's K nets batched
+// against one after another, issue 14), --json (print the result object as JSON too).
 // The leak check runs 10,000 steps in the full plan (200 in the short one) of the generic and the fused
 // step, plain and residual, and checks tensors, GPU buffers in use and compiled pipelines; on a software
 // adapter it trains small nets (784-16-16-10 and a depth-2, width-16 residual net, batch 16), because
@@ -20,6 +21,7 @@ import { benchLambdaGrid } from '../src/lib/bench/task-vectors';
 import { benchEsGeneration } from '../src/lib/bench/credit';
 import { BACKENDS, selectBackend } from '../src/lib/ml/backend';
 import { Trainer, TrainingData, type TrainConfig } from '../src/lib/ml/trainer';
+import { BatchedTrainer } from '../src/lib/ml/batched';
 import { setFusedWebGpu } from '../src/lib/ml/webgpu-fused';
 import type { Mnist } from '../src/lib/ml/data';
 
@@ -145,7 +147,8 @@ async function benches(backend: 'webgpu' | 'wasm', mnist: Mnist, parts: Set<stri
 	const put = (label: string, unit: Row['unit'], v: number | undefined, note?: string) => {
 		const r = rows.get(label) ?? { label, unit };
 		r[backend] = v;
-		if (note) r.note = note;
+		// each backend's note is kept (webgpu's, then wasm's)
+		if (note) r.note = [r.note, note].filter(Boolean).join('; ');
 		rows.set(label, r);
 	};
 	const guard = async <T>(name: string, fn: () => Promise<T>): Promise<T | null> => {
@@ -187,12 +190,54 @@ async function benches(backend: 'webgpu' | 'wasm', mnist: Mnist, parts: Set<stri
 		const r = rows.get(`depth-8 swap matrix, 2,000 digits (warm; cold in the note)`)!;
 		r.note = [r.note, cold ? `${backend} cold ${cold.medianTotalMs.toFixed(0)} ms, intact accuracy ${warm?.intactAccuracy}` : ''].filter(Boolean).join('; ');
 	}
+	if (parts.has('doubleit')) {
+		// issue 14: K nets of the "Double it" baseline's shape in one batched step against K lone Trainers
+		const r = await guard('doubleit', () => batchingBench(mnist, quick ? 4 : 24, quick ? 3 : 20));
+		put(
+			`double it: ${quick ? 4 : 24} baseline-shape nets (64 wide, 4 residual blocks, batch 64), one batched step`,
+			'ms',
+			r?.batchedMs,
+			r ? `${backend}: the same nets one after another ${r.sequentialMs.toFixed(1)} ms (sequential/batched ${r.ratio.toFixed(2)})${backend === 'webgpu' ? `; dispatches per step: batched ${r.batchedDispatches.toFixed(0)}, each lone net ${r.loneDispatches.toFixed(0)}` : ''}` : undefined
+		);
+	}
 	if (parts.has('lambda')) {
 		const dir = join(ROOT, 'static', 'checkpoints', 'task-vectors');
 		const r = await guard('lambda', () =>
 			benchLambdaGrid(async (n) => new Uint8Array(readFileSync(join(dir, `${n}.nrsc`))), mnist, { repeats: quick ? 1 : 3, onProgress: log })
 		);
 		put('λ-grid, 121 models', 'ms', r?.batchedMs, r ? `${backend}: batched equals the naive loop: ${r.equal}` : undefined);
+	}
+}
+
+/** ms per step of K baseline-shape nets trained at once (BatchedTrainer) and one after another (Trainer), and dispatches per step. */
+async function batchingBench(mnist: Mnist, k: number, steps: number) {
+	const data = new TrainingData(mnist);
+	const shape = { width: 64, depth: 4, residual: true, batchSize: 64 };
+	const specs = Array.from({ length: k }, (_, i) => ({ seed: (i % 3) + 1, learningRate: 1e-3 * 2 ** ((i % 8) - 3), nTrain: data.n }));
+	try {
+		const b = new BatchedTrainer(shape, specs, data);
+		await b.train(2); // first-use costs out of the timing
+		let d0 = dispatches;
+		let t0 = performance.now();
+		await b.train(steps);
+		const batchedMs = (performance.now() - t0) / steps;
+		const batchedDispatches = (dispatches - d0) / steps;
+		b.dispose();
+		let sequentialMs = 0;
+		let loneDispatches = 0;
+		for (const s of specs) {
+			const t = new Trainer({ ...shape, seed: s.seed, learningRate: s.learningRate, layerDrop: 0 }, data);
+			await t.train(2, { readEvery: 2 });
+			d0 = dispatches;
+			t0 = performance.now();
+			await t.train(steps, { readEvery: steps });
+			sequentialMs += (performance.now() - t0) / steps;
+			loneDispatches += (dispatches - d0) / steps / k;
+			t.dispose();
+		}
+		return { batchedMs, sequentialMs, ratio: sequentialMs / batchedMs, batchedDispatches, loneDispatches };
+	} finally {
+		data.dispose();
 	}
 }
 
@@ -203,7 +248,7 @@ async function main() {
 		process.exit(2);
 	}
 	const quick = flag('quick') || (dawn.software && !flag('full'));
-	const parts = new Set((argValue('parts') ?? (dawn.software ? 'step' : 'step,es,swap,lambda')).split(','));
+	const parts = new Set((argValue('parts') ?? (dawn.software ? 'step' : 'step,es,swap,lambda,doubleit')).split(','));
 	say(`adapter: ${dawn.label}${dawn.software ? ' (software: correctness and dispatch counts; timings are not a GPU’s)' : ''}`);
 	const mnist = loadMnistFromDisk(ROOT);
 	await useBackend('cpu');
