@@ -110,7 +110,7 @@ for (const backend of ['wasm', 'webgl', 'cpu', 'webgpu'] as const) {
 
 test('Step starts a race paused at its start, steps one checkpoint, and Cancel & reset goes back', async ({ page }) => {
 	test.setTimeout(90_000);
-	await page.goto('/essays/credit-assignment?backend=wasm&width=4&budget=300&pairs=4');
+	await page.goto('/essays/credit-assignment?backend=wasm&width=4&budget=300&pairs=4&testhooks');
 	await show(page);
 	const widget = page.locator(WIDGET);
 	await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
@@ -130,7 +130,10 @@ test('Step starts a race paused at its start, steps one checkpoint, and Cancel &
 	await race.getByRole('button', { name: 'Step' }).click();
 	await expect(race).toHaveAttribute('data-points', '6', { timeout: 20_000 }); // one checkpoint per method
 	expect(await attr(page, 'final-sgd', 'data-compute')).toBe(15);
-	await page.waitForTimeout(500);
+	// once the worker's run is blocked in its pause no point can arrive, so the count is final
+	await expect
+		.poll(() => page.evaluate(() => (globalThis as unknown as { __nrsWorker: { runStates(): Promise<{ paused: boolean; waiting: boolean }[]> } }).__nrsWorker.runStates()), { timeout: 20_000 })
+		.toEqual([expect.objectContaining({ paused: true, waiting: true })]);
 	await expect(race).toHaveAttribute('data-points', '6'); // and no further: still paused
 	await expect(widget).toHaveAttribute('data-paused', 'true');
 	await race.getByRole('button', { name: 'Cancel & reset' }).click();
