@@ -159,6 +159,8 @@ describe('the shipped study (static/checkpoints/double-it/descent.json)', () => 
 		expect(v.shown).toBe(true);
 		expect(large.fitWidth!).toBeGreaterThan(small.fitWidth!);
 		expect(large.peak!.width).toBeGreaterThan(small.peak!.width);
+		// "rises … right where the nets start to fit every one of their labels" (1,000 digits)
+		expect(small.peak!.width).toBe(small.fitWidth);
 		// "falls from … at width 2 to … at the classical best"
 		expect(loss(1000, 2).testLoss).toBeGreaterThan(small.before!.loss);
 		// "test accuracy hardly shows it": no lower at the loss peak than at the classical best
