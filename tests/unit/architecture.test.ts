@@ -296,7 +296,7 @@ const OUTER_LAYERS = ['src/lib/widgets', 'src/lib/embed', 'src/embed'];
 
 /** 'credit-defaults.ts' → 'credit'; 'common.ts' → null (shared by all). */
 /** Studies of one essay kept in files of their own: part of that essay's experiment, not another one. */
-const PART_OF: Record<string, string> = { 'double-it-robust': 'double-it' };
+const PART_OF: Record<string, string> = { 'double-it-robust': 'double-it', 'double-it-descent': 'double-it' };
 
 function experimentOf(path: string): string | null | undefined {
 	const m = /^src\/lib\/ml\/experiments\/([^/]+?)(?:-defaults|-analysis)?\.ts$/.exec(path);

@@ -6,6 +6,7 @@
 // The control: that peak must move with the training-set size (twice the digits need a wider net to
 // memorise), or it is a bump of these seeds, not the interpolation threshold.
 import { makeRng } from '../rng';
+import { macsPerExample } from './double-it-defaults';
 
 export const DESCENT = {
 	/** share of training labels replaced by a different, random digit */
@@ -40,7 +41,7 @@ export function descentPlan(sizes: readonly number[], widths: readonly number[],
 }
 
 /** Multiply-adds of one training run (forward, per example × examples seen): for progress by work done. */
-export const descentWork = (r: DescentRun) => (784 * r.width + DESCENT.depth * r.width * r.width + 10 * r.width) * DESCENT.batchSize * DESCENT.steps;
+export const descentWork = (r: DescentRun) => macsPerExample({ width: r.width, depth: DESCENT.depth, residual: false }) * DESCENT.batchSize * DESCENT.steps;
 
 /**
  * The first `n` labels with a share `noise` of them replaced by a different digit, chosen at random:
