@@ -19,6 +19,9 @@ test.describe('citations and footnotes', () => {
 		await page.goto(`/essays/modularity${QUIET}`);
 		const cite = page.locator('a.cite[href^="#ref-"]').first();
 		await expect(cite).toBeAttached();
+		// A node inserted into the prerendered page before it hydrates can be swept away by hydration (and
+		// focus with it): wait until it has hydrated, which the widget shows by leaving "starting".
+		await expect(page.locator('[data-widget="layer-swap"]')).not.toHaveAttribute('data-phase', 'starting', { timeout: 60_000 });
 		// Reach it with the keyboard: focus the element before it, then Tab.
 		await cite.evaluate((el) => {
 			const before = document.createElement('button');
