@@ -11,6 +11,7 @@ import { type NetConfig, paramCount, paramLayout } from './net-layout';
 import { makeRng, normalArray, permutation, type Rng } from './rng';
 import type { TestSet } from './test-set';
 import type { TrainingData } from './trainer';
+import { adamLr, adamUpdate } from './adam';
 
 /** What all K nets share: the shape and the minibatch size. */
 export type BatchedShape = NetConfig & { batchSize: number };
@@ -36,9 +37,6 @@ export function initFor(cfg: NetConfig, spec: NetSpec): Float32Array {
 	return flat;
 }
 
-const BETA1 = 0.9;
-const BETA2 = 0.999;
-const EPS = 1e-8;
 
 type KLayer = { W: tf.Tensor3D; b: tf.Tensor3D };
 type KBlock = { kind: 'residual'; A: KLayer; B: KLayer } | { kind: 'plain'; W: KLayer };
@@ -172,9 +170,10 @@ export class BatchedTrainer {
 	readonly specs: readonly NetSpec[];
 	readonly k: number;
 	readonly params: tf.Variable<tf.Rank.R2>;
-	private readonly m: tf.Variable<tf.Rank.R2>;
-	private readonly v: tf.Variable<tf.Rank.R2>;
-	private readonly lr: tf.Tensor2D;
+	readonly m: tf.Variable<tf.Rank.R2>;
+	readonly v: tf.Variable<tf.Rank.R2>;
+	/** each net's learning rate as float32, as the update uses it */
+	private readonly lr: number[];
 	private readonly rngs: Rng[];
 	private readonly orders: Int32Array[];
 	private readonly cursors: number[];
@@ -198,7 +197,7 @@ export class BatchedTrainer {
 		this.m = tf.variable(zeros, false) as tf.Variable<tf.Rank.R2>;
 		this.v = tf.variable(zeros, false) as tf.Variable<tf.Rank.R2>;
 		tf.dispose([p0, zeros]);
-		this.lr = tf.tensor2d(specs.map((s) => s.learningRate), [this.k, 1]);
+		this.lr = specs.map((s) => Math.fround(s.learningRate));
 		// the same streams as Trainer: batch order from (seed, 11)
 		this.rngs = specs.map((s) => makeRng(s.seed, 11));
 		this.orders = specs.map((s, i) => permutation(s.nTrain, this.rngs[i]));
@@ -225,17 +224,16 @@ export class BatchedTrainer {
 		const idx = this.nextBatchIndices();
 		this.step++;
 		const t = this.step;
-		const scale = Math.sqrt(1 - BETA2 ** t) / (1 - BETA1 ** t);
+		const scale = adamLr(1, t);
 		const b = this.shape.batchSize;
 		return tf.tidy(() => {
 			const idxT = tf.tensor1d(idx, 'int32');
 			const x = tf.reshape(tf.gather(this.data.x, idxT), [this.k, b, IMAGE_SIZE]) as tf.Tensor3D;
 			const y = tf.reshape(tf.gather(this.data.yOneHot, idxT), [this.k, b, NUM_CLASSES]) as tf.Tensor3D;
 			const { losses, grads: g } = batchedLossAndGrads(this.params, this.shape, x, y);
-			this.m.assign(tf.add(tf.mul(this.m, BETA1), tf.mul(g, 1 - BETA1)));
-			this.v.assign(tf.add(tf.mul(this.v, BETA2), tf.mul(tf.square(g), 1 - BETA2)));
-			const lrT = tf.mul(this.lr, scale);
-			this.params.assign(tf.sub(this.params, tf.div(tf.mul(this.m, lrT), tf.add(tf.sqrt(this.v), EPS))));
+			// each net's lr times the bias correction, a float32 product (as tfjs multiplied them before)
+			const scaleF = Math.fround(scale);
+			adamUpdate(this, [g], this.lr.map((lr) => Math.fround(lr * scaleF)));
 			return losses;
 		});
 	}
@@ -292,6 +290,6 @@ export class BatchedTrainer {
 	}
 
 	dispose() {
-		tf.dispose([this.params, this.m, this.v, this.lr]);
+		tf.dispose([this.params, this.m, this.v]);
 	}
 }

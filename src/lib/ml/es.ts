@@ -16,6 +16,7 @@ import { COST, MAX_POPULATION_FLOATS, type CosinePoint, type CosineRequest, type
 import { forward, initParams, lossAndGrads, paramCount, unpack } from './model';
 import { hashSeed, makeRng, permutation, type Rng } from './rng';
 import type { TrainingData } from './trainer';
+import { adamLr, adamUpdate } from './adam';
 
 // The cost model, theory and fit (no tfjs; the page uses them): ./es-theory.ts
 export {
@@ -249,10 +250,6 @@ export type EsConfig = {
 	useless?: number;
 };
 
-const BETA1 = 0.9;
-const BETA2 = 0.999;
-const EPS = 1e-8;
-
 /** Adam on a flat vector given an externally computed gradient (estimate). */
 class FlatAdam {
 	readonly m: tf.Variable<tf.Rank.R1>;
@@ -265,10 +262,7 @@ class FlatAdam {
 	/** params ← params − lr·m̂/(√v̂+ε); call inside tf.tidy */
 	apply(params: tf.Variable<tf.Rank.R1>, g: tf.Tensor1D, lr: number) {
 		this.t++;
-		const lrT = (lr * Math.sqrt(1 - BETA2 ** this.t)) / (1 - BETA1 ** this.t);
-		this.m.assign(tf.add(tf.mul(this.m, BETA1), tf.mul(g, 1 - BETA1)));
-		this.v.assign(tf.add(tf.mul(this.v, BETA2), tf.mul(tf.square(g), 1 - BETA2)));
-		params.assign(tf.sub(params, tf.div(tf.mul(this.m, lrT), tf.add(tf.sqrt(this.v), EPS))));
+		adamUpdate({ params, m: this.m, v: this.v }, [g], [adamLr(lr, this.t)]);
 	}
 	dispose() {
 		tf.dispose([this.m, this.v]);

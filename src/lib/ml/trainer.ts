@@ -6,6 +6,7 @@ import { IMAGE_SIZE, NUM_CLASSES } from './data';
 import { type NetConfig, forward, initParams, lossAndGrads, paramCount, unpack } from './model';
 import { makeRng, permutation, type Rng } from './rng';
 import { FusedStep, fusedSupported } from './webgpu-fused';
+import { BETA1, BETA2, EPS, adamLr, adamUpdate } from './adam';
 
 export type TrainConfig = NetConfig & {
 	seed: number;
@@ -37,15 +38,11 @@ export class TrainingData {
 	}
 }
 
-const BETA1 = 0.9;
-const BETA2 = 0.999;
-const EPS = 1e-8;
-
 export class Trainer {
 	readonly cfg: TrainConfig;
 	readonly params: tf.Variable<tf.Rank.R1>;
-	private readonly m: tf.Variable<tf.Rank.R1>;
-	private readonly v: tf.Variable<tf.Rank.R1>;
+	readonly m: tf.Variable<tf.Rank.R1>;
+	readonly v: tf.Variable<tf.Rank.R1>;
 	private readonly rng: Rng;
 	private readonly dropRng: Rng;
 	private order: Int32Array;
@@ -103,10 +100,7 @@ export class Trainer {
 			const y = tf.gather(this.data.yOneHot, idxT) as tf.Tensor2D;
 			const net = unpack(this.params, this.cfg);
 			const { loss, grads } = lossAndGrads(net, x, y, active);
-			const g = tf.concat(grads.map((t) => tf.reshape(t, [-1])));
-			this.m.assign(tf.add(tf.mul(this.m, BETA1), tf.mul(g, 1 - BETA1)));
-			this.v.assign(tf.add(tf.mul(this.v, BETA2), tf.mul(tf.square(g), 1 - BETA2)));
-			this.params.assign(tf.sub(this.params, tf.div(tf.mul(this.m, lrT), tf.add(tf.sqrt(this.v), EPS))));
+			adamUpdate(this, grads, [lrT]);
 			return loss;
 		});
 	}
@@ -114,8 +108,7 @@ export class Trainer {
 	/** Advance the step counter; Adam's bias-corrected learning rate for the new step. */
 	private nextLr(): number {
 		this.step++;
-		const t = this.step;
-		return (this.cfg.learningRate * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
+		return adamLr(this.cfg.learningRate, this.step);
 	}
 
 	/**

@@ -1,5 +1,6 @@
-// The faster replacements for slow tfjs-backend-wasm 4.22 kernels, installed together (each is put in
-// place by ./wasm-override.ts).
+// The faster replacements for slow tfjs-backend-wasm 4.22 kernels (each put in place by
+// ./wasm-override.ts) and the fused Adam update (./wasm-adam.ts), installed together.
+import { installWasmAdam } from './wasm-adam';
 import { installWasmGatherFix } from './wasm-gather';
 import { installWasmSliceFix } from './wasm-slice';
 
@@ -7,4 +8,5 @@ import { installWasmSliceFix } from './wasm-slice';
 export function installWasmKernelFixes(): void {
 	installWasmSliceFix();
 	installWasmGatherFix();
+	installWasmAdam();
 }
