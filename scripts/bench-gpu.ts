@@ -191,13 +191,20 @@ async function benches(backend: 'webgpu' | 'wasm', mnist: Mnist, parts: Set<stri
 		r.note = [r.note, cold ? `${backend} cold ${cold.medianTotalMs.toFixed(0)} ms, intact accuracy ${warm?.intactAccuracy}` : ''].filter(Boolean).join('; ');
 	}
 	if (parts.has('doubleit')) {
-		// issue 14: K nets of the "Double it" baseline's shape in one batched step against K lone Trainers
+		// issue 14: K nets of the "Double it" baseline's shape in one batched step (fused on webgpu; also timed
+		// as batched tfjs ops there) against K lone Trainers
 		const r = await guard('doubleit', () => batchingBench(mnist, quick ? 4 : 24, quick ? 3 : 20));
 		put(
 			`double it: ${quick ? 4 : 24} baseline-shape nets (64 wide, 4 residual blocks, batch 64), one batched step`,
 			'ms',
 			r?.batchedMs,
-			r ? `${backend}: the same nets one after another ${r.sequentialMs.toFixed(1)} ms (sequential/batched ${r.ratio.toFixed(2)})${backend === 'webgpu' ? `; dispatches per step: batched ${r.batchedDispatches.toFixed(0)}, each lone net ${r.loneDispatches.toFixed(0)}` : ''}` : undefined
+			r
+				? `${backend}: the same nets one after another ${r.sequentialMs.toFixed(1)} ms (sequential/batched ${r.ratio.toFixed(2)})${
+						backend === 'webgpu'
+							? `; dispatches per step: fused batched ${r.batchedDispatches.toFixed(0)} for all ${quick ? 4 : 24}, each lone net ${r.loneDispatches.toFixed(0)}; batched tfjs ops ${r.opsDispatches.toFixed(0)} dispatches, ${r.opsMs.toFixed(1)} ms`
+							: ''
+					}`
+				: undefined
 		);
 	}
 	if (parts.has('lambda')) {
@@ -214,28 +221,44 @@ async function batchingBench(mnist: Mnist, k: number, steps: number) {
 	const data = new TrainingData(mnist);
 	const shape = { width: 64, depth: 4, residual: true, batchSize: 64 };
 	const specs = Array.from({ length: k }, (_, i) => ({ seed: (i % 3) + 1, learningRate: 1e-3 * 2 ** ((i % 8) - 3), nTrain: data.n }));
-	try {
+	/** ms and dispatches per step of all K nets in one BatchedTrainer (fused on webgpu unless turned off) */
+	const batched = async (fused: boolean) => {
+		setFusedWebGpu(fused);
 		const b = new BatchedTrainer(shape, specs, data);
-		await b.train(2); // first-use costs out of the timing
-		let d0 = dispatches;
-		let t0 = performance.now();
-		await b.train(steps);
-		const batchedMs = (performance.now() - t0) / steps;
-		const batchedDispatches = (dispatches - d0) / steps;
-		b.dispose();
+		try {
+			await b.train(2); // first-use costs out of the timing
+			const [d0, t0] = [dispatches, performance.now()];
+			await b.train(steps);
+			return { ms: (performance.now() - t0) / steps, dispatches: (dispatches - d0) / steps, fused: b.fused };
+		} finally {
+			b.dispose();
+			setFusedWebGpu(true);
+		}
+	};
+	try {
+		const fusedRun = await batched(true);
+		// the batched tfjs ops (every backend but webgpu takes them anyway)
+		const opsRun = tf.getBackend() === 'webgpu' ? await batched(false) : fusedRun;
 		let sequentialMs = 0;
 		let loneDispatches = 0;
 		for (const s of specs) {
 			const t = new Trainer({ ...shape, seed: s.seed, learningRate: s.learningRate, layerDrop: 0 }, data);
 			await t.train(2, { readEvery: 2 });
-			d0 = dispatches;
-			t0 = performance.now();
+			const [d0, t0] = [dispatches, performance.now()];
 			await t.train(steps, { readEvery: steps });
 			sequentialMs += (performance.now() - t0) / steps;
 			loneDispatches += (dispatches - d0) / steps / k;
 			t.dispose();
 		}
-		return { batchedMs, sequentialMs, ratio: sequentialMs / batchedMs, batchedDispatches, loneDispatches };
+		return {
+			batchedMs: fusedRun.ms,
+			sequentialMs,
+			ratio: sequentialMs / fusedRun.ms,
+			batchedDispatches: fusedRun.dispatches,
+			opsMs: opsRun.ms,
+			opsDispatches: opsRun.dispatches,
+			loneDispatches
+		};
 	} finally {
 		data.dispose();
 	}

@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { smallMnist, useCpu } from './setup';
 import { Trainer, TrainingData, type TrainConfig } from '../../src/lib/ml/trainer';
 import { initParams, lossAndGrads, paramCount, unpack } from '../../src/lib/ml/model';
-import { FusedStep, fusedSupported, setFusedWebGpu } from '../../src/lib/ml/webgpu-fused';
+import { FusedStep, dispatchFor, fusedSupported, setFusedWebGpu } from '../../src/lib/ml/webgpu-fused';
+import { BatchedTrainer, type BatchedShape, type NetSpec } from '../../src/lib/ml/batched';
 import { selectBackend } from '../../src/lib/ml/backend';
 import '@tensorflow/tfjs-backend-wasm';
 
@@ -219,6 +220,94 @@ describe.skipIf(skipReason !== null)('fused WebGPU training step', () => {
 		expect(fused.perStep * 50).toBeLessThanOrEqual(50 * 13 + 3);
 		expect(generic.perStep).toBeGreaterThan(3 * fused.perStep);
 		data.dispose();
+	});
+});
+
+describe.skipIf(skipReason !== null)('fused WebGPU step for K nets at once (the BatchedTrainer on webgpu)', () => {
+	beforeAll(onWebGpu);
+	afterAll(useCpu);
+	// three nets that differ in everything a grid cell varies but the shape: seed, learning rate,
+	// training-set size, init
+	const SPECS: NetSpec[] = [
+		{ seed: 1, learningRate: 1e-2, nTrain: 512 },
+		{ seed: 2, learningRate: 3e-3, nTrain: 100 },
+		{ seed: 3, learningRate: 3e-2, nTrain: 512, naiveStd: 0.05 }
+	];
+
+	/** Each net's parameters and mean losses after 2 × 10 steps of one BatchedTrainer on the current backend. */
+	async function runBatched(shape: BatchedShape, specs: NetSpec[]) {
+		const data = new TrainingData(DATA);
+		const t = new BatchedTrainer(shape, specs, data);
+		try {
+			const losses = [(await t.train(10)).meanLoss, (await t.train(10)).meanLoss];
+			const params = await Promise.all(specs.map((_, i) => t.snapshot(i)));
+			return { losses, params, fused: t.fused, step: t.step };
+		} finally {
+			t.dispose();
+			data.dispose();
+		}
+	}
+
+	for (const residual of [false, true]) {
+		it(`trains each net as the generic batched step on cpu does (${residual ? 'residual' : 'plain'}, K = 3)`, async () => {
+			const shape: BatchedShape = { width: 12, depth: 2, residual, batchSize: 8 };
+			await useCpu();
+			const ref = await runBatched(shape, SPECS);
+			await onWebGpu();
+			const got = await runBatched(shape, SPECS);
+			expect(ref.fused).toBe(false);
+			expect(got.fused).toBe(true);
+			expect(got.step).toBe(20);
+			for (let g = 0; g < 2; g++) for (let i = 0; i < SPECS.length; i++) expect(got.losses[g][i]).toBeCloseTo(ref.losses[g][i], 4);
+			let worst = 0;
+			for (let i = 0; i < SPECS.length; i++) for (let j = 0; j < ref.params[i].length; j++) worst = Math.max(worst, Math.abs(got.params[i][j] - ref.params[i][j]));
+			console.log(`K = 3 ${residual ? 'residual' : 'plain'} fused vs cpu, 20 Adam steps: max |Δparam| ${worst.toExponential(2)}`);
+			expect(worst).toBeLessThan(1e-4);
+			// and the nets really differ (a kernel reading net 0's slices for every net would fail above, or here)
+			expect(Math.abs(got.params[0][0] - got.params[1][0])).toBeGreaterThan(1e-3);
+		});
+	}
+
+	it('runs the same 2·U + 1 dispatches per step for 6 nets as for one, and leaks nothing', async () => {
+		await onWebGpu();
+		const data = new TrainingData(DATA);
+		const shape: BatchedShape = { width: 16, depth: 2, residual: true, batchSize: 8 };
+		const perStep = async (k: number) => {
+			const specs = Array.from({ length: k }, (_, i) => ({ seed: i + 1, learningRate: 1e-3, nTrain: 512 }));
+			const t = new BatchedTrainer(shape, specs, data);
+			try {
+				await t.train(5);
+				const [n0, d0] = [tf.memory().numTensors, dispatches];
+				await t.train(20);
+				expect(tf.memory().numTensors).toBe(n0);
+				return (dispatches - d0) / 20;
+			} finally {
+				t.dispose();
+			}
+		};
+		const [one, six] = [await perStep(1), await perStep(6)];
+		setFusedWebGpu(false);
+		const generic = await perStep(6).finally(() => setFusedWebGpu(true));
+		console.log(`residual depth 2, dispatches per step: fused K = 1 ${one.toFixed(2)}, K = 6 ${six.toFixed(2)}; generic batched K = 6 ${generic.toFixed(1)}`);
+		// 13 per step (as the lone net above), plus once per call the loss slots and the parameters out
+		expect(six).toBe(one);
+		expect(six * 20).toBeGreaterThanOrEqual(20 * 13);
+		expect(six * 20).toBeLessThanOrEqual(20 * 13 + 4);
+		expect(generic).toBeGreaterThan(5 * six);
+		data.dispose();
+	});
+});
+
+describe('dispatchFor', () => {
+	it('keeps to 65,535 workgroups along a dimension and covers every thread', () => {
+		expect(dispatchFor(64 * 65535, 64)).toEqual([65535, 1, 1]);
+		for (const threads of [64 * 65535 + 1, 7_500_000, 40_000_000]) {
+			const [x, y, z] = dispatchFor(threads, 64);
+			expect(x).toBeLessThanOrEqual(65535);
+			expect(y).toBeLessThanOrEqual(65535);
+			expect(z).toBe(1);
+			expect(x * y * 64).toBeGreaterThanOrEqual(threads);
+		}
 	});
 });
 

@@ -4,6 +4,8 @@
 // size and learning rate, so net k follows exactly the path a lone `Trainer` with the same settings
 // would (tests/unit/double-it.test.ts checks that within float tolerance). Batching pays where the
 // per-op cost dominates small nets (a GPU's dispatches; wasm's per-kernel overhead): the bench measures it.
+// On webgpu the K nets train through the fused kernels instead (./webgpu-fused.ts): 2·U + 1 dispatches a
+// step for all K, where the batched ops below take ~130.
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_SIZE, NUM_CLASSES } from './data';
 import { initParams } from './model';
@@ -11,7 +13,8 @@ import { type NetConfig, paramCount, paramLayout } from './net-layout';
 import { makeRng, normalArray, permutation, type Rng } from './rng';
 import type { TestSet } from './test-set';
 import type { TrainingData } from './trainer';
-import { adamLr, adamUpdate } from './adam';
+import { BETA1, BETA2, EPS, adamLr, adamUpdate } from './adam';
+import { FusedStep, fusedSupported } from './webgpu-fused';
 
 /** What all K nets share: the shape and the minibatch size. */
 export type BatchedShape = NetConfig & { batchSize: number };
@@ -165,6 +168,9 @@ export function batchedEvaluate(flat: tf.Tensor2D, cfg: NetConfig, x: tf.Tensor2
 
 export type BatchedEval = { accuracy: number[]; testLoss: number[] };
 
+/** Steps whose batch indices go up together on the fused path (bounds that upload). */
+const FUSED_GROUP = 100;
+
 export class BatchedTrainer {
 	readonly shape: BatchedShape;
 	readonly specs: readonly NetSpec[];
@@ -178,6 +184,11 @@ export class BatchedTrainer {
 	private readonly orders: Int32Array[];
 	private readonly cursors: number[];
 	step = 0;
+	/** On webgpu all K nets train through the fused kernels (./webgpu-fused.ts); null elsewhere. */
+	private readonly fusedStep: FusedStep | null;
+	get fused(): boolean {
+		return this.fusedStep !== null;
+	}
 
 	constructor(shape: BatchedShape, specs: readonly NetSpec[], private readonly data: TrainingData, init?: Float32Array[]) {
 		if (specs.length === 0) throw new Error('BatchedTrainer needs at least one net.');
@@ -202,6 +213,7 @@ export class BatchedTrainer {
 		this.rngs = specs.map((s) => makeRng(s.seed, 11));
 		this.orders = specs.map((s, i) => permutation(s.nTrain, this.rngs[i]));
 		this.cursors = specs.map(() => 0);
+		this.fusedStep = fusedSupported(shape) ? new FusedStep(shape, shape.batchSize, stacked, this.lr) : null;
 	}
 
 	private nextBatchIndices(): Int32Array {
@@ -243,6 +255,7 @@ export class BatchedTrainer {
 	 * `interrupt` is called between steps and may yield; true ends the group early.
 	 */
 	async train(steps: number, interrupt?: () => boolean | Promise<boolean>): Promise<{ steps: number; meanLoss: number[] }> {
+		if (this.fusedStep) return this.fusedTrain(this.fusedStep, steps, interrupt);
 		let sum: tf.Tensor1D = tf.zeros([this.k]);
 		let done = 0;
 		try {
@@ -259,6 +272,45 @@ export class BatchedTrainer {
 		} finally {
 			sum.dispose();
 		}
+	}
+
+	/**
+	 * train() on the fused kernels: the batch indices of up to FUSED_GROUP steps go up as one tensor, the
+	 * losses add up in the K loss slots, one readback at the end; then `params` takes the fused state's
+	 * parameters (evaluate and snapshot read it). An interrupted group skips the batches it drew but did not run.
+	 */
+	private async fusedTrain(f: FusedStep, steps: number, interrupt?: () => boolean | Promise<boolean>): Promise<{ steps: number; meanLoss: number[] }> {
+		if (!(steps > 0)) return { steps: 0, meanLoss: new Array(this.k).fill(0) };
+		const kb = this.k * this.shape.batchSize;
+		let done = 0;
+		let stop = false;
+		while (done < steps && !stop) {
+			const n = Math.min(FUSED_GROUP, steps - done);
+			const all = new Int32Array(n * kb);
+			for (let s = 0; s < n; s++) all.set(this.nextBatchIndices(), s * kb);
+			const idx = tf.tensor1d(all, 'int32');
+			try {
+				for (let s = 0; s < n; s++) {
+					f.gradients(this.data.x, this.data.yOneHot, idx, s * kb, done === 0);
+					this.step++;
+					// the bias correction as the uniform, each net's learning rate as its factor: their float32
+					// product, as the generic step's
+					f.adam(adamLr(1, this.step), BETA1, BETA2, EPS);
+					done++;
+					if (done < steps && interrupt && (await interrupt())) {
+						stop = true;
+						break;
+					}
+				}
+			} finally {
+				idx.dispose();
+			}
+		}
+		const sumT = f.lossSums();
+		const sums = Array.from(await sumT.data());
+		sumT.dispose();
+		tf.tidy(() => this.params.assign(tf.reshape(f.params(), [this.k, paramCount(this.shape)])));
+		return { steps: done, meanLoss: sums.map((v) => v / done) };
 	}
 
 	/** Test accuracy and mean test loss of every net, in chunks of test digits to bound memory. */
@@ -291,5 +343,6 @@ export class BatchedTrainer {
 
 	dispose() {
 		tf.dispose([this.params, this.m, this.v]);
+		this.fusedStep?.dispose();
 	}
 }

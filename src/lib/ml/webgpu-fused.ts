@@ -15,6 +15,11 @@
 // stream's gradient reaches the block's input through A's backward kernel, which adds B's D (the skip).
 // The workspace holds the gradient (in the flat parameter layout), activations, the D's and the loss sum.
 // Kernels are plain one-thread-per-output loops: for these sizes launches dominate, not FLOPs.
+//
+// K nets of one shape (the "Double it" grid's groups, ./batched.ts) train in the same 2·U + 1 dispatches:
+// every kernel runs K times as many threads, thread i working for net ⌊i / T⌋ on that net's own slices
+// (parameters at n·P, activations and D's at n·B·width, batch rows at n·B, loss slot n), and Adam gives
+// each net its own learning rate. Each net's arithmetic is exactly the lone net's.
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_SIZE, NUM_CLASSES } from './data';
 import { type NetConfig, paramCount, paramLayout } from './net-layout';
@@ -40,7 +45,21 @@ const WG = 64;
 /** Rows of the head kernel's single workgroup (also its loss reduction width). */
 const HEAD_WG = 256;
 
-/** One program object as tfjs-backend-webgpu wants it: a flat 1-D dispatch over `threads`. */
+/** WebGPU's least guaranteed limit on workgroups along one dispatch dimension. */
+const MAX_GROUPS_PER_DIM = 65535;
+
+/**
+ * Workgroups for `threads` threads: along x alone up to the limit, else an x × y grid (tfjs then numbers
+ * threads across both, and every kernel here returns early for an index past its work).
+ */
+export function dispatchFor(threads: number, workgroup: number): [number, number, number] {
+	const groups = Math.max(1, Math.ceil(threads / workgroup));
+	if (groups <= MAX_GROUPS_PER_DIM) return [groups, 1, 1];
+	const y = Math.ceil(groups / MAX_GROUPS_PER_DIM);
+	return [Math.ceil(groups / y), y, 1];
+}
+
+/** One program object as tfjs-backend-webgpu wants it: a flat 1-D numbering of `threads` threads. */
 function program(key: string, variableNames: string[], outLen: number, threads: number, uniforms: string, body: string, workgroup = WG) {
 	return {
 		variableNames,
@@ -48,7 +67,7 @@ function program(key: string, variableNames: string[], outLen: number, threads: 
 		baseKey: `nrsFused_${key}`,
 		shaderKey: `nrsFused_${key}`,
 		dispatchLayout: { x: [0] },
-		dispatch: [Math.ceil(threads / workgroup), 1, 1],
+		dispatch: dispatchFor(threads, workgroup),
 		workgroupSize: [workgroup, 1, 1],
 		uniforms,
 		size: false,
@@ -81,17 +100,18 @@ type Unit = { nIn: number; nOut: number; w: number; b: number; act: number; d: n
  * activation), so B's output is s_{i+1}. The backward pass needs, for each unit's input producer p, the
  * units that read p: one matmul reader and at most the skip readers (checked below).
  */
-function unitsOf(cfg: NetConfig, B: number, at: number): { units: Unit[]; end: number } {
+function unitsOf(cfg: NetConfig, B: number, at: number, K: number): { units: Unit[]; end: number } {
 	const slots = paramLayout(cfg);
 	const units: Unit[] = [];
 	let k = 0;
 	const add = (input: number, relu: boolean, skip: number) => {
 		const [W, b] = [slots[k++], slots[k++]];
 		const [nIn, nOut] = W.shape as [number, number];
+		// K nets' activations (and D's) side by side, each B × nOut
 		const act = at;
-		at += B * nOut;
+		at += K * B * nOut;
 		const d = at;
-		at += B * nOut;
+		at += K * B * nOut;
 		units.push({ nIn, nOut, w: W.offset, b: b.offset, act, d, input, relu, skip });
 		return units.length - 1;
 	};
@@ -107,31 +127,44 @@ function unitsOf(cfg: NetConfig, B: number, at: number): { units: Unit[]; end: n
 }
 
 export class FusedStep {
-	/** [params | m | v] */
+	/** [params | m | v], each K·P (net n's at n·P) */
 	readonly state: tf.Tensor1D;
 	readonly workspace: tf.Tensor1D;
 	readonly P: number;
+	/** how many nets train side by side */
+	readonly K: number;
 	private readonly units: Unit[];
 	private readonly lossAt: number;
+	/** each net's learning-rate factor [K] (Adam's uniform lr times it) */
+	private readonly lrFactor: tf.Tensor1D;
 	private readonly backend: WebGpuBackendLike;
 	private readonly progs: { fwd: Program[]; head: Program; bwd: Program[]; adam: Program };
 
+	/**
+	 * `init`: the K nets' parameter vectors one after another. `lrFactor`: one per net, so K is its length
+	 * (a lone net: [1]); the BatchedTrainer passes each net's learning rate and gives adam() the bias
+	 * correction, as its generic step multiplies them.
+	 */
 	constructor(
 		cfg: NetConfig,
 		readonly batch: number,
-		init: Float32Array
+		init: Float32Array,
+		lrFactor: number[] = [1]
 	) {
 		this.backend = tf.backend() as unknown as WebGpuBackendLike;
 		const P = (this.P = paramCount(cfg));
-		// workspace: grad [P] | per unit: activation, D | loss slot
-		const { units, end } = unitsOf(cfg, batch, P);
+		const K = (this.K = lrFactor.length);
+		if (init.length !== K * P) throw new Error(`FusedStep: ${init.length} initial values for ${K} nets of ${P} parameters.`);
+		// workspace: grad [K·P] | per unit: activations, D's | K loss slots
+		const { units, end } = unitsOf(cfg, batch, K * P, K);
 		this.units = units;
 		this.lossAt = end;
-		const state = new Float32Array(3 * P);
+		const state = new Float32Array(3 * K * P);
 		state.set(init);
 		this.state = tf.tensor1d(state);
-		this.workspace = tf.zeros([end + 1]);
-		this.progs = this.makePrograms(end + 1);
+		this.workspace = tf.zeros([end + K]);
+		this.lrFactor = tf.tensor1d(lrFactor);
+		this.progs = this.makePrograms(end + K);
 	}
 
 	/** Dispatches per step: one forward per unit but the head, the head, one backward per unit, Adam. */
@@ -140,71 +173,83 @@ export class FusedStep {
 	}
 
 	private makePrograms(wsLen: number) {
-		const B = this.B;
+		const [B, K, P] = [this.B, this.K, this.P];
 		const U = this.units;
 		const L = U.length;
-		const gathered = (r: string, k: string) => `f32(X[u32(I[uniforms.row0 + ${r}]) * ${IMAGE_SIZE}u + u32(${k})])`;
+		// net n's batch rows are idx[row0 + n·B …]; its parameters (and gradient) start at n·P
+		const gathered = (r: string, k: string) => `f32(X[u32(I[uniforms.row0 + n * ${B} + ${r}]) * ${IMAGE_SIZE}u + u32(${k})])`;
+		// thread index → net n and the thread's place t in that net's work of T threads
+		const perNet = (T: number) => `if (index >= ${K * T}) { return; }
+					let n = index / ${T};
+					let t = index % ${T};
+					let pn = n * ${P};`;
 		const fwd = U.slice(0, L - 1).map((l, i) => {
 			const first = l.input < 0;
-			const input = first ? gathered('r', 'k') : `result[${U[l.input].act} + r * ${l.nIn} + k]`;
+			const T = B * l.nOut;
+			const input = first ? gathered('r', 'k') : `result[${U[l.input].act} + n * ${B * l.nIn} + r * ${l.nIn} + k]`;
 			const out = l.relu ? 'max(z, 0.0)' : 'z';
-			const skip = l.skip >= 0 ? ` + result[${U[l.skip].act} + index]` : '';
+			const skip = l.skip >= 0 ? ` + result[${U[l.skip].act} + n * ${T} + t]` : '';
 			const body = `
 				fn main(index : i32) {
 					// every kernel names row0, so its uniform binding stays in the pipeline layout
-					if (index >= ${B * l.nOut} || uniforms.row0 < 0) { return; }
-					let r = index / ${l.nOut};
-					let j = index % ${l.nOut};
+					if (uniforms.row0 < 0) { return; }
+					${perNet(T)}
+					let r = t / ${l.nOut};
+					let j = t % ${l.nOut};
 					// the bias after the sum, as tfjs adds it: the same rounding near a ReLU's kink
 					var z = 0.0;
-					for (var k = 0; k < ${l.nIn}; k++) { z += ${input} * S[${l.w} + k * ${l.nOut} + j]; }
-					z += S[${l.b} + j];
-					result[${l.act} + index] = ${out}${skip};
+					for (var k = 0; k < ${l.nIn}; k++) { z += ${input} * S[pn + ${l.w} + k * ${l.nOut} + j]; }
+					z += S[pn + ${l.b} + j];
+					result[${l.act} + n * ${T} + t] = ${out}${skip};
 				}`;
-			const key = `fwd${i}_${B}_${l.nIn}_${l.nOut}_${l.w}_${l.b}_${l.act}_${first ? -1 : U[l.input].act}_${+l.relu}_${l.skip >= 0 ? U[l.skip].act : -1}`;
-			return program(key, first ? ['S', 'X', 'I'] : ['S'], wsLen, B * l.nOut, 'row0 : i32,', body);
+			const key = `fwd${i}_${K}_${B}_${l.nIn}_${l.nOut}_${l.w}_${l.b}_${l.act}_${first ? -1 : U[l.input].act}_${+l.relu}_${l.skip >= 0 ? U[l.skip].act : -1}`;
+			return program(key, first ? ['S', 'X', 'I'] : ['S'], wsLen, K * T, 'row0 : i32,', body);
 		});
 		const h = U[L - 1];
 		const prev = U[h.input];
+		// one workgroup per net
 		const head = program(
-			`head_${B}_${h.nIn}_${h.w}_${h.d}_${prev.act}_${this.lossAt}`,
+			`head_${K}_${B}_${h.nIn}_${h.w}_${h.d}_${prev.act}_${this.lossAt}`,
 			['S', 'Y', 'I'],
 			wsLen,
-			HEAD_WG,
+			K * HEAD_WG,
 			'row0 : i32, reset : i32,',
 			`
 			var<workgroup> part : array<f32, ${HEAD_WG}>;
 			fn main(index : i32) {
+				let n = index / ${HEAD_WG};
+				let tid = index % ${HEAD_WG};
+				let pn = n * ${P};
 				var lossSum = 0.0;
-				for (var r = index; r < ${B}; r += ${HEAD_WG}) {
+				for (var r = tid; r < ${B}; r += ${HEAD_WG}) {
 					var logit : array<f32, ${NUM_CLASSES}>;
 					var mx = -3.4e38;
 					for (var j = 0; j < ${NUM_CLASSES}; j++) {
 						var z = 0.0;
-						for (var k = 0; k < ${h.nIn}; k++) { z += result[${prev.act} + r * ${h.nIn} + k] * S[${h.w} + k * ${NUM_CLASSES} + j]; }
-						logit[j] = z + S[${h.b} + j];
+						for (var k = 0; k < ${h.nIn}; k++) { z += result[${prev.act} + n * ${B * h.nIn} + r * ${h.nIn} + k] * S[pn + ${h.w} + k * ${NUM_CLASSES} + j]; }
+						logit[j] = z + S[pn + ${h.b} + j];
 						mx = max(mx, logit[j]);
 					}
 					var se = 0.0;
 					for (var j = 0; j < ${NUM_CLASSES}; j++) { se += exp(logit[j] - mx); }
 					let lse = mx + log(se);
-					let yRow = u32(I[uniforms.row0 + r]) * ${NUM_CLASSES}u;
+					let yRow = u32(I[uniforms.row0 + n * ${B} + r]) * ${NUM_CLASSES}u;
 					for (var j = 0; j < ${NUM_CLASSES}; j++) {
 						let y = f32(Y[yRow + u32(j)]); // a cast tensor may keep its int32 buffer
 						let lp = logit[j] - lse;
 						lossSum -= y * lp;
-						result[${h.d} + r * ${NUM_CLASSES} + j] = (exp(lp) - y) / ${B}.0;
+						result[${h.d} + n * ${B * NUM_CLASSES} + r * ${NUM_CLASSES} + j] = (exp(lp) - y) / ${B}.0;
 					}
 				}
-				part[index] = lossSum;
+				part[tid] = lossSum;
 				workgroupBarrier();
 				for (var s = ${HEAD_WG / 2}; s > 0; s = s / 2) {
-					if (index < s) { part[index] += part[index + s]; }
+					if (tid < s) { part[tid] += part[tid + s]; }
 					workgroupBarrier();
 				}
-				if (index == 0) {
-					let before = select(result[${this.lossAt}], 0.0, uniforms.reset != 0);
-					result[${this.lossAt}] = before + part[0] / ${B}.0;
+				if (tid == 0) {
+					let before = select(result[${this.lossAt} + n], 0.0, uniforms.reset != 0);
+					result[${this.lossAt} + n] = before + part[0] / ${B}.0;
 				}
 			}`,
 			HEAD_WG
@@ -215,63 +260,68 @@ export class FusedStep {
 			const first = l.input < 0;
 			const nW = l.nIn * l.nOut;
 			// the unit's input rows: the gathered images for the embedding, else its input unit's output
-			const inp = (r: string, k: string) => (first ? gathered(r, k) : `result[${U[l.input].act} + ${r} * ${l.nIn} + ${k}]`);
-			const threads = nW + l.nOut + (first ? 0 : B * l.nIn);
+			const inp = (r: string, k: string) => (first ? gathered(r, k) : `result[${U[l.input].act} + n * ${B * l.nIn} + ${r} * ${l.nIn} + ${k}]`);
+			const T = nW + l.nOut + (first ? 0 : B * l.nIn);
+			const dn = `${l.d} + n * ${B * l.nOut}`; // this net's D of the unit
 			let dIn = '';
-			let key = `bwd${i}_${B}_${l.nIn}_${l.nOut}_${l.w}_${l.b}_${l.d}`;
+			let key = `bwd${i}_${K}_${B}_${l.nIn}_${l.nOut}_${l.w}_${l.b}_${l.d}`;
 			if (!first) {
 				// D of the input unit p: (D·Wᵀ + the D of every unit that adds p's output) ⊙ relu'(p)
 				const p = U[l.input];
-				const skips = skipReaders[l.input].map((v) => ` + result[${U[v].d} + e]`).join('');
-				const cond = p.relu ? `if (result[${p.act} + e] > 0.0) ` : '';
+				const pe = `n * ${B * l.nIn} + e`; // this net's element e of p's output (and D)
+				const skips = skipReaders[l.input].map((v) => ` + result[${U[v].d} + ${pe}]`).join('');
+				const cond = p.relu ? `if (result[${p.act} + ${pe}] > 0.0) ` : '';
 				key += `_${p.act}_${p.d}_${+p.relu}_${skipReaders[l.input].map((v) => U[v].d).join('.')}`;
-				dIn = `else if (index < ${threads}) {
-						let e = index - ${nW + l.nOut};
+				dIn = `else {
+						let e = t - ${nW + l.nOut};
 						let r = e / ${l.nIn};
 						let k = e % ${l.nIn};
 						var g = 0.0;
 						${cond}{
-							for (var j = 0; j < ${l.nOut}; j++) { g += result[${l.d} + r * ${l.nOut} + j] * S[${l.w} + k * ${l.nOut} + j]; }
+							for (var j = 0; j < ${l.nOut}; j++) { g += result[${dn} + r * ${l.nOut} + j] * S[pn + ${l.w} + k * ${l.nOut} + j]; }
 							g = g${skips};
 						}
-						result[${p.d} + e] = g;
+						result[${p.d} + ${pe}] = g;
 					}`;
 			} else key += `_x`;
 			const body = `
 				fn main(index : i32) {
 					if (uniforms.row0 < 0) { return; }
-					if (index < ${nW}) {
-						let k = index / ${l.nOut};
-						let j = index % ${l.nOut};
+					${perNet(T)}
+					if (t < ${nW}) {
+						let k = t / ${l.nOut};
+						let j = t % ${l.nOut};
 						var g = 0.0;
-						for (var r = 0; r < ${B}; r++) { g += ${inp('r', 'k')} * result[${l.d} + r * ${l.nOut} + j]; }
-						result[${l.w} + index] = g;
-					} else if (index < ${nW + l.nOut}) {
-						let j = index - ${nW};
+						for (var r = 0; r < ${B}; r++) { g += ${inp('r', 'k')} * result[${dn} + r * ${l.nOut} + j]; }
+						result[pn + ${l.w} + t] = g;
+					} else if (t < ${nW + l.nOut}) {
+						let j = t - ${nW};
 						var g = 0.0;
-						for (var r = 0; r < ${B}; r++) { g += result[${l.d} + r * ${l.nOut} + j]; }
-						result[${l.b} + j] = g;
+						for (var r = 0; r < ${B}; r++) { g += result[${dn} + r * ${l.nOut} + j]; }
+						result[pn + ${l.b} + j] = g;
 					} ${dIn}
 				}`;
 			// the embedding reads X (not S); the others read S (not X)
-			return program(key, first ? ['X', 'I'] : ['S'], wsLen, threads, 'row0 : i32,', body);
+			return program(key, first ? ['X', 'I'] : ['S'], wsLen, K * T, 'row0 : i32,', body);
 		});
-		const P = this.P;
+		const KP = K * P;
 		const adam = program(
-			`adam_${P}`,
-			['G'],
-			3 * P,
-			P,
+			`adam_${K}_${P}`,
+			['G', 'F'],
+			3 * KP,
+			KP,
 			'lr : f32, b1 : f32, b2 : f32, eps : f32, c1 : f32, c2 : f32,',
 			`
 			fn main(index : i32) {
-				if (index >= ${P}) { return; }
+				if (index >= ${KP}) { return; }
 				let g = G[index];
-				let m = uniforms.b1 * result[${P} + index] + uniforms.c1 * g;
-				let v = uniforms.b2 * result[${2 * P} + index] + uniforms.c2 * (g * g);
-				result[${P} + index] = m;
-				result[${2 * P} + index] = v;
-				result[index] = result[index] - m * uniforms.lr / (sqrt(v) + uniforms.eps);
+				let m = uniforms.b1 * result[${KP} + index] + uniforms.c1 * g;
+				let v = uniforms.b2 * result[${2 * KP} + index] + uniforms.c2 * (g * g);
+				result[${KP} + index] = m;
+				result[${2 * KP} + index] = v;
+				// net n's rate: its factor times the bias-corrected lr (a lone net's factor is 1)
+				let lr = F[index / ${P}] * uniforms.lr;
+				result[index] = result[index] - m * lr / (sqrt(v) + uniforms.eps);
 			}`
 		);
 		return { fwd, head, bwd, adam };
@@ -282,9 +332,9 @@ export class FusedStep {
 	}
 
 	/**
-	 * Forward, loss and backward for the batch whose rows are `idx[row0 .. row0 + batch)` of `x`/`yOneHot`:
-	 * the gradient lands in workspace[0, P), the mean loss is added to the loss slot (or replaces it if
-	 * `resetLoss`). No readback.
+	 * Forward, loss and backward for the batch whose rows are `idx[row0 .. row0 + K·batch)` of `x`/`yOneHot`
+	 * (net n's are the n-th `batch` of them): the gradients land in workspace[0, K·P), each net's mean loss
+	 * is added to its loss slot (or replaces it if `resetLoss`). No readback.
 	 */
 	gradients(x: tf.Tensor2D, yOneHot: tf.Tensor2D, idx: tf.Tensor1D, row0: number, resetLoss: boolean): void {
 		const be = this.backend;
@@ -300,25 +350,30 @@ export class FusedStep {
 		// one uniform per scalar: tfjs would align a 4-vector as a vec4, not as the struct's f32 fields;
 		// 1 − β from the double, as the generic step's tf.mul(g, 1 − β) (1 − f32(0.999) is off by 1e-5)
 		const u = [lrT, beta1, beta2, eps, 1 - beta1, 1 - beta2].map((v) => ({ type: 'float32' as const, data: [v] }));
-		run(this.backend, this.progs.adam, [this.workspace], u, this.state);
+		run(this.backend, this.progs.adam, [this.workspace, this.lrFactor], u, this.state);
 	}
 
-	/** The loss slot (a new scalar tensor; the caller reads and disposes it). */
+	/** Net 0's loss slot (a new scalar tensor; the caller reads and disposes it). */
 	lossSum(): tf.Scalar {
 		return tf.tidy(() => tf.reshape(tf.slice(this.workspace, [this.lossAt], [1]), [])) as tf.Scalar;
 	}
 
-	/** The gradient (a new tensor of P values). */
-	gradient(): tf.Tensor1D {
-		return tf.slice(this.workspace, [0], [this.P]);
+	/** Every net's loss slot (a new tensor of K values). */
+	lossSums(): tf.Tensor1D {
+		return tf.slice(this.workspace, [this.lossAt], [this.K]);
 	}
 
-	/** The parameters (a new tensor of P values). */
+	/** The gradients (a new tensor of K·P values). */
+	gradient(): tf.Tensor1D {
+		return tf.slice(this.workspace, [0], [this.K * this.P]);
+	}
+
+	/** The parameters (a new tensor of K·P values). */
 	params(): tf.Tensor1D {
-		return tf.slice(this.state, [0], [this.P]);
+		return tf.slice(this.state, [0], [this.K * this.P]);
 	}
 
 	dispose(): void {
-		tf.dispose([this.state, this.workspace]);
+		tf.dispose([this.state, this.workspace, this.lrFactor]);
 	}
 }

@@ -73,7 +73,10 @@ export function splitGroups(groups: readonly GroupPlan[], maxNets: number): Grou
 	});
 }
 
-/** How many nets to train at once on a backend: all of a group on a GPU, one at a time on wasm/cpu. */
+/**
+ * How many nets to train at once on a backend: all of a group on a GPU (on webgpu through the fused
+ * kernels, the dispatches of one net for all of them), one at a time on wasm/cpu.
+ */
 export function netsAtOnce(backend: string): number {
 	return backend === 'wasm' || backend === 'cpu' ? 1 : Infinity;
 }
