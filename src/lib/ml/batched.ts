@@ -13,7 +13,7 @@ import { type NetConfig, paramCount, paramLayout } from './net-layout';
 import { makeRng, normalArray, permutation, type Rng } from './rng';
 import type { TestSet } from './test-set';
 import type { TrainingData } from './trainer';
-import { BETA1, BETA2, EPS, adamLr, adamUpdate } from './adam';
+import { adamLr, adamUpdate } from './adam';
 import { FusedStep, fusedSupported } from './webgpu-fused';
 
 /** What all K nets share: the shape and the minibatch size. */
@@ -288,23 +288,11 @@ export class BatchedTrainer {
 			const n = Math.min(FUSED_GROUP, steps - done);
 			const all = new Int32Array(n * kb);
 			for (let s = 0; s < n; s++) all.set(this.nextBatchIndices(), s * kb);
-			const idx = tf.tensor1d(all, 'int32');
-			try {
-				for (let s = 0; s < n; s++) {
-					f.gradients(this.data.x, this.data.yOneHot, idx, s * kb, done === 0);
-					this.step++;
-					// the bias correction as the uniform, each net's learning rate as its factor: their float32
-					// product, as the generic step's
-					f.adam(adamLr(1, this.step), BETA1, BETA2, EPS);
-					done++;
-					if (done < steps && interrupt && (await interrupt())) {
-						stop = true;
-						break;
-					}
-				}
-			} finally {
-				idx.dispose();
-			}
+			// the bias correction as the uniform, each net's learning rate as its factor: their float32
+			// product, as the generic step's
+			const r = await f.steps(this.data.x, this.data.yOneHot, all, () => adamLr(1, ++this.step), done === 0, interrupt);
+			done += r.k;
+			stop = r.stop;
 		}
 		const sumT = f.lossSums();
 		const sums = Array.from(await sumT.data());

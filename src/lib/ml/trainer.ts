@@ -6,7 +6,7 @@ import { IMAGE_SIZE, NUM_CLASSES } from './data';
 import { type NetConfig, forward, initParams, lossAndGrads, paramCount, unpack } from './model';
 import { makeRng, permutation, type Rng } from './rng';
 import { FusedStep, fusedSupported } from './webgpu-fused';
-import { BETA1, BETA2, EPS, adamLr, adamUpdate } from './adam';
+import { adamLr, adamUpdate } from './adam';
 
 export type TrainConfig = NetConfig & {
 	seed: number;
@@ -111,33 +111,12 @@ export class Trainer {
 		return adamLr(this.cfg.learningRate, this.step);
 	}
 
-	/**
-	 * `n` fused steps: the batch indices of all of them go up as one tensor, then each step is the fused
-	 * kernels with no readback; the loss slot holds the sum of their losses. Returns the steps run (an
-	 * interrupted group skips the batches it drew but did not run).
-	 */
-	private async fusedSteps(n: number, interrupt?: () => boolean | Promise<boolean>): Promise<{ k: number; stop: boolean }> {
-		const f = this.fusedStep!;
+	/** `n` fused steps (FusedStep.steps), the loss slot summing their losses. */
+	private fusedSteps(n: number, interrupt?: () => boolean | Promise<boolean>): Promise<{ k: number; stop: boolean }> {
 		const b = this.cfg.batchSize;
 		const all = new Int32Array(n * b);
 		for (let s = 0; s < n; s++) all.set(this.nextBatchIndices(), s * b);
-		const idx = tf.tensor1d(all, 'int32');
-		let k = 0;
-		let stop = false;
-		try {
-			while (k < n) {
-				f.gradients(this.data.x, this.data.yOneHot, idx, k * b, k === 0);
-				f.adam(this.nextLr(), BETA1, BETA2, EPS);
-				k++;
-				if (k < n && interrupt && (await interrupt())) {
-					stop = true;
-					break;
-				}
-			}
-		} finally {
-			idx.dispose();
-		}
-		return { k, stop };
+		return this.fusedStep!.steps(this.data.x, this.data.yOneHot, all, () => this.nextLr(), true, interrupt);
 	}
 
 	/**

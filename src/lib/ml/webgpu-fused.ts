@@ -23,6 +23,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_SIZE, NUM_CLASSES } from './data';
 import { type NetConfig, paramCount, paramLayout } from './net-layout';
+import { BETA1, BETA2, EPS } from './adam';
 
 let enabled = true;
 /** Turn the fused step off or on (benches compare it with the generic step; default on). */
@@ -343,6 +344,41 @@ export class FusedStep {
 		this.progs.fwd.forEach((p, i) => run(be, p, i === 0 ? [this.state, x, idx] : [this.state], u, ws));
 		run(be, this.progs.head, [this.state, yOneHot, idx], [...u, { type: 'int32', data: [resetLoss ? 1 : 0] }], ws);
 		for (let i = this.units.length - 1; i >= 0; i--) run(be, this.progs.bwd[i], i === 0 ? [x, idx] : [this.state], u, ws);
+	}
+
+	/**
+	 * `n` training steps on `rows` (n · K · batch row indices, step after step): the indices go up as one
+	 * tensor, each step is the fused kernels with no readback, and the loss slots sum the steps' losses
+	 * (reset first if `resetLoss`). `nextLr()` gives each step's bias-corrected learning rate. `interrupt`,
+	 * between steps, may end the group early; the batches drawn for the rest are skipped. Returns the steps run.
+	 */
+	async steps(
+		x: tf.Tensor2D,
+		yOneHot: tf.Tensor2D,
+		rows: Int32Array,
+		nextLr: () => number,
+		resetLoss: boolean,
+		interrupt?: () => boolean | Promise<boolean>
+	): Promise<{ k: number; stop: boolean }> {
+		const perStep = this.K * this.batch;
+		const n = rows.length / perStep;
+		const idx = tf.tensor1d(rows, 'int32');
+		let k = 0;
+		let stop = false;
+		try {
+			while (k < n) {
+				this.gradients(x, yOneHot, idx, k * perStep, resetLoss && k === 0);
+				this.adam(nextLr(), BETA1, BETA2, EPS);
+				k++;
+				if (k < n && interrupt && (await interrupt())) {
+					stop = true;
+					break;
+				}
+			}
+		} finally {
+			idx.dispose();
+		}
+		return { k, stop };
 	}
 
 	/** One Adam step from the gradient in the workspace (lr already bias-corrected, as the Trainer's). */
