@@ -183,7 +183,7 @@ test('the compute-to-target study recomputes live: the table fills run by run, C
 	expect(Number(await page.getByTestId('target-8-sgd-70').getAttribute('data-value'))).toBeGreaterThan(0);
 	await expect(page.getByTestId('target-32-es-70')).toHaveText('…');
 	await expect(page.getByTestId('target-128-sgd-70')).toHaveCount(0); // the live table has the widths asked for only
-	await page.locator('[data-action="cancel-targets"]').click();
+	await panel.getByRole('group', { name: 'Training controls' }).getByRole('button', { name: 'Cancel' }).click();
 	await expect(widget).toHaveAttribute('data-busy', 'idle');
 	await expect(panel).toHaveAttribute('data-done', 'false');
 	const kept = Number(await panel.getAttribute('data-runs'));
