@@ -288,7 +288,7 @@ function stepRows(where: string, r: StepResult | Unavailable | undefined, note =
 	if (!isStep(r)) return [`  ${pad(where, 16)} ${why(r)}`];
 	const m = r.median;
 	return [
-		`  ${pad(where, 16)} ${padL(ms(m.layers), 10)} ${padL(ms(m.ours25), 10)} ${padL(ms(m.ours1), 10)}   ${padL(r.ratioLayersOverOurs25.toFixed(2) + '×', 6)} ${padL(r.ratioLayersOverOurs1.toFixed(2) + '×', 6)}   ${r.repeats}×${r.steps} steps  tensors ${r.numTensorsBefore}→${r.numTensorsAfter}${note}`
+		`  ${pad(where, 16)} ${padL(ms(m.layers), 10)} ${padL(ms(m.ours25), 10)} ${padL(ms(m.ours1), 10)}   ${padL(r.ratioLayersOverOurs25.toFixed(2) + '×', 6)} ${padL(r.ratioLayersOverOurs1.toFixed(2) + '×', 6)}   ${r.repeats}×${r.steps} steps  tensors ${r.numTensorsBefore}→${r.numTensorsAfter}${r.fusedAdam === undefined ? '' : r.fusedAdam ? '  Adam: fused SIMD loop' : '  Adam: 12 ops (no fused loop here)'}${note}`
 	];
 }
 

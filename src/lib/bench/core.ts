@@ -17,6 +17,7 @@ import { IMAGE_SIZE, NUM_CLASSES } from '../ml/data';
 import { Trainer, TrainingData } from '../ml/trainer';
 import { LoadedNet, TestSet } from '../ml/surgery';
 import { decodeCheckpoint } from '../ml/checkpoint';
+import { wasmAdamAvailable } from '../ml/wasm-adam';
 
 /** The slice of the layers API we use; satisfied by `@tensorflow/tfjs` and by `@tensorflow/tfjs-layers`. */
 export type LayersApi = {
@@ -59,6 +60,8 @@ export type StepResult = {
 	ratioLayersOverOurs1: number;
 	numTensorsBefore: number;
 	numTensorsAfter: number;
+	/** wasm: our Adam update ran as the fused SIMD loop (src/lib/ml/wasm-adam.ts), not as 12 ops */
+	fusedAdam?: boolean;
 };
 
 export type SwapResult = {
@@ -186,7 +189,8 @@ export async function benchTrainingStep(tfl: LayersApi, mnist: Mnist, opts: Step
 		ratioLayersOverOurs25: med.layers / med.ours25,
 		ratioLayersOverOurs1: med.layers / med.ours1,
 		numTensorsBefore,
-		numTensorsAfter: tf.memory().numTensors
+		numTensorsAfter: tf.memory().numTensors,
+		...(tf.getBackend() === 'wasm' ? { fusedAdam: wasmAdamAvailable() } : {})
 	};
 }
 

@@ -7,7 +7,7 @@
 // Custom WGSL programs run through tfjs-backend-webgpu's `runWebGPUProgram`, writing into tensors that
 // live as long as the trainer (its `output` argument), so a step allocates nothing and reads nothing back:
 //   forward, one per unit:          O_u = act(O_in·W_u + b_u) [+ O_skip]  (the embedding gathers its rows from X)
-//   head + loss, one workgroup:     logits, softmax, loss summed into a slot, D = (softmax − y)/n
+//   head + loss, a workgroup a net: logits, softmax, loss summed into a slot, D = (softmax − y)/n
 //   backward, one per unit:         gW_u = O_inᵀ·D_u, gb_u = Σ D_u,
 //                                   D_in = (D_u·W_uᵀ + D of the units that skip from in) ⊙ act'(in)
 //   Adam, one over the flat vector: state = [params | m | v], updated in place
@@ -17,7 +17,7 @@
 // Kernels are plain one-thread-per-output loops: for these sizes launches dominate, not FLOPs.
 //
 // K nets of one shape (the "Double it" grid's groups, ./batched.ts) train in the same 2·U + 1 dispatches:
-// every kernel runs K times as many threads, thread i working for net ⌊i / T⌋ on that net's own slices
+// every kernel runs K times as many threads, thread i working for net ⌊i / T⌋ (T threads a net) on its own slices
 // (parameters at n·P, activations and D's at n·B·width, batch rows at n·B, loss slot n), and Adam gives
 // each net its own learning rate. Each net's arithmetic is exactly the lone net's.
 import * as tf from '@tensorflow/tfjs-core';
