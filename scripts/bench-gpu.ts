@@ -6,14 +6,15 @@
 // On a software adapter (Mesa's lavapipe, SwiftShader) timings mean nothing, so a short plan runs by
 // default: correctness and dispatch counts. Flags: --full (the full plan anyway), --quick (the short plan
 // on a real GPU too), --parts=step,swap,es,lambda,doubleit (doubleit: the "Double it" grid's K nets batched
-// against one after another, issue 14), --json (print the result object as JSON too).
+// against one after another, issue 14), --json (print the result object as JSON too), --json=FILE (write it
+// there instead). On a machine without Node (the lent GPU machine): scripts/gpu-pack.sh, scripts/gpu-device.sh.
 // The leak check runs 10,000 steps in the full plan (200 in the short one) of the generic and the fused
 // step, plain and residual, and checks tensors, GPU buffers in use and compiled pipelines; on a software
 // adapter it trains small nets (784-16-16-10 and a depth-2, width-16 residual net, batch 16), because
 // 10,000 steps of the big nets there take hours. --leak: the 10,000-step leak check alone.
 import * as tfl from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMnistFromDisk, useBackend } from './node-tf';
 import { benchSwapMatrix, benchTrainingStep, type StepResult } from '../src/lib/bench/core';
@@ -389,6 +390,8 @@ async function main() {
 	}
 	for (const r of rows.values()) if (r.note) print(`  ${r.label}: ${r.note}`);
 	if (flag('json')) print(JSON.stringify(result, null, 1));
+	const jsonFile = argValue('json');
+	if (jsonFile) writeFileSync(jsonFile, JSON.stringify(result, null, 1));
 	say(`done in ${((performance.now() - T0) / 1000).toFixed(0)} s`);
 	// Dawn keeps the event loop alive; exit explicitly
 	process.exit(allOk ? 0 : 1);
