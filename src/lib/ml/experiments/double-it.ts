@@ -81,28 +81,122 @@ export function netsAtOnce(backend: string): number {
 	return backend === 'wasm' || backend === 'cpu' ? 1 : Infinity;
 }
 
-/** Train every group in order; finished runs are reported as they arrive. Returns whether it was stopped. */
+/**
+ * A lane trains one group wherever it runs: the local lane is `trainGroup` in this thread, another may be
+ * a helper worker. Resolves with the group's runs, or null if the run was stopped; rejects if the lane
+ * itself failed (a helper that died), and then its group is trained again elsewhere.
+ */
+export type GridLane = (group: GroupPlan, onSteps: (done: number) => void | Promise<void>) => Promise<RunResult[] | null>;
+
+/**
+ * Train every group in order; finished runs are reported as they arrive. Returns whether it was stopped.
+ * `helperLanes` (given the groups to train) adds lanes that share the groups with the local one.
+ */
 export async function runGrid(
 	groups: readonly GroupPlan[],
 	train: TrainingData,
 	test: TestSet,
 	hooks: GridHooks = {},
 	skip: (runId: string) => boolean = () => false,
-	maxNets = Infinity
+	maxNets = Infinity,
+	helperLanes: (todo: readonly GroupPlan[]) => GridLane[] = () => []
 ): Promise<{ stopped: boolean }> {
 	const todo = splitGroups(
 		groups.map((g) => ({ ...g, runs: g.runs.filter((r) => !skip(r.id)) })).filter((g) => g.runs.length > 0),
 		maxNets
 	);
+	const local: GridLane = (g, onSteps) => trainGroup(g, train, test, hooks, onSteps);
+	return shareGroups(todo, local, helperLanes(todo), hooks);
+}
+
+/**
+ * Hand `todo`'s groups, in order, to whichever lane is free. A helper lane that fails is dropped and its
+ * group goes back to the front of the queue; the local lane's errors are the run's. Progress is the share
+ * of the training FLOPs done over all lanes. Once a lane answers null (stopped), no group is handed out
+ * any more and, when every lane has settled, the result says stopped. With the local lane alone this is
+ * the plain loop: each group in turn, its runs reported before the next starts.
+ */
+export async function shareGroups(
+	todo: readonly GroupPlan[],
+	local: GridLane,
+	helpers: readonly GridLane[],
+	hooks: Pick<GridHooks, 'onRun' | 'onProgress' | 'shouldStop'> = {}
+): Promise<{ stopped: boolean }> {
 	const total = todo.reduce((a, g) => a + groupCost(g), 0) || 1;
+	const queue = [...todo];
 	let done = 0;
-	for (const g of todo) {
-		const cost = groupCost(g);
-		const longest = Math.max(...g.runs.map((r) => r.setting.steps));
-		const results = await trainGroup(g, train, test, hooks, (steps) => hooks.onProgress?.((done + (cost * steps) / longest) / total, g));
-		if (!results) return { stopped: true };
-		done += cost;
-		for (const r of results) await hooks.onRun?.(r);
-	}
-	return { stopped: false };
+	/** FLOPs done so far in the groups being trained now */
+	const going = new Map<GroupPlan, number>();
+	let stopped = false;
+	/** set once the local lane failed: the run is over, whatever the helpers still do */
+	let ended = false;
+	let waiters: (() => void)[] = [];
+	const changed = () => new Promise<void>((resolve) => waiters.push(resolve));
+	const notify = () => {
+		const w = waiters;
+		waiters = [];
+		w.forEach((f) => f());
+	};
+	const lane = async (train: GridLane, isLocal: boolean) => {
+		for (;;) {
+			if (stopped || ended) return;
+			const g = queue.shift();
+			if (!g) {
+				// a helper's group may still come back to the queue
+				if (going.size === 0) return;
+				await changed();
+				continue;
+			}
+			if (hooks.shouldStop?.()) {
+				queue.unshift(g);
+				stopped = true;
+				notify();
+				return;
+			}
+			const cost = groupCost(g);
+			const longest = Math.max(...g.runs.map((r) => r.setting.steps));
+			let live = true;
+			going.set(g, 0);
+			let results: RunResult[] | null;
+			try {
+				results = await train(g, (steps) => {
+					if (!live || ended) return;
+					going.set(g, (cost * steps) / longest);
+					let inFlight = 0;
+					for (const f of going.values()) inFlight += f;
+					return hooks.onProgress?.((done + inFlight) / total, g);
+				});
+			} catch (e) {
+				live = false;
+				going.delete(g);
+				if (isLocal) throw e;
+				queue.unshift(g);
+				notify();
+				return;
+			}
+			live = false;
+			going.delete(g);
+			if (ended) return;
+			if (!results) {
+				stopped = true;
+				notify();
+				return;
+			}
+			done += cost;
+			if (!stopped) for (const r of results) await hooks.onRun?.(r);
+			notify();
+		}
+	};
+	// the first error of the local lane (or of reporting a result) ends the run at once; a helper still
+	// training then finishes or is terminated by its owner, and whatever it answers is ignored
+	let fail: (e: unknown) => void = () => {};
+	const failed = new Promise<never>((_, reject) => (fail = reject));
+	const guard = (p: Promise<void>) =>
+		p.catch((e) => {
+			ended = true;
+			notify();
+			fail(e);
+		});
+	await Promise.race([Promise.all([guard(lane(local, true)), ...helpers.map((h) => guard(lane(h, false)))]), failed]);
+	return { stopped };
 }
