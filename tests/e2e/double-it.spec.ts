@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { test, expect, noHorizontalScroll } from './helpers';
+import { BASELINE, VERDICT_ROWS, planGrid } from '../../src/lib/ml/experiments/double-it-defaults';
 
 const WIDGET = '[data-widget="double-it"]';
 
@@ -110,10 +112,31 @@ test('"Check the claim here" trains only the verdict’s cells (one seed, wasm) 
 	await expect(widget).toHaveAttribute('data-grid-done', 'true', { timeout: 400_000 });
 	await expect(widget).toHaveAttribute('data-grid-runs', '11');
 	await expect(page.getByTestId('verdict')).toContainText(/(Holds|Fails) in this run: \d+ of 12 single doublings or halvings/);
-	await expect(widget).toContainText(/Claim checked in your browser \(wasm\)/);
 	// every counted cell has a number from this run
 	for (const id of ['width@0.5', 'width@2', 'steps@2', 'learningRate@0.5']) expect(Number(await page.locator(`${WIDGET} [data-cell="${id}"]`).getAttribute('data-mean'))).toBeGreaterThan(0.5);
+	// with a second core the plan is shared with helper workers, and the page says on how many it ran
+	const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+	const workers = Number(await widget.getAttribute('data-grid-workers'));
+	expect(workers).toBe(Math.max(1, Math.min(cores, 4)));
+	await expect(widget).toContainText(workers > 1 ? `Claim checked in your browser (wasm, on ${workers} workers)` : 'Claim checked in your browser (wasm) in');
+	// whichever worker trained a net, its numbers are the shipped seed-1 run's (wasm in Node, same seeds)
+	await expectShippedNumbers(page, planGrid(VERDICT_ROWS, [1], BASELINE, { curves: false }).sources);
 });
+
+type Shipped = { runs: { id: string; curve: { step: number; accuracy: number }[] }[] };
+/** Each cell's live number equals the shipped run's accuracy at the same step, where the shipped grid has that run (at least 8 of them). */
+async function expectShippedNumbers(page: import('@playwright/test').Page, sources: { cell: string; runId: string; step: number }[]) {
+	const shipped = JSON.parse(readFileSync('static/checkpoints/double-it/results.json', 'utf8')) as Shipped;
+	let compared = 0;
+	for (const s of sources) {
+		const point = shipped.runs.find((r) => r.id === s.runId)?.curve.find((p) => p.step === s.step);
+		if (!point) continue;
+		const live = Number(await page.locator(`${WIDGET} [data-cell="${s.cell}"]`).getAttribute('data-mean'));
+		expect(Math.abs(live - point.accuracy), `${s.cell}: live ${live}, shipped ${point.accuracy}`).toBeLessThan(1e-6);
+		compared++;
+	}
+	expect(compared).toBeGreaterThanOrEqual(8);
+}
 
 test('the whole grid can be cancelled: what finished stays, the rest waits', async ({ page }) => {
 	test.setTimeout(180_000);

@@ -4,8 +4,8 @@
 //  (b) a widget folder src/lib/widgets/<name>/ never imports another widget folder;
 //  (c) src/lib/plots and src/lib/ui never import @tensorflow/*;
 //  (d) main-thread code (everything under src/ except the worker's side: src/lib/ml, the worker
-//      entry, its context and jobs, src/lib/bench; plus essays/*.md) never reaches @tensorflow/*
-//      through its transitive STATIC imports. Followed: `import … from`, `import '…'`, `export … from`
+//      entries (the ML worker and the grid's helper worker), its context and jobs, src/lib/bench;
+//      plus essays/*.md) never reaches @tensorflow/* through its transitive STATIC imports. Followed: `import … from`, `import '…'`, `export … from`
 //      and eager `import.meta.glob` (it bundles every match, like a static import). Not followed:
 //      `import type` / `export type` (erased), `import()` (a lazy chunk), `?worker&url` and other
 //      `?query` imports (a URL or a string, not this page's code). `import { type A } from 'm'` IS
@@ -214,6 +214,7 @@ export function isMainThread(path: string): boolean {
 		under(path, 'src/lib/bench') ||
 		under(path, 'src/lib/worker/jobs') ||
 		path === 'src/lib/worker/ml.worker.ts' ||
+		path === 'src/lib/worker/grid-helper.worker.ts' ||
 		path === 'src/lib/worker/context.ts'
 	);
 }

@@ -8,8 +8,10 @@ import { type Mnist, loadMnist } from '../ml/data';
 import { TestSet } from '../ml/surgery';
 import { TrainingData } from '../ml/trainer';
 import { RunRegistry, type RunHooks } from './runs';
+import type { AssetVersion } from './versioned-fetch';
 
-export type InitOptions = { forcedBackend: BackendName | null; dataUrl: string; wasmPath: string };
+/** `assets`: the build's version of the runtime files (./versioned-fetch) */
+export type InitOptions = { forcedBackend: BackendName | null; dataUrl: string; wasmPath: string; assets?: AssetVersion };
 export type StatusEvent =
 	| { kind: 'backend'; choice: BackendChoice }
 	| { kind: 'data'; loaded: number; total: number | null }
@@ -61,6 +63,10 @@ export const ctx = {
 	},
 	get backend(): BackendChoice | null {
 		return choice;
+	},
+	/** What the worker was started with (the grid's helper workers load the same files). */
+	get options(): InitOptions | null {
+		return options;
 	},
 	get data(): Mnist {
 		if (!data) throw new Error('data not loaded');

@@ -1,14 +1,18 @@
 // Worker job for the "Double it" essay: train any plan of runs (the whole grid, one cell beside the
 // baseline, or the wide nets of the "bigger learns faster" panel), one group of same-shape nets at a
 // time (trained together on a GPU, one by one on wasm and cpu, where batching measured slower),
-// reporting each run as it finishes so the page can show partial results.
+// reporting each run as it finishes so the page can show partial results. On wasm and cpu a large plan
+// is shared with helper workers on the machine's other cores (./double-it-helpers).
 import { ctx } from '../context';
-import { type GroupPlan, type RunResult, type EvalPoint, netsAtOnce, runGrid } from '../../ml/experiments/double-it';
+import { type GridHooks, type GroupPlan, type RunResult, type EvalPoint, netsAtOnce, runGrid } from '../../ml/experiments/double-it';
+import { helperCount, startHelpers, type HelperPool } from './double-it-helpers';
 
 export type DoubleItEvent =
 	| { kind: 'run'; run: RunResult }
 	| { kind: 'progress'; fraction: number; group: string; nets: number }
-	| { kind: 'point'; runId: string; point: EvalPoint };
+	| { kind: 'point'; runId: string; point: EvalPoint }
+	/** how many workers share the plan (this one and its helpers, some of which may yet fail); sent before any run */
+	| { kind: 'workers'; count: number };
 
 export const doubleItJob = {
 	/** Train every run of `groups`; `skip` lists run ids already known (not trained again). Pausable, cancellable. */
@@ -17,25 +21,36 @@ export const doubleItJob = {
 		// a lost device restarts the plan from its seeds on the next backend (runs already reported stay reported)
 		return ctx.run(runId, (run) =>
 			ctx.retryOnDeviceLost(run, async (moved) => {
-				const r = await runGrid(
-					groups,
-					ctx.trainSet(),
-					ctx.testSet(),
-					{
-						onRun: async (res) => {
-							known.add(res.id);
-							await onEvent({ kind: 'run', run: res });
-						},
-						onProgress: (fraction, g) => onEvent({ kind: 'progress', fraction, group: g.key, nets: g.runs.length }),
-						onPoint: (g, i, point) => onEvent({ kind: 'point', runId: g.runs[i].id, point }),
-						shouldStop: () => run.shouldStop() || moved(),
-						waitWhilePaused: run.waitWhilePaused,
-						interrupt: async () => (await run.interrupt()) || moved()
+				let pool: HelperPool | null = null;
+				const hooks: GridHooks = {
+					onRun: async (res) => {
+						known.add(res.id);
+						await onEvent({ kind: 'run', run: res });
 					},
-					(id) => known.has(id),
-					netsAtOnce(ctx.backend?.name ?? 'wasm')
-				);
-				return moved() ? null : r;
+					onProgress: (fraction, g) => onEvent({ kind: 'progress', fraction, group: g.key, nets: g.runs.length }),
+					onPoint: (g, i, point) => onEvent({ kind: 'point', runId: g.runs[i].id, point }),
+					shouldStop: () => run.shouldStop() || moved(),
+					waitWhilePaused: run.waitWhilePaused,
+					interrupt: async () => (await run.interrupt()) || moved()
+				};
+				const backend = ctx.backend?.name ?? 'wasm';
+				try {
+					const r = await runGrid(groups, ctx.trainSet(), ctx.testSet(), hooks, (id) => known.has(id), netsAtOnce(backend), (todo) => {
+						const opts = ctx.options;
+						const n = helperCount(todo, {
+							backend,
+							cores: self.navigator?.hardwareConcurrency ?? 1,
+							sameOrigin: new URL(import.meta.url).origin === self.origin
+						});
+						if (n > 0 && opts && (backend === 'wasm' || backend === 'cpu')) pool = startHelpers(n, { backend, wasmPath: opts.wasmPath, assets: opts.assets, data: ctx.data }, hooks, hooks.shouldStop!);
+						const lanes = (pool as HelperPool | null)?.lanes ?? [];
+						void onEvent({ kind: 'workers', count: 1 + lanes.length });
+						return lanes;
+					});
+					return moved() ? null : r;
+				} finally {
+					(pool as HelperPool | null)?.close();
+				}
 			})
 		);
 	}
