@@ -154,3 +154,23 @@ test('the whole grid can be cancelled: what finished stays, the rest waits', asy
 	// no cell of a whole-grid run is marked as skipped
 	expect(await page.locator(`${WIDGET} [data-skipped]`).count()).toBe(0);
 });
+
+// A helper worker that fails to load ('load'), or goes away without a word in the middle of its first
+// net ('vanish': only its Web Lock tells), hands its nets back: the plan ends with the same numbers.
+// Only 'vanish' runs in the suite (it takes the longer path; 'load' was checked by hand).
+for (const how of ['vanish'] as const) {
+	test(`a helper worker that ${how === 'load' ? 'cannot load' : 'vanishes'} leaves its nets to the others: the check finishes with the same numbers`, async ({ page }) => {
+		test.setTimeout(420_000);
+		await page.goto('/essays/double-it?backend=wasm&seeds=1&testhooks');
+		const widget = page.locator(WIDGET);
+		await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+		const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+		test.skip(cores < 2, 'no helper workers on one core');
+		await page.evaluate((how) => (globalThis as unknown as { __nrsWorker: { breakGridHelper(h: string): Promise<void> } }).__nrsWorker.breakGridHelper(how), how);
+		await page.locator(`${WIDGET} [data-action="check"]`).click();
+		await expect(widget).toHaveAttribute('data-grid-done', 'true', { timeout: 400_000 });
+		await expect(widget).toHaveAttribute('data-grid-runs', '11');
+		if (cores === 2 && how === 'load') await expect(widget).toHaveAttribute('data-grid-workers', '1');
+		await expectShippedNumbers(page, planGrid(VERDICT_ROWS, [1], BASELINE, { curves: false }).sources);
+	});
+}

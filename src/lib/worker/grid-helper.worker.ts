@@ -13,7 +13,14 @@ import { type EvalPoint, type GroupPlan, type RunResult, trainGroup } from '../m
 import { YIELD_MS } from './runs';
 import { type AssetVersion, versionAssetFetches } from './versioned-fetch';
 
-export type HelperInit = { backend: 'wasm' | 'cpu'; wasmPath: string; assets?: AssetVersion; data: Mnist };
+export type HelperInit = {
+	backend: 'wasm' | 'cpu';
+	wasmPath: string;
+	assets?: AssetVersion;
+	data: Mnist;
+	/** test hook: the helper goes away silently (self.close) in the middle of its first group */
+	vanishInFirstGroup?: boolean;
+};
 /** The run in the ML worker, as this helper sees it (a Comlink proxy). */
 export type HelperRun = {
 	/** at a chunk boundary: waits while the run is paused; answers whether it should stop */
@@ -27,6 +34,7 @@ export type HelperRun = {
 let train: TrainingData | null = null;
 let test: TestSet | null = null;
 let run: Comlink.Remote<HelperRun> | null = null;
+let vanish = false;
 
 const api = {
 	/** Start the backend and take the digits; resolves with the ms it took. Throws if `backend` is not what started. */
@@ -39,6 +47,7 @@ const api = {
 			BACKENDS.filter((b) => b !== opts.backend)
 		);
 		if (choice.name !== opts.backend) throw new Error(`the helper started ${choice.name}, not ${opts.backend}`);
+		vanish = opts.vanishInFirstGroup ?? false;
 		train = new TrainingData(opts.data);
 		test = new TestSet(opts.data);
 		return performance.now() - t0;
@@ -72,8 +81,27 @@ const api = {
 				},
 				onPoint: (_g, i, p) => r.onPoint(g.key, i, p)
 			},
-			(done) => r.onSteps(g.key, done)
+			(done) => {
+				if (vanish) self.close();
+				return r.onSteps(g.key, done);
+			}
 		);
+	},
+	/**
+	 * Hold the Web Lock `name` for as long as this helper lives: the ML worker queues for it and is granted
+	 * it the moment the helper is gone, however it went (ml.worker.ts holdLifeLock, for the page's worker).
+	 */
+	holdLifeLock: (name: string): Promise<boolean> => {
+		const locks = (self.navigator as Navigator | undefined)?.locks;
+		if (!locks) return Promise.resolve(false);
+		return new Promise<boolean>((held) => {
+			locks
+				.request(name, () => {
+					held(true);
+					return new Promise<never>(() => {});
+				})
+				.catch(() => held(false));
+		});
 	},
 	numTensors: (): number => tf.memory().numTensors
 };

@@ -12,6 +12,7 @@ import { taskVectorsJob } from './jobs/task-vectors';
 import { stitchingJob } from './jobs/stitching';
 import { creditJob } from './jobs/credit';
 import { doubleItJob } from './jobs/double-it';
+import { breakGridHelperForTesting } from './jobs/double-it-helpers';
 import { doubleItRobustJob } from './jobs/double-it-robust';
 import { doubleItDescentJob } from './jobs/double-it-descent';
 
@@ -71,7 +72,9 @@ const api = {
 	/** For tests: the next move to another backend fails, as if none could start (the `backend-failed` path). */
 	failNextBackendSwitch: (): void => ctx.failNextSwitchForTesting(),
 	/** For tests: lose the GPU just as the next call of `job.method` begins (e.g. 'modularity.report'). */
-	loseDeviceAtCall: (method: string): void => ctx.loseDeviceAtCallForTesting(method)
+	loseDeviceAtCall: (method: string): void => ctx.loseDeviceAtCallForTesting(method),
+	/** For tests: the Double-it plan's first helper worker fails to load, or goes away in its first group. */
+	breakGridHelper: (how: 'load' | 'vanish'): void => breakGridHelperForTesting(how)
 };
 
 export type MlWorkerApi = typeof api;

@@ -29,13 +29,23 @@ export function helperCount(todo: readonly GroupPlan[], { backend, cores, sameOr
 
 export type HelperPool = { lanes: GridLane[]; close(): void };
 
+/** test hook: the next plan's first helper fails to load ('load') or vanishes in its first group ('vanish') */
+let fault: 'load' | 'vanish' | null = null;
+export function breakGridHelperForTesting(how: 'load' | 'vanish'): void {
+	fault = how;
+}
+
 /**
  * Start `n` helpers for one plan. Each is a lane of the grid; a helper that fails to start or dies
  * rejects its lane (a call to a dead worker would never settle), so its group is trained elsewhere.
  * `close` terminates them all (the run ended, was stopped or cancelled): nothing of theirs lingers.
+ * `onWorkers` hears how many workers share the plan (the ML worker and the helpers alive) as it changes.
  */
-export function startHelpers(n: number, init: HelperInit, hooks: GridHooks, stop: () => boolean): HelperPool {
+export function startHelpers(n: number, init: HelperInit, hooks: GridHooks, stop: () => boolean, onWorkers: (count: number) => void = () => {}): HelperPool {
 	const workers: Worker[] = [];
+	/** helpers started and still alive: with the ML worker, the workers sharing the plan now */
+	let alive = 0;
+	let closed = false;
 	const lanes: GridLane[] = [];
 	const closers: (() => void)[] = [];
 	/** the group each helper trains now, by key: its progress goes to that group's lane */
@@ -53,10 +63,15 @@ export function startHelpers(n: number, init: HelperInit, hooks: GridHooks, stop
 			if (g) await hooks.onPoint?.(g, i, p);
 		}
 	};
+	const broken = fault;
+	fault = null;
 	for (let i = 0; i < n; i++) {
 		let worker: Worker;
 		try {
-			worker = new Worker(new URL('../grid-helper.worker.ts', import.meta.url), { type: 'module', name: `nrs-grid-helper-${i + 1}` });
+			const name = `nrs-grid-helper-${i + 1}`;
+			// (a URL Vite does not bundle: a script that is not there)
+			if (i === 0 && broken === 'load') worker = new Worker(String(new URL('nrs-no-such-helper.js', self.location.href)), { type: 'module', name });
+			else worker = new Worker(new URL('../grid-helper.worker.ts', import.meta.url), { type: 'module', name });
 		} catch {
 			continue;
 		}
@@ -74,12 +89,26 @@ export function startHelpers(n: number, init: HelperInit, hooks: GridHooks, stop
 		const ready = Promise.race([
 			(async () => {
 				// a copy of the digits each: the ML worker keeps its own
-				await api.init({ backend: init.backend, wasmPath: init.wasmPath, assets: init.assets, data: init.data });
+				await api.init({ ...init, vanishInFirstGroup: i === 0 && broken === 'vanish' });
 				await api.follow(Comlink.proxy(run));
+				// a helper that went without an error event (closed, crashed) is noticed by its lock
+				const locks = self.navigator?.locks;
+				const lock = `nrs-grid-helper-alive-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+				if (locks && (await api.holdLifeLock(lock))) void locks.request(lock, () => died(new Error('a grid helper stopped'))).catch(() => {});
 			})(),
 			death
 		]);
-		ready.catch(() => worker.terminate());
+		ready.then(
+			() => {
+				alive++;
+				if (!closed) onWorkers(1 + alive);
+				death.catch(() => {
+					alive--;
+					if (!closed) onWorkers(1 + alive);
+				});
+			},
+			() => worker.terminate()
+		);
 		closers.push(() => died(new Error('the grid helpers were closed')));
 		lanes.push(async (g, steps) => {
 			await ready;
@@ -96,6 +125,7 @@ export function startHelpers(n: number, init: HelperInit, hooks: GridHooks, stop
 	return {
 		lanes,
 		close() {
+			closed = true;
 			for (const f of closers) f();
 			for (const w of workers) w.terminate();
 		}

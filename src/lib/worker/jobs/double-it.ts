@@ -11,7 +11,7 @@ export type DoubleItEvent =
 	| { kind: 'run'; run: RunResult }
 	| { kind: 'progress'; fraction: number; group: string; nets: number }
 	| { kind: 'point'; runId: string; point: EvalPoint }
-	/** how many workers share the plan (this one and its helpers, some of which may yet fail); sent before any run */
+	/** how many workers share the plan now (this one and the helpers that started and are alive); only when helpers were started */
 	| { kind: 'workers'; count: number };
 
 export const doubleItJob = {
@@ -42,10 +42,10 @@ export const doubleItJob = {
 							cores: self.navigator?.hardwareConcurrency ?? 1,
 							sameOrigin: new URL(import.meta.url).origin === self.origin
 						});
-						if (n > 0 && opts && (backend === 'wasm' || backend === 'cpu')) pool = startHelpers(n, { backend, wasmPath: opts.wasmPath, assets: opts.assets, data: ctx.data }, hooks, hooks.shouldStop!);
-						const lanes = (pool as HelperPool | null)?.lanes ?? [];
-						void onEvent({ kind: 'workers', count: 1 + lanes.length });
-						return lanes;
+						if (n === 0 || !opts || (backend !== 'wasm' && backend !== 'cpu')) return [];
+						const workers = (count: number) => void onEvent({ kind: 'workers', count });
+						pool = startHelpers(n, { backend, wasmPath: opts.wasmPath, assets: opts.assets, data: ctx.data }, hooks, hooks.shouldStop!, workers);
+						return pool.lanes;
 					});
 					return moved() ? null : r;
 				} finally {
