@@ -1,7 +1,8 @@
 // Double it: the grid's groups shared over several lanes (helper workers) give the runs of one lane,
 // a failed lane's group is trained again by another, a stop stops, and progress reaches 1.
 import { describe, expect, it } from 'vitest';
-import { BASELINE, type GridLane, type GroupPlan, type RunResult, ROWS, planGrid, shareGroups, splitGroups } from '../../src/lib/ml/experiments/double-it';
+import { helperCount, HELPER_MIN_FLOPS } from '../../src/lib/worker/jobs/double-it-helpers';
+import { BASELINE, VERDICT_ROWS, groupCost, type GridLane, type GroupPlan, type RunResult, ROWS, planGrid, shareGroups, splitGroups } from '../../src/lib/ml/experiments/double-it';
 
 const plan = splitGroups(planGrid(ROWS.filter((r) => ['width', 'depth', 'learningRate'].includes(r.key)), [1, 2]).groups, 1);
 
@@ -91,5 +92,27 @@ describe('shareGroups', () => {
 
 	it('the plan is the default one (sanity: a baseline net is in it)', () => {
 		expect(plan.some((g) => g.runs.some((r) => r.setting.width === BASELINE.width && r.setting.depth === BASELINE.depth))).toBe(true);
+	});
+});
+
+describe('helperCount', () => {
+	const check = splitGroups(planGrid(VERDICT_ROWS, [1], BASELINE, { curves: false }).groups, 1);
+	const on = (backend: string, cores: number, sameOrigin = true) => ({ backend, cores, sameOrigin });
+	it('shares a large plan on wasm and cpu with one helper per other core, at most three', () => {
+		expect(check.reduce((a, g) => a + groupCost(g), 0)).toBeGreaterThan(HELPER_MIN_FLOPS);
+		expect(helperCount(check, on('wasm', 2))).toBe(1);
+		expect(helperCount(check, on('cpu', 4))).toBe(3);
+		expect(helperCount(check, on('wasm', 16))).toBe(3);
+		expect(helperCount(check, on('wasm', 1))).toBe(0);
+		expect(helperCount(check, on('wasm', 0))).toBe(0);
+	});
+	it('starts none on a GPU, embedded on another origin, for fewer than 3 groups, or for little work', () => {
+		expect(helperCount(check, on('webgpu', 8))).toBe(0);
+		expect(helperCount(check, on('webgl', 8))).toBe(0);
+		expect(helperCount(check, on('wasm', 8, false))).toBe(0);
+		expect(helperCount(check.slice(0, 2), on('wasm', 8))).toBe(0);
+		const small = splitGroups(planGrid(ROWS.filter((r) => r.key === 'batchSize'), [1], { ...BASELINE, steps: 10 }, { curves: false }).groups, 1);
+		expect(small.length).toBeGreaterThanOrEqual(3);
+		expect(helperCount(small, on('wasm', 8))).toBe(0);
 	});
 });

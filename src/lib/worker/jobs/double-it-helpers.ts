@@ -7,12 +7,14 @@ import { type GridLane, type GridHooks, type GroupPlan, groupCost } from '../../
 import type { GridHelperApi, HelperInit, HelperRun } from '../grid-helper.worker';
 
 /**
- * The least training work (FLOPs) a plan needs before helpers are started. A helper's start (a module
- * worker, tfjs, the wasm binary, the digits as tensors) took ~MEASURED ms in headless Chromium here, while
- * wasm trains these nets at ~2.5 GFLOP/s per core (the whole 3-seed grid, 1.0e12 FLOPs, in 409 s on one):
- * a plan of a few seconds' work or more pays for that.
+ * The least training work (FLOPs) a plan needs before helpers are started. A helper joined the check
+ * about 2 s after the click in headless Chromium on a loaded 2-core machine (a nested module worker,
+ * tfjs, the wasm binary, the digits as tensors), while wasm trains these nets at ~8 GFLOP/s on one core
+ * (the whole 3-seed grid, 3.3e12 FLOPs, in 409 s): two workers win once the plan is more than ~4 s of one
+ * core's work; this asks for ~6 s. The check at one seed is 1.8e11, a lone cell's retrain is 2 groups
+ * (never shared).
  */
-export const HELPER_MIN_FLOPS = 1e10;
+export const HELPER_MIN_FLOPS = 5e10;
 /** at most this many helpers (besides the ML worker itself) */
 export const MAX_HELPERS = 3;
 
