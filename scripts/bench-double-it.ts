@@ -12,7 +12,10 @@
 // wasm path in Node, from results.json) says which cells dominate. With --check, the same for "Check the
 // claim here" (the verdict's cells only: ×½, ×1, ×2 of each row, each run read once). Both print the
 // FLOP floor of both plans at the wasm matMul rate `npm run bench` measures (--gflops, default 26).
-//   npx tsx scripts/bench-double-it.ts --page [--check] [--url http://127.0.0.1:4175] [--limit 600] [--seeds 3]
+// On wasm the page shares a large plan with helper workers on the machine's other cores (one per other
+// core, at most three); the result line says on how many workers it ran. --one-worker breaks the helper
+// first (the page's test hook; on a 2-core machine that leaves the ML worker alone) for a comparison.
+//   npx tsx scripts/bench-double-it.ts --page [--check] [--one-worker] [--url http://127.0.0.1:4175] [--limit 600] [--seeds 3]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -113,13 +116,17 @@ async function pageBench() {
 	const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 	try {
 		const page = await (await browser.newContext({ serviceWorkers: 'block' })).newPage();
-		await page.goto(`${url}/essays/double-it?backend=wasm&seeds=${seeds}`);
+		const oneWorker = process.argv.includes('--one-worker');
+		await page.goto(`${url}/essays/double-it?backend=wasm&seeds=${seeds}${oneWorker ? '&testhooks' : ''}`);
 		const widget = page.locator('[data-widget="double-it"]');
 		const action = check ? 'check' : 'grid';
 		await widget.locator(`[data-action="${action}"]:not([disabled])`).waitFor({ timeout: 120_000 });
 		const backend = await widget.getAttribute('data-backend');
 		const nets = (check ? planGrid(VERDICT_ROWS, seedList, BASELINE, { curves: false }) : planGrid(ROWS, seedList)).groups.reduce((a, g) => a + g.runs.length, 0);
 		console.log(`page ${action}: ${backend}, ${seeds} seeds, ${nets} nets; load average at start ${load()}`);
+		if (oneWorker) {
+			await page.evaluate(() => (globalThis as unknown as { __nrsWorker: { breakGridHelper(h: string): Promise<void> } }).__nrsWorker.breakGridHelper('load'));
+		}
 		await widget.locator(`[data-action="${action}"]`).click();
 		const t0 = performance.now();
 		const secs = () => (performance.now() - t0) / 1000;
@@ -139,6 +146,8 @@ async function pageBench() {
 			await new Promise((r) => setTimeout(r, 250));
 		}
 		const s = secs();
+		const workers = Number(await widget.getAttribute('data-grid-workers')) || 1;
+		console.log(`  on ${workers} worker${workers > 1 ? 's' : ''} (hardwareConcurrency ${await page.evaluate(() => navigator.hardwareConcurrency)})`);
 		if (done) {
 			console.log(`page ${action}: done in ${s.toFixed(1)} s (goal < ${GOAL_S} s): ${s < GOAL_S ? 'PASS' : `MISS by ${(s - GOAL_S).toFixed(0)} s (×${(s / GOAL_S).toFixed(1)})`}`);
 			if (check) console.log(`  ${(await widget.locator('[data-testid="verdict"]').first().textContent().catch(() => '?'))?.trim()}`);
