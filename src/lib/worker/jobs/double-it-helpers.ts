@@ -1,5 +1,5 @@
 // Helper workers for the "Double it" grid on wasm and cpu, where each net trains alone on one core: the
-// ML worker starts up to three nested workers (./../grid-helper.worker.ts) and shares the plan's groups
+// ML worker starts up to three nested workers (../grid-helper.worker.ts) and shares the plan's groups
 // with them (shareGroups in the experiment). Each net's numbers depend only on its seed and the backend,
 // so the grid comes out the same on any number of workers, only sooner.
 import * as Comlink from 'comlink';
