@@ -10,6 +10,7 @@ import type { Mnist } from '../ml/data';
 import { TestSet } from '../ml/test-set';
 import { TrainingData } from '../ml/trainer';
 import { type EvalPoint, type GroupPlan, type RunResult, trainGroup } from '../ml/experiments/double-it';
+import { holdLifeLock } from './life-lock';
 import { YIELD_MS } from './runs';
 import { type AssetVersion, versionAssetFetches } from './versioned-fetch';
 
@@ -87,22 +88,8 @@ const api = {
 			}
 		);
 	},
-	/**
-	 * Hold the Web Lock `name` for as long as this helper lives: the ML worker queues for it and is granted
-	 * it the moment the helper is gone, however it went (ml.worker.ts holdLifeLock, for the page's worker).
-	 */
-	holdLifeLock: (name: string): Promise<boolean> => {
-		const locks = (self.navigator as Navigator | undefined)?.locks;
-		if (!locks) return Promise.resolve(false);
-		return new Promise<boolean>((held) => {
-			locks
-				.request(name, () => {
-					held(true);
-					return new Promise<never>(() => {});
-				})
-				.catch(() => held(false));
-		});
-	},
+	/** Hold a Web Lock while this helper lives: the ML worker notices it gone, however it went (./life-lock). */
+	holdLifeLock,
 	numTensors: (): number => tf.memory().numTensors
 };
 

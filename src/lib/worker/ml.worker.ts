@@ -12,6 +12,7 @@ import { taskVectorsJob } from './jobs/task-vectors';
 import { stitchingJob } from './jobs/stitching';
 import { creditJob } from './jobs/credit';
 import { doubleItJob } from './jobs/double-it';
+import { holdLifeLock } from './life-lock';
 import { breakGridHelperForTesting } from './jobs/double-it-helpers';
 import { doubleItRobustJob } from './jobs/double-it-robust';
 import { doubleItDescentJob } from './jobs/double-it-descent';
@@ -48,22 +49,8 @@ const api = {
 
 	/** An answer from the worker's message loop: the page's sign of life where Web Locks are missing. */
 	ping: (): true => true,
-	/**
-	 * Hold the Web Lock `name` for as long as this worker lives. The page then queues for it and the browser
-	 * grants it the moment the worker is gone (terminated, crashed, out of memory), busy or not: the one
-	 * reliable way for the page to notice (client.ts, watchLife). Resolves once held; false where Web
-	 * Locks are missing (an insecure context).
-	 */
-	holdLifeLock: (name: string): Promise<boolean> => {
-		const locks = (self.navigator as Navigator | undefined)?.locks;
-		if (!locks) return Promise.resolve(false);
-		return new Promise<boolean>((held) => {
-			locks.request(name, () => {
-				held(true);
-				return new Promise<never>(() => {}); // released only with the worker
-			}).catch(() => held(false));
-		});
-	},
+	/** Hold a Web Lock while this worker lives: the page's one reliable way to notice it is gone (./life-lock). */
+	holdLifeLock,
 
 	/** Live tensor count, for tests that check nothing leaks. */
 	numTensors: (): number => tf.memory().numTensors,
