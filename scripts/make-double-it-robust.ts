@@ -2,9 +2,9 @@
 // fixed seeds, in Node (wasm): static/checkpoints/double-it/robust.json
 // Every net of src/lib/ml/experiments/double-it-robust-defaults.ts: the grid's baseline with the width
 // (16 … 512) or the residual depth (1 … 16) changed, scored for neighbour swaps, single deletions and
-// relative weight noise; and widths 32 … 256 at seven learning rates (the drift), chosen on held-out
-// training digits. No weight files: every net starts from its seed. The file is rewritten after every
-// net, so a stopped run leaves partial results (`complete: false`); --resume trains only what is missing.
+// relative weight noise; and widths 32 … 512 at seven learning rates (the drift), in the standard
+// parametrisation and in μP, the rate chosen on held-out training digits. No weight files: every net
+// starts from its seed. The file is rewritten after every net, so a stopped run leaves partial results (`complete: false`); --resume trains only what is missing.
 // Usage: npx tsx scripts/make-double-it-robust.ts [--seeds 1,2,3] [--widths 16,32] [--depths 1,2]
 //        [--drift-widths 32,64] [--lrs 0.001,0.002] [--resume] [--out file.json]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -101,9 +101,9 @@ for (const axis of ['width', 'depth'] as const) {
 	NOISE_EPS.forEach((e, i) => console.log(`  noise ε=${e} trend: ${JSON.stringify(trendEnd(pts.map((p) => ({ x: p.x, mean: p.noiseKept[i].mean }))))}`));
 	console.log(`  delete trend: ${JSON.stringify(trendEnd(pts.map((p) => ({ x: p.x, mean: p.deleteKept.mean }))))}`);
 }
-for (const r of driftRows(results)) {
+for (const r of (['sp', 'mup'] as const).flatMap((param) => driftRows(results, param).map((row) => ({ ...row, param })))) {
 	console.log(
-		`drift width ${r.width}: best lr ${r.best} (test ${pct(r.bestTest.mean)}±${pct(r.bestTest.sd)}); at width-64's best ${r.atReference ? pct(r.atReference.mean) : '-'}, lost ${r.lost === null ? '-' : pct(r.lost)}; held-out ${r.heldOut.map((s) => pct(s.mean)).join('/')}`
+		`drift ${r.param} width ${r.width}: best lr ${r.best} (test ${pct(r.bestTest.mean)}±${pct(r.bestTest.sd)}); at width-64's best ${r.atReference ? pct(r.atReference.mean) : '-'}, lost ${r.lost === null ? '-' : pct(r.lost)}; held-out ${r.heldOut.map((s) => pct(s.mean)).join('/')}`
 	);
 }
 console.log(`make-double-it-robust: done in ${secs().toFixed(0)} s`);

@@ -18,8 +18,13 @@ test.describe('without the digit data', () => {
 		const kept = (await robust.locator('tr[data-x="256"]').getAttribute('data-noise-kept'))!.split(',').map(Number);
 		expect(kept).toHaveLength(4);
 		for (const k of kept) expect(k).toBeGreaterThan(0);
-		await expect(page.locator(`${WIDGET} [data-figure="drift"]`)).toHaveAttribute('data-drift-rows', '4');
-		expect(Number(await page.locator(`${WIDGET} [data-figure="drift"] tr[data-width="64"]`).getAttribute('data-lost'))).toBe(0);
+		const drift = page.locator(`${WIDGET} [data-figure="drift"]`);
+		await expect(drift).toHaveAttribute('data-drift-rows', '5');
+		await expect(drift).toHaveAttribute('data-param', 'sp');
+		expect(Number(await drift.locator('tr[data-width="64"]').getAttribute('data-lost'))).toBe(0);
+		// both parametrisations summed up under the table, whichever is shown
+		await expect(drift.locator('[data-drift-summary] li')).toHaveCount(2);
+		await expect(drift.locator('[data-drift-summary] li[data-param="mup"]')).toContainText(/^μP \(widths 32–512\): the best rates lie/);
 		await expect(page.locator('[data-stat="noise0.4@w256"]').first()).toContainText('±');
 		await expect(page.locator('[data-stat="lr@256"]').first()).not.toContainText('n/a');
 		const descent = page.locator(`${WIDGET} [data-figure="descent"]`);
@@ -31,6 +36,34 @@ test.describe('without the digit data', () => {
 		await expect(page.locator('[data-stat]').filter({ hasText: /n\/a|–/ })).toHaveCount(0);
 		await noHorizontalScroll(page);
 	});
+});
+
+test('the drift panel switches to μP by link, and trains width 32 in μP live on wasm beside the standard width 64', async ({ page }) => {
+	test.setTimeout(150_000);
+	await page.goto('/essays/double-it?backend=wasm&dparam=mup&dwidth=32&seed=2');
+	const widget = page.locator(WIDGET);
+	const drift = page.locator(`${WIDGET} [data-figure="drift"]`);
+	await drift.scrollIntoViewIfNeeded();
+	await expect(drift).toHaveAttribute('data-param', 'mup');
+	await expect(drift).toHaveAttribute('data-drift-rows', '5');
+	// at the base width μP is the standard net: the same row in both views
+	const row = (w: number) => drift.locator(`tr[data-width="${w}"]`);
+	const mup = { best64: await row(64).getAttribute('data-best-lr'), best512: await row(512).getAttribute('data-best-lr') };
+	await drift.getByRole('radio', { name: 'standard' }).check();
+	await expect(drift).toHaveAttribute('data-param', 'sp');
+	expect(await row(64).getAttribute('data-best-lr')).toBe(mup.best64);
+	// and a different one at width 512 (the shipped study: 0.0005 in the standard parametrisation, 0.001 in μP)
+	expect(await row(512).getAttribute('data-best-lr')).not.toBe(mup.best512);
+	await drift.getByRole('radio', { name: 'μP' }).check();
+	await expect(widget).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+	await drift.locator('[data-action="drift"]').click();
+	await expect(drift).toHaveAttribute('data-drift', 'live-done', { timeout: 120_000 });
+	await expect(drift.locator('tr.live')).toHaveCount(2);
+	await expect(widget).toContainText('Learning rates recomputed in your browser (wasm), μP, seed 2');
+	// the live width-64 nets are the standard ones too; the live μP width 32 is not
+	await drift.getByRole('radio', { name: 'standard' }).check();
+	await expect(drift.locator('tr.live')).toHaveCount(1);
+	await expect(drift.locator('tr.live')).toHaveAttribute('data-width', '64');
 });
 
 test('a tiny robustness recompute (widths 16 and 32, one seed) completes live on wasm', async ({ page }) => {

@@ -27,8 +27,8 @@ import {
 	HELD_OUT
 } from '../../src/lib/ml/experiments/double-it-robust';
 import { BASELINE } from '../../src/lib/ml/experiments/double-it-defaults';
-import { driftLivePlan, driftValues, mergeLive, robustLivePlan, robustStats, trendSentences } from '../../src/lib/widgets/double-it/robust-figures';
-import { DRIFT_LRS } from '../../src/lib/ml/experiments/double-it-robust-defaults';
+import { driftLivePlan, driftSummary, driftValues, mergeLive, robustLivePlan, robustStats, trendSentences } from '../../src/lib/widgets/double-it/robust-figures';
+import { DRIFT_LRS, DRIFT_WIDTHS } from '../../src/lib/ml/experiments/double-it-robust-defaults';
 import shipped from '../../static/checkpoints/double-it/robust.json';
 
 beforeAll(useCpu);
@@ -116,6 +116,10 @@ describe('surgery scores and training', () => {
 		expect({ ...a, ms: 0 }).toEqual({ ...b, ms: 0 });
 		expect(a!.noise).toHaveLength(4);
 		expect(a!.clean).toBeGreaterThan(0.3);
+		// the same run in μP (base width 64, so this width-16 net's step sizes are 4× larger) is another net
+		const m = await trainRobustRun({ ...run, id: runId(s, 1, true), measure: false, mup: true }, train, test, held);
+		expect(m!.mup).toBe(true);
+		expect(m!.clean).not.toBe(a!.clean);
 		tf.dispose([train.x, train.y, train.yOneHot]);
 		test.dispose();
 		held.dispose();
@@ -133,6 +137,15 @@ describe('the plan', () => {
 		expect(plan.find((r) => r.id === runId(robustSetting(64, 4, 0.002), 1))!.measure).toBe(false);
 		// no run trains on the held-out digits
 		expect(Math.max(...plan.map((r) => r.setting.nTrain))).toBeLessThanOrEqual(HELD_OUT.from);
+	});
+
+	it('trains the drift in μP too, but not at the base width, where μP is the standard net', () => {
+		const plan = planRobust([1]);
+		const mup = plan.filter((r) => r.mup);
+		expect(new Set(mup.map((r) => r.setting.width))).toEqual(new Set(DRIFT_WIDTHS.filter((w) => w !== 64)));
+		expect(mup).toHaveLength((DRIFT_WIDTHS.length - 1) * DRIFT_LRS.length);
+		expect(mup.every((r) => !r.measure && r.id.startsWith('mup:'))).toBe(true);
+		expect(plan.some((r) => r.mup && r.setting.width === 64)).toBe(false);
 	});
 });
 
@@ -170,6 +183,25 @@ describe('choosing the learning rate', () => {
 		expect(r256.lost).toBeCloseTo(0.95 - 0.093 - (0.95 - 0.09), 10);
 		expect(rows.find((r) => r.width === 64)!.lost).toBe(0);
 		expect(driftValues(results).get('lr@32')).toBe(0.004);
+	});
+
+	it('keeps the parametrisations apart, μP taking the standard nets at the base width, and sums each up', () => {
+		const lrs = [0.0005, 0.001, 0.002, 0.004];
+		// standard: width 32 peaks at 0.004, 64 at 0.001, 256 at 0.0005 (3 doublings apart); μP: all at 0.001
+		const sp: Record<number, number[]> = { 32: [0.8, 0.85, 0.88, 0.9], 64: [0.85, 0.9, 0.89, 0.88], 256: [0.93, 0.92, 0.9, 0.86] };
+		const mu: Record<number, number[]> = { 32: [0.8, 0.89, 0.88, 0.85], 256: [0.9, 0.94, 0.93, 0.92] };
+		const results = [
+			...Object.entries(sp).flatMap(([w, ys]) => lrs.map((lr, i) => res(Number(w), lr, 1, ys[i]))),
+			...Object.entries(mu).flatMap(([w, ys]) => lrs.map((lr, i) => ({ ...res(Number(w), lr, 1, ys[i]), id: `mup:${w}/${lr}`, mup: true })))
+		];
+		expect(driftRows(results, 'sp').map((r) => [r.width, r.best])).toEqual([[32, 0.004], [64, 0.001], [256, 0.0005]]);
+		expect(driftRows(results, 'mup').map((r) => [r.width, r.best])).toEqual([[32, 0.001], [64, 0.001], [256, 0.001]]);
+		expect(driftRows(results, 'mup')[1].heldOut[1].mean).toBe(0.9);
+		const v = driftValues(results);
+		expect([v.get('spread'), v.get('mup:spread'), v.get('mup:lr@256'), v.get('mup:worst')]).toEqual([3, 0, 0.001, 0]);
+		expect(v.get('worst')).toBeCloseTo(0.9 - 0.85, 10);
+		expect(driftSummary(driftRows(results, 'sp'))).toMatchObject({ spread: 3, worstWidth: 32 });
+		expect(driftSummary(driftRows(results.filter((r) => r.width === 64), 'sp'))).toBeNull();
 	});
 
 	it('counts a net whose loss went non-finite as chance-or-worse, never as a best rate', () => {
@@ -212,6 +244,10 @@ describe('the live plans (capped work)', () => {
 		expect(d).toHaveLength(2 * DRIFT_LRS.length);
 		expect(new Set(d.map((r) => r.setting.width))).toEqual(new Set([32, 64]));
 		expect(driftLivePlan(64, 1)).toHaveLength(DRIFT_LRS.length);
+		// in μP: the width in μP, width 64 as the standard nets it equals
+		const m = driftLivePlan(128, 3, 'mup');
+		expect(m.filter((r) => r.mup).map((r) => r.setting.width)).toEqual(new Array(DRIFT_LRS.length).fill(128));
+		expect(m.filter((r) => !r.mup).map((r) => r.setting.width)).toEqual(new Array(DRIFT_LRS.length).fill(64));
 	});
 
 	it('live results replace the shipped ones of the same width', () => {
@@ -230,5 +266,30 @@ describe('the shipped file', () => {
 		}
 		const stats = robustStats(results);
 		expect(stats.get('clean@w64')?.n).toBe(shipped.seeds.length);
+	});
+
+	it('says what the essay says of the drift: μP’s best rates sit closer together, and it keeps width 512 training at 0.008', () => {
+		const results = shipped.results as RobustResult[];
+		const [sp, mup] = [driftRows(results, 'sp'), driftRows(results, 'mup')];
+		expect(sp.map((r) => r.width)).toEqual([...DRIFT_WIDTHS]);
+		expect(mup.map((r) => r.width)).toEqual([...DRIFT_WIDTHS]);
+		const v = driftValues(results);
+		expect(v.get('spread')).toBeGreaterThanOrEqual(2);
+		expect(v.get('mup:spread')).toBeLessThanOrEqual(1);
+		expect(mup.filter((r) => r.width >= 64).every((r) => r.best === 0.001)).toBe(true);
+		expect(v.get('mup:worst')).toBeLessThanOrEqual(0);
+		expect(v.get('worst')).toBeGreaterThan(0);
+		const stats = robustStats(results);
+		// at 0.008: widths 32 … 256 at 91 % or more, width 512 lower with a seed under 70 %, and not in μP
+		for (const w of [32, 64, 128, 256]) expect(stats.get(`test0.008@${w}`)!.mean).toBeGreaterThanOrEqual(0.91);
+		expect(stats.get('test0.008@512')!.mean).toBeLessThan(0.9);
+		expect(stats.get('test0.008@512')!.min).toBeLessThan(0.7);
+		expect(stats.get('mup:test0.008@512')!.min).toBeGreaterThanOrEqual(0.93);
+		// the worst cost of width 64's rate is at width 512 in the standard parametrisation; negative at 128
+		expect(driftSummary(sp)!.worstWidth).toBe(512);
+		expect(v.get('lost@128')).toBeLessThan(0);
+		// μP at its best rate is no better at width 512
+		expect(stats.get('mup:best@512')!.mean).toBeLessThanOrEqual(stats.get('best@512')!.mean);
+		expect(shipped.complete).toBe(true);
 	});
 });

@@ -15,6 +15,7 @@ import type { TestSet } from './test-set';
 import type { TrainingData } from './trainer';
 import { adamLr, adamUpdate } from './adam';
 import { FusedStep, fusedSupported } from './webgpu-fused';
+import { mupLrFactors, toMupInit } from './mup';
 
 /** What all K nets share: the shape and the minibatch size. */
 export type BatchedShape = NetConfig & { batchSize: number };
@@ -29,10 +30,16 @@ export type NetSpec = {
 	 * older tutorials), instead of model.ts's He / 1/√depth init. Used only for the labelled edges.
 	 */
 	naiveStd?: number;
+	/**
+	 * μP relative to this base width (./mup.ts): the output layer's init and the hidden and output
+	 * layers' Adam step sizes scale with base/width. Absent: the standard parametrisation.
+	 */
+	mupBase?: number;
 };
 
 /** Initial weights of one net: model.ts's init, or the naive one (same seed stream). */
 export function initFor(cfg: NetConfig, spec: NetSpec): Float32Array {
+	if (spec.mupBase !== undefined) return toMupInit(initParams(cfg, spec.seed), cfg, spec.mupBase);
 	if (spec.naiveStd === undefined) return initParams(cfg, spec.seed);
 	const rng = makeRng(spec.seed, 7);
 	const flat = new Float32Array(paramCount(cfg));
@@ -180,6 +187,8 @@ export class BatchedTrainer {
 	readonly v: tf.Variable<tf.Rank.R2>;
 	/** each net's learning rate as float32, as the update uses it */
 	private readonly lr: number[];
+	/** μP nets only: a step-size factor per parameter [K, P] (ones in the rows of standard nets) */
+	private readonly lrScale: tf.Tensor2D | null;
 	private readonly rngs: Rng[];
 	private readonly orders: Int32Array[];
 	private readonly cursors: number[];
@@ -213,7 +222,14 @@ export class BatchedTrainer {
 		this.rngs = specs.map((s) => makeRng(s.seed, 11));
 		this.orders = specs.map((s, i) => permutation(s.nTrain, this.rngs[i]));
 		this.cursors = specs.map(() => 0);
-		this.fusedStep = fusedSupported(shape) ? new FusedStep(shape, shape.batchSize, stacked, this.lr) : null;
+		const mup = specs.some((s) => s.mupBase !== undefined);
+		if (mup) {
+			const scale = new Float32Array(this.k * p).fill(1);
+			specs.forEach((s, i) => s.mupBase !== undefined && scale.set(mupLrFactors(shape, s.mupBase), i * p));
+			this.lrScale = tf.tensor2d(scale, [this.k, p]);
+		} else this.lrScale = null;
+		// the fused kernels have one step size per net, so μP nets take the generic step
+		this.fusedStep = fusedSupported(shape) && !mup ? new FusedStep(shape, shape.batchSize, stacked, this.lr) : null;
 	}
 
 	private nextBatchIndices(): Int32Array {
@@ -245,7 +261,7 @@ export class BatchedTrainer {
 			const { losses, grads: g } = batchedLossAndGrads(this.params, this.shape, x, y);
 			// each net's lr times the bias correction, a float32 product (as tfjs multiplied them before)
 			const scaleF = Math.fround(scale);
-			adamUpdate(this, [g], this.lr.map((lr) => Math.fround(lr * scaleF)));
+			adamUpdate(this, [g], this.lr.map((lr) => Math.fround(lr * scaleF)), this.lrScale ?? undefined);
 			return losses;
 		});
 	}
@@ -331,6 +347,7 @@ export class BatchedTrainer {
 
 	dispose() {
 		tf.dispose([this.params, this.m, this.v]);
+		this.lrScale?.dispose();
 		this.fusedStep?.dispose();
 	}
 }

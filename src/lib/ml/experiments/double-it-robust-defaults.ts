@@ -2,6 +2,8 @@
 // Both studies train the grid's baseline (./double-it-defaults.ts) with one thing changed: the width or
 // the residual depth for robustness, the width and the learning rate for the drift. One run = one net
 // from one seed; every robustness net is also the drift grid's learning-rate-0.001 point of its width.
+// The drift is measured twice: in the standard parametrisation and in μP (../mup.ts), whose base width
+// is the baseline's, so that at width 64 the two are the same nets (tests/unit/mup.test.ts).
 import { aggregate, type Stat } from './common';
 import { BASELINE, type Setting, macsPerExample } from './double-it-defaults';
 import { type NetConfig, paramLayout } from '../net-layout';
@@ -17,11 +19,12 @@ export const ROBUST_DEPTHS = [1, 2, 4, 8, 16] as const;
 export const NOISE_EPS = [0.1, 0.2, 0.4, 0.8] as const;
 /** Noise draws per ε per net (their accuracies are averaged). */
 export const NOISE_DRAWS = 2;
-export const DRIFT_WIDTHS = [32, 64, 128, 256] as const;
+export const DRIFT_WIDTHS = [32, 64, 128, 256, 512] as const;
 /** Learning rates of the drift study: 0.001 × 2^k, k = −3 … 3 (the grid's learning-rate row, ×1/8 … ×8). */
 export const DRIFT_LRS = [-3, -2, -1, 0, 1, 2, 3].map((k) => BASELINE.learningRate * 2 ** k);
-/** The width whose best learning rate is carried over to the others (the grid's baseline width). */
+/** The width whose best learning rate is carried over to the others (the grid's baseline width); μP's base width too. */
 export const DRIFT_REFERENCE_WIDTH = BASELINE.width;
+export type Parametrisation = 'sp' | 'mup';
 export const ROBUST_SEEDS = [1, 2, 3] as const;
 /**
  * Held-out training digits that choose the learning rate: training digits 7,000 … 7,999, which no run
@@ -30,8 +33,8 @@ export const ROBUST_SEEDS = [1, 2, 3] as const;
 export const HELD_OUT = { from: 7000, n: 1000 } as const;
 
 export type RobustAxis = 'width' | 'depth';
-/** One net to train: a setting and a seed; `measure` = score its surgery and weight noise too. */
-export type RobustRun = { id: string; setting: Setting; seed: number; measure: boolean };
+/** One net to train: a setting and a seed; `measure` = score its surgery and weight noise too; `mup` = in μP. */
+export type RobustRun = { id: string; setting: Setting; seed: number; measure: boolean; mup?: boolean };
 
 export type RobustResult = {
 	id: string;
@@ -39,6 +42,8 @@ export type RobustResult = {
 	width: number;
 	depth: number;
 	learningRate: number;
+	/** trained in μP (base width DRIFT_REFERENCE_WIDTH); absent: the standard parametrisation */
+	mup?: boolean;
 	/** test accuracy of the trained net */
 	clean: number;
 	/** accuracy on the held-out training digits (chooses the learning rate) */
@@ -54,7 +59,7 @@ export type RobustResult = {
 	ms: number;
 };
 
-export const runId = (s: Setting, seed: number) => `${s.width}x${s.depth}@${s.learningRate}#${seed}`;
+export const runId = (s: Setting, seed: number, mup = false) => `${mup ? 'mup:' : ''}${s.width}x${s.depth}@${s.learningRate}#${seed}`;
 
 export function robustSetting(width: number, depth: number, learningRate: number = BASELINE.learningRate): Setting {
 	return { ...BASELINE, width, depth, learningRate };
@@ -62,7 +67,8 @@ export function robustSetting(width: number, depth: number, learningRate: number
 
 /**
  * Every net of the two studies for these seeds, each once: the width axis (depth 4), the depth axis
- * (width 64) and the drift grid (widths × learning rates; its 0.001 column is the width axis).
+ * (width 64) and the drift grid (widths × learning rates; its 0.001 column is the width axis), in the
+ * standard parametrisation and in μP; μP at the base width is the standard net, so it is not run twice.
  */
 export function planRobust(
 	seeds: readonly number[],
@@ -72,16 +78,17 @@ export function planRobust(
 	lrs: readonly number[] = DRIFT_LRS
 ): RobustRun[] {
 	const runs = new Map<string, RobustRun>();
-	const add = (s: Setting, seed: number, measure: boolean) => {
-		const id = runId(s, seed);
+	const add = (s: Setting, seed: number, measure: boolean, mup = false) => {
+		const id = runId(s, seed, mup);
 		const r = runs.get(id);
 		if (r) r.measure ||= measure;
-		else runs.set(id, { id, setting: s, seed, measure });
+		else runs.set(id, { id, setting: s, seed, measure, ...(mup ? { mup } : {}) });
 	};
 	for (const seed of seeds) {
 		for (const w of widths) add(robustSetting(w, BASELINE.depth), seed, true);
 		for (const d of depths) add(robustSetting(BASELINE.width, d), seed, true);
 		for (const w of driftWidths) for (const lr of lrs) add(robustSetting(w, BASELINE.depth, lr), seed, false);
+		for (const w of driftWidths) if (w !== DRIFT_REFERENCE_WIDTH) for (const lr of lrs) add(robustSetting(w, BASELINE.depth, lr), seed, false, true);
 	}
 	// cheap nets first, so partial results arrive early
 	return [...runs.values()].sort((a, b) => runCost(a.setting) - runCost(b.setting) || a.seed - b.seed);
@@ -130,7 +137,7 @@ const stat = (xs: number[]): Stat => aggregate(xs.map((a) => ({ a })))['a'] ?? {
 /** The measured nets along one axis (width at depth 4, or depth at width 64, learning rate 0.001), per value. */
 export function axisPoints(results: readonly RobustResult[], axis: RobustAxis): AxisPoint[] {
 	const on = results.filter(
-		(r) => r.noise && r.learningRate === BASELINE.learningRate && (axis === 'width' ? r.depth === BASELINE.depth : r.width === BASELINE.width)
+		(r) => r.noise && !r.mup && r.learningRate === BASELINE.learningRate && (axis === 'width' ? r.depth === BASELINE.depth : r.width === BASELINE.width)
 	);
 	const xs = [...new Set(on.map((r) => (axis === 'width' ? r.width : r.depth)))].sort((a, b) => a - b);
 	return xs.map((x) => {
@@ -185,9 +192,13 @@ export type DriftRow = {
 	lost: number | null;
 };
 
-/** Per width: the best learning rate (chosen on held-out training digits) and the cost of carrying over width 64's. */
-export function driftRows(results: readonly RobustResult[], reference = DRIFT_REFERENCE_WIDTH): DriftRow[] {
-	const on = results.filter((r) => r.depth === BASELINE.depth);
+/**
+ * Per width: the best learning rate (chosen on held-out training digits) and the cost of carrying over
+ * width 64's, in one parametrisation. μP's rows take the standard nets at the base width, which are the
+ * same nets.
+ */
+export function driftRows(results: readonly RobustResult[], param: Parametrisation = 'sp', reference = DRIFT_REFERENCE_WIDTH): DriftRow[] {
+	const on = results.filter((r) => r.depth === BASELINE.depth && (param === 'mup' ? r.mup || r.width === DRIFT_REFERENCE_WIDTH : !r.mup));
 	const widths = [...new Set(on.map((r) => r.width))].sort((a, b) => a - b);
 	const rows = widths
 		.map((width) => {

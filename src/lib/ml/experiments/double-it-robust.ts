@@ -10,7 +10,7 @@ import type { NetConfig } from '../net-layout';
 import { LoadedNet } from '../surgery';
 import { TestSet } from '../test-set';
 import type { TrainingData } from '../trainer';
-import { HELD_OUT, NOISE_DRAWS, NOISE_EPS, type RobustResult, type RobustRun, addRelativeNoise, noiseRng, runCost } from './double-it-robust-defaults';
+import { DRIFT_REFERENCE_WIDTH, HELD_OUT, NOISE_DRAWS, NOISE_EPS, type RobustResult, type RobustRun, addRelativeNoise, noiseRng, runCost } from './double-it-robust-defaults';
 
 export * from './double-it-robust-defaults';
 
@@ -94,7 +94,8 @@ export async function trainRobustRun(run: RobustRun, train: TrainingData, test: 
 	const s = run.setting;
 	const cfg: NetConfig = { width: s.width, depth: s.depth, residual: s.residual };
 	const t0 = performance.now();
-	const trainer = new BatchedTrainer({ ...cfg, batchSize: s.batchSize }, [{ seed: run.seed, learningRate: s.learningRate, nTrain: Math.min(s.nTrain, train.n) }], train);
+	const spec = { seed: run.seed, learningRate: s.learningRate, nTrain: Math.min(s.nTrain, train.n), ...(run.mup ? { mupBase: DRIFT_REFERENCE_WIDTH } : {}) };
+	const trainer = new BatchedTrainer({ ...cfg, batchSize: s.batchSize }, [spec], train);
 	let flat: Float32Array;
 	let nonFinite: boolean;
 	try {
@@ -106,7 +107,7 @@ export async function trainRobustRun(run: RobustRun, train: TrainingData, test: 
 		trainer.dispose();
 	}
 	const [clean, held] = [(await accuracies([flat], cfg, test))[0], (await accuracies([flat], cfg, heldOut))[0]];
-	const r: RobustResult = { id: run.id, seed: run.seed, width: s.width, depth: s.depth, learningRate: s.learningRate, clean, heldOut: held, nonFinite, flops: runCost(s), ms: 0 };
+	const r: RobustResult = { id: run.id, seed: run.seed, width: s.width, depth: s.depth, learningRate: s.learningRate, ...(run.mup ? { mup: true } : {}), clean, heldOut: held, nonFinite, flops: runCost(s), ms: 0 };
 	if (run.measure) {
 		r.noise = await noiseAccuracy(flat, cfg, test, run.seed);
 		const sc = await surgeryScores(flat, cfg, test);

@@ -14,6 +14,7 @@ import {
 	type RobustAxis,
 	type RobustResult,
 	type RobustRun,
+	type Parametrisation,
 	axisPoints,
 	driftRows,
 	robustSetting,
@@ -74,15 +75,39 @@ export function robustLivePlan(axis: RobustAxis, max: number, seed: number): Rob
 	});
 }
 
-/** The live runs of the drift panel: one width at every learning rate, plus the reference width's if asked. */
-export function driftLivePlan(width: number, seed: number): RobustRun[] {
+/**
+ * The live runs of the drift panel: one width at every learning rate in one parametrisation, plus the
+ * reference width's (the same nets in both: μP's base width).
+ */
+export function driftLivePlan(width: number, seed: number, param: Parametrisation = 'sp'): RobustRun[] {
 	const widths = width === DRIFT_REFERENCE_WIDTH ? [width] : [DRIFT_REFERENCE_WIDTH, width];
 	return widths.flatMap((w) =>
 		DRIFT_LRS.map((lr) => {
 			const s = robustSetting(w, BASELINE.depth, lr);
-			return { id: runId(s, seed), setting: s, seed, measure: false };
+			const mup = param === 'mup' && w !== DRIFT_REFERENCE_WIDTH;
+			return { id: runId(s, seed, mup), setting: s, seed, measure: false, ...(mup ? { mup } : {}) };
 		})
 	);
+}
+
+/** The key under which a live drift result replaces shipped ones: its width and parametrisation. */
+export const driftKey = (r: RobustResult) => `${r.mup ? 'mup' : 'sp'}${r.width}`;
+
+export const PARAM_LABEL: Record<Parametrisation, string> = { sp: 'standard', mup: 'μP' };
+
+/**
+ * One parametrisation's drift in two numbers: how many doublings apart the widths' best learning rates
+ * lie (0: every width chose the same rate), and the most test accuracy any width loses by taking the
+ * reference width's rate instead of its own (points as a fraction; null without the reference width).
+ */
+export function driftSummary(rows: readonly DriftRow[]): { spread: number; worstLost: number | null; worstWidth: number | null } | null {
+	if (rows.length < 2) return null;
+	const logs = rows.map((r) => Math.log2(r.best));
+	const spread = Math.round(Math.max(...logs) - Math.min(...logs));
+	let worstLost: number | null = null;
+	let worstWidth: number | null = null;
+	for (const r of rows) if (r.lost !== null && (worstLost === null || r.lost > worstLost)) [worstLost, worstWidth] = [r.lost, r.width];
+	return { spread, worstLost, worstWidth };
 }
 
 /** Shipped results with the live ones in place of the shipped nets of the same width (drift) or axis value. */
@@ -95,7 +120,8 @@ export function mergeLive(shipped: readonly RobustResult[], live: readonly Robus
  * The essay's inline numbers from the shipped results, by key:
  * `clean@w16`, `noise0.4@w256` (share of clean accuracy kept), `swap@w16`, `delete@d16`, … (w = width
  * axis, d = depth axis); `drop0.4@w16` (points lost); `best@32` (test accuracy at width 32's best
- * learning rate), `ref@256` (at width 64's best), `test0.000125@32` (test accuracy at one rate).
+ * learning rate), `ref@256` (at width 64's best), `test0.000125@32` (test accuracy at one rate); the
+ * drift's in μP with the prefix `mup:`.
  */
 export function robustStats(results: readonly RobustResult[]): Map<string, Stat> {
 	const out = new Map<string, Stat>();
@@ -111,20 +137,34 @@ export function robustStats(results: readonly RobustResult[]): Map<string, Stat>
 			out.set(`delete@${a}${p.x}`, p.deleteKept);
 		}
 	}
-	for (const r of driftRows(results)) {
-		out.set(`best@${r.width}`, r.bestTest);
-		r.lrs.forEach((lr, i) => out.set(`test${lrText(lr)}@${r.width}`, r.test[i]));
-		if (r.atReference) out.set(`ref@${r.width}`, r.atReference);
+	for (const param of ['sp', 'mup'] as const) {
+		const pre = param === 'mup' ? 'mup:' : '';
+		for (const r of driftRows(results, param)) {
+			out.set(`${pre}best@${r.width}`, r.bestTest);
+			r.lrs.forEach((lr, i) => out.set(`${pre}test${lrText(lr)}@${r.width}`, r.test[i]));
+			if (r.atReference) out.set(`${pre}ref@${r.width}`, r.atReference);
+		}
 	}
 	return out;
 }
 
-/** Single shipped values: each width's chosen learning rate (`lr@32`) and the accuracy lost by carrying width 64's over (`lost@256`). */
+/**
+ * Single shipped values: each width's chosen learning rate (`lr@32`), the accuracy lost by carrying
+ * width 64's over (`lost@256`), and the summary (`spread`, in doublings; `worst`, points as a fraction);
+ * the same in μP with the prefix `mup:` (`mup:lr@32`).
+ */
 export function driftValues(results: readonly RobustResult[]): Map<string, number> {
 	const out = new Map<string, number>();
-	for (const r of driftRows(results)) {
-		out.set(`lr@${r.width}`, r.best);
-		if (r.lost !== null) out.set(`lost@${r.width}`, r.lost);
+	for (const param of ['sp', 'mup'] as const) {
+		const pre = param === 'mup' ? 'mup:' : '';
+		const rows = driftRows(results, param);
+		for (const r of rows) {
+			out.set(`${pre}lr@${r.width}`, r.best);
+			if (r.lost !== null) out.set(`${pre}lost@${r.width}`, r.lost);
+		}
+		const sum = driftSummary(rows);
+		if (sum) out.set(`${pre}spread`, sum.spread);
+		if (sum?.worstLost != null) out.set(`${pre}worst`, sum.worstLost);
 	}
 	return out;
 }

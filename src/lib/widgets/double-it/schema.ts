@@ -31,6 +31,19 @@ export const doubleItSchema = defineSchema([
 		choices: ['64', '128', '256'].map((v) => ({ value: v, label: v })),
 		default: '128'
 	},
+	{
+		name: 'dparam',
+		kind: 'enum',
+		label: 'Parametrisation (drift)',
+		help: 'Which parametrisation the drift panel shows and trains: the standard one, or μP with width 64 as its base width.',
+		choices: [
+			{ value: 'sp', label: 'standard' },
+			{ value: 'mup', label: 'μP' }
+		],
+		default: 'sp',
+		// switches the view at once; a live run keeps the parametrisation it started with
+		live: true
+	},
 	{ name: 'dwidth', kind: 'enum', label: 'Width (live drift)', help: 'The drift panel trains this width (and width 64) at every learning rate of the study when run here.', choices: ['32', '128'].map((v) => ({ value: v, label: v })), default: '32' }
 ]);
 
