@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { smallMnist, useCpu } from './setup';
 import { installWasmKernelFixes } from '../../src/lib/ml/wasm-kernels';
 import { mupLrFactors, toMupInit } from '../../src/lib/ml/mup';
-import { initParams } from '../../src/lib/ml/model';
+import { disposeNet, forward, initParams, unpack } from '../../src/lib/ml/model';
 import { paramLayout } from '../../src/lib/ml/net-layout';
 import { BatchedTrainer, initFor, type NetSpec } from '../../src/lib/ml/batched';
 import { TrainingData } from '../../src/lib/ml/trainer';
@@ -87,6 +87,46 @@ for (const backend of ['wasm', 'cpu'] as const) {
 		});
 	});
 }
+
+describe('a coordinate check (the test μP’s authors recommend for an implementation)', () => {
+	beforeAll(useCpu);
+
+	it('after a few Adam steps the outputs move by an amount that grows with width in the standard parametrisation, and not in μP', async () => {
+		const small = smallMnist(256, 10);
+		const train = new TrainingData(small);
+		const x = tf.slice(train.x, [0, 0], [64, 784]) as tf.Tensor2D;
+		const widths = [32, 128, 512];
+		const move: Record<string, number[]> = { sp: [], mup: [] };
+		for (const param of ['sp', 'mup'] as const) {
+			for (const width of widths) {
+				const cfg = { width, depth: 2, residual: true };
+				const t = new BatchedTrainer({ ...cfg, batchSize: 32 }, [{ seed: 1, learningRate: 0.01, nTrain: 256, ...(param === 'mup' ? { mupBase: 32 } : {}) }], train);
+				const logits = async () => {
+					const flat = tf.tensor1d(await t.snapshot(0));
+					const net = unpack(flat, cfg);
+					const out = tf.tidy(() => forward(net, x));
+					const v = (await out.data()) as Float32Array;
+					tf.dispose([flat, out]);
+					disposeNet(net);
+					return v;
+				};
+				const before = await logits();
+				await t.train(3);
+				const after = await logits();
+				t.dispose();
+				move[param].push(after.reduce((a, v, i) => a + Math.abs(v - before[i]), 0) / after.length);
+			}
+		}
+		x.dispose();
+		train.dispose();
+		const growth = (m: number[]) => m[2] / m[0];
+		console.log(`[coord check] mean |Δlogit| after 3 steps at widths ${widths.join(', ')}: standard ${move.sp.map((v) => v.toFixed(2)).join(', ')}; μP ${move.mup.map((v) => v.toFixed(2)).join(', ')}`);
+		expect(move.mup[0]).toBe(move.sp[0]); // width 32 is μP's base here: the same net
+		expect(growth(move.sp)).toBeGreaterThan(4);
+		expect(growth(move.mup)).toBeGreaterThan(0.5);
+		expect(growth(move.mup)).toBeLessThan(2);
+	}, 60_000);
+});
 
 describe('the shipped μP drift', () => {
 	beforeAll(async () => {
