@@ -27,7 +27,7 @@ import {
 	HELD_OUT
 } from '../../src/lib/ml/experiments/double-it-robust';
 import { BASELINE } from '../../src/lib/ml/experiments/double-it-defaults';
-import { driftLivePlan, driftSummary, driftValues, mergeLive, robustLivePlan, robustStats, trendSentences } from '../../src/lib/widgets/double-it/robust-figures';
+import { driftLivePlan, driftSummary, driftValues, driftVerdict, mergeLive, robustLivePlan, robustStats, trendSentences } from '../../src/lib/widgets/double-it/robust-figures';
 import { DRIFT_LRS, DRIFT_WIDTHS } from '../../src/lib/ml/experiments/double-it-robust-defaults';
 import shipped from '../../static/checkpoints/double-it/robust.json';
 
@@ -202,6 +202,12 @@ describe('choosing the learning rate', () => {
 		expect(v.get('worst')).toBeCloseTo(0.9 - 0.85, 10);
 		expect(driftSummary(driftRows(results, 'sp'))).toMatchObject({ spread: 3, worstWidth: 32 });
 		expect(driftSummary(driftRows(results.filter((r) => r.width === 64), 'sp'))).toBeNull();
+		// planted: μP's rates closer together and free to carry over, so the verdict holds; a μP width
+		// that loses more than the standard parametrisation's worst turns it
+		expect(driftVerdict(results)).toMatchObject({ decided: true, holds: true });
+		const worse = results.map((r) => (r.mup && r.width === 256 && r.learningRate === 0.001 ? { ...r, heldOut: 0.5, clean: 0.5 } : r));
+		expect(driftVerdict(worse)).toMatchObject({ decided: true, holds: false });
+		expect(driftVerdict(results.filter((r) => !r.mup))).toMatchObject({ decided: false, holds: null });
 	});
 
 	it('counts a net whose loss went non-finite as chance-or-worse, never as a best rate', () => {
@@ -291,5 +297,6 @@ describe('the shipped file', () => {
 		// μP at its best rate is no better at width 512
 		expect(stats.get('mup:best@512')!.mean).toBeLessThanOrEqual(stats.get('best@512')!.mean);
 		expect(shipped.complete).toBe(true);
+		expect(driftVerdict(results)).toMatchObject({ decided: true, holds: true });
 	});
 });

@@ -149,6 +149,21 @@ export function robustStats(results: readonly RobustResult[]): Map<string, Stat>
 }
 
 /**
+ * The drift section's test: μP removes the drift here if its widths' best rates lie fewer doublings
+ * apart than the standard parametrisation's, and carrying width 64's rate costs no width more in μP
+ * than the worst it costs in the standard one. Undecided until both parametrisations have two widths.
+ */
+export function driftVerdict(results: readonly RobustResult[]): { decided: boolean; holds: boolean | null; text: string } {
+	const [sp, mup] = [driftSummary(driftRows(results, 'sp')), driftSummary(driftRows(results, 'mup'))];
+	if (!sp || !mup || sp.worstLost === null || mup.worstLost === null) return { decided: false, holds: null, text: 'Not decided yet: each parametrisation needs width 64 and another width.' };
+	const holds = mup.spread < sp.spread && mup.worstLost <= Math.max(0, sp.worstLost);
+	const text = holds
+		? `μP removes the drift here: its best rates lie ${mup.spread} doubling${mup.spread === 1 ? '' : 's'} apart against ${sp.spread}, and width ${DRIFT_REFERENCE_WIDTH}'s rate costs no width more than in the standard parametrisation.`
+		: `μP does not remove the drift here: its best rates lie ${mup.spread} doubling${mup.spread === 1 ? '' : 's'} apart against ${sp.spread} in the standard parametrisation, and width ${DRIFT_REFERENCE_WIDTH}'s rate costs up to ${(mup.worstLost * 100).toFixed(1)} points against ${(Math.max(0, sp.worstLost) * 100).toFixed(1)}.`;
+	return { decided: true, holds, text };
+}
+
+/**
  * Single shipped values: each width's chosen learning rate (`lr@32`), the accuracy lost by carrying
  * width 64's over (`lost@256`), and the summary (`spread`, in doublings; `worst`, points as a fraction);
  * the same in μP with the prefix `mup:` (`mup:lr@32`).

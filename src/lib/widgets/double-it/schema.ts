@@ -44,7 +44,7 @@ export const doubleItSchema = defineSchema([
 		// switches the view at once; a live run keeps the parametrisation it started with
 		live: true
 	},
-	{ name: 'dwidth', kind: 'enum', label: 'Width (live drift)', help: 'The drift panel trains this width (and width 64) at every learning rate of the study when run here.', choices: ['32', '128'].map((v) => ({ value: v, label: v })), default: '32' }
+	{ name: 'dwidth', kind: 'enum', label: 'Width (live drift)', help: 'The drift panel trains this width (and width 64) at every learning rate of the study when run here.', choices: ['32', '128', '256', '512'].map((v) => ({ value: v, label: v })), default: '32' }
 ]);
 
 export type DoubleItParams = ParamValues<typeof doubleItSchema>;
