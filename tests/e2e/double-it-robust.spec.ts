@@ -26,7 +26,7 @@ test.describe('without the digit data', () => {
 		await expect(drift.locator('[data-drift-summary] li')).toHaveCount(2);
 		await expect(drift.locator('[data-drift-summary] li[data-param="mup"]')).toContainText(/^μP \(widths 32–512\): the best rates lie/);
 		await expect(drift.locator('[data-drift-verdict]')).toHaveAttribute('data-drift-verdict', 'true');
-		await expect(drift.locator('[data-drift-verdict]')).toContainText('μP removes the drift here');
+		await expect(drift.locator('[data-drift-verdict]')).toContainText("Holds in this run: μP's best rates lie 1 doubling apart against 3");
 		await expect(page.locator('[data-stat="noise0.4@w256"]').first()).toContainText('±');
 		await expect(page.locator('[data-stat="lr@256"]').first()).not.toContainText('n/a');
 		const descent = page.locator(`${WIDGET} [data-figure="descent"]`);

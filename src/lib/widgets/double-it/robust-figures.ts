@@ -158,8 +158,8 @@ export function driftVerdict(results: readonly RobustResult[]): { decided: boole
 	if (!sp || !mup || sp.worstLost === null || mup.worstLost === null) return { decided: false, holds: null, text: 'Not decided yet: each parametrisation needs width 64 and another width.' };
 	const holds = mup.spread < sp.spread && mup.worstLost <= Math.max(0, sp.worstLost);
 	const text = holds
-		? `μP removes the drift here: its best rates lie ${mup.spread} doubling${mup.spread === 1 ? '' : 's'} apart against ${sp.spread}, and width ${DRIFT_REFERENCE_WIDTH}'s rate costs no width more than in the standard parametrisation.`
-		: `μP does not remove the drift here: its best rates lie ${mup.spread} doubling${mup.spread === 1 ? '' : 's'} apart against ${sp.spread} in the standard parametrisation, and width ${DRIFT_REFERENCE_WIDTH}'s rate costs up to ${(mup.worstLost * 100).toFixed(1)} points against ${(Math.max(0, sp.worstLost) * 100).toFixed(1)}.`;
+		? `Holds in this run: μP's best rates lie ${mup.spread} doubling${mup.spread === 1 ? '' : 's'} apart against ${sp.spread} in the standard parametrisation, and width ${DRIFT_REFERENCE_WIDTH}'s rate costs no width more than there.`
+		: `Does not hold in this run: μP's best rates lie ${mup.spread} doubling${mup.spread === 1 ? '' : 's'} apart against ${sp.spread} in the standard parametrisation, and width ${DRIFT_REFERENCE_WIDTH}'s rate costs up to ${(mup.worstLost * 100).toFixed(1)} points against ${(Math.max(0, sp.worstLost) * 100).toFixed(1)}.`;
 	return { decided: true, holds, text };
 }
 
