@@ -201,6 +201,9 @@ describe('choosing the learning rate', () => {
 		expect([v.get('spread'), v.get('mup:spread'), v.get('mup:lr@256'), v.get('mup:worst')]).toEqual([3, 0, 0.001, 0]);
 		expect(v.get('worst')).toBeCloseTo(0.9 - 0.85, 10);
 		expect(driftSummary(driftRows(results, 'sp'))).toMatchObject({ spread: 3, worstWidth: 32 });
+		// one seed per width here, so each seed's pick is the width's pick
+		expect(driftRows(results, 'sp').map((r) => r.seedBest)).toEqual([[{ seed: 1, lr: 0.004 }], [{ seed: 1, lr: 0.001 }], [{ seed: 1, lr: 0.0005 }]]);
+		expect(driftSummary(driftRows(results, 'sp'))!.seedSpread).toBe(3);
 		expect(driftSummary(driftRows(results.filter((r) => r.width === 64), 'sp'))).toBeNull();
 		// planted: μP's rates closer together and free to carry over, so the verdict holds; a μP width
 		// that loses more than the standard parametrisation's worst turns it
@@ -282,6 +285,8 @@ describe('the shipped file', () => {
 		const v = driftValues(results);
 		expect(v.get('spread')).toBeGreaterThanOrEqual(2);
 		expect(v.get('mup:spread')).toBeLessThanOrEqual(1);
+		expect(v.get('mup:seedspread')).toBeLessThan(v.get('seedspread')!);
+		expect(sp.every((r) => r.seedBest.length === 3) && mup.every((r) => r.seedBest.length === 3)).toBe(true);
 		expect(mup.filter((r) => r.width >= 64).every((r) => r.best === 0.001)).toBe(true);
 		expect(v.get('mup:worst')).toBeLessThanOrEqual(0);
 		expect(v.get('worst')).toBeGreaterThan(0);

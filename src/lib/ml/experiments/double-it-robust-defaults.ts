@@ -190,6 +190,8 @@ export type DriftRow = {
 	/** test accuracy at the reference width's best learning rate, and what that costs against `best` */
 	atReference: Stat | null;
 	lost: number | null;
+	/** each seed's own pick on its held-out accuracy, in seed order (seeds that trained at every rate) */
+	seedBest: { seed: number; lr: number }[];
 };
 
 /**
@@ -208,7 +210,13 @@ export function driftRows(results: readonly RobustResult[], param: Parametrisati
 			const heldOut = lrs.map((lr) => stat(rs.filter((r) => r.learningRate === lr).map((r) => (r.nonFinite ? 0 : r.heldOut))));
 			const test = lrs.map((lr) => stat(rs.filter((r) => r.learningRate === lr).map((r) => (r.nonFinite ? 0 : r.clean))));
 			const b = argmax(heldOut.map((s) => s.mean));
-			return { width, lrs, heldOut, test, best: lrs[b], bestTest: test[b], atReference: null, lost: null } as DriftRow;
+			const seeds = [...new Set(rs.map((r) => r.seed))].sort((x, y) => x - y);
+			const seedBest = seeds.flatMap((seed) => {
+				const own = lrs.map((lr) => rs.find((r) => r.seed === seed && r.learningRate === lr));
+				if (own.some((r) => !r)) return [];
+				return [{ seed, lr: lrs[argmax(own.map((r) => (r!.nonFinite ? 0 : r!.heldOut)))] }];
+			});
+			return { width, lrs, heldOut, test, best: lrs[b], bestTest: test[b], atReference: null, lost: null, seedBest } as DriftRow;
 		})
 		.filter((r): r is DriftRow => r !== null);
 	const ref = rows.find((r) => r.width === reference);

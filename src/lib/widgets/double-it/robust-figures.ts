@@ -100,14 +100,16 @@ export const PARAM_LABEL: Record<Parametrisation, string> = { sp: 'standard', mu
  * lie (0: every width chose the same rate), and the most test accuracy any width loses by taking the
  * reference width's rate instead of its own (points as a fraction; null without the reference width).
  */
-export function driftSummary(rows: readonly DriftRow[]): { spread: number; worstLost: number | null; worstWidth: number | null } | null {
+export function driftSummary(rows: readonly DriftRow[]): { spread: number; seedSpread: number; worstLost: number | null; worstWidth: number | null } | null {
 	if (rows.length < 2) return null;
-	const logs = rows.map((r) => Math.log2(r.best));
-	const spread = Math.round(Math.max(...logs) - Math.min(...logs));
+	const doublings = (lrs: number[]) => (lrs.length ? Math.round(Math.log2(Math.max(...lrs)) - Math.log2(Math.min(...lrs))) : 0);
+	const spread = doublings(rows.map((r) => r.best));
+	// each seed's own picks, pooled over the widths: how far a single run's choice can land
+	const seedSpread = doublings(rows.flatMap((r) => r.seedBest.map((b) => b.lr)));
 	let worstLost: number | null = null;
 	let worstWidth: number | null = null;
 	for (const r of rows) if (r.lost !== null && (worstLost === null || r.lost > worstLost)) [worstLost, worstWidth] = [r.lost, r.width];
-	return { spread, worstLost, worstWidth };
+	return { spread, seedSpread, worstLost, worstWidth };
 }
 
 /** Shipped results with the live ones in place of the shipped nets of the same width (drift) or axis value. */
@@ -165,7 +167,8 @@ export function driftVerdict(results: readonly RobustResult[]): { decided: boole
 
 /**
  * Single shipped values: each width's chosen learning rate (`lr@32`), the accuracy lost by carrying
- * width 64's over (`lost@256`), and the summary (`spread`, in doublings; `worst`, points as a fraction);
+ * width 64's over (`lost@256`), and the summary (`spread` and `seedspread`, in doublings; `worst`, points
+ * as a fraction);
  * the same in μP with the prefix `mup:` (`mup:lr@32`).
  */
 export function driftValues(results: readonly RobustResult[]): Map<string, number> {
@@ -179,6 +182,7 @@ export function driftValues(results: readonly RobustResult[]): Map<string, numbe
 		}
 		const sum = driftSummary(rows);
 		if (sum) out.set(`${pre}spread`, sum.spread);
+		if (sum) out.set(`${pre}seedspread`, sum.seedSpread);
 		if (sum?.worstLost != null) out.set(`${pre}worst`, sum.worstLost);
 	}
 	return out;
