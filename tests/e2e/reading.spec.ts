@@ -43,6 +43,9 @@ test.describe('citations and footnotes', () => {
 	});
 
 	test('a citation card opens on hover, stays while the pointer is on it, and closes when it leaves', async ({ page }) => {
+		// The page's timers run on Playwright's clock, so "it stays open past the close delay" is checked by
+		// moving the clock on, not by sleeping.
+		await page.clock.install();
 		await page.goto(`/essays/stitching${QUIET}`);
 		const cite = page.locator('a.cite[href="#ref-ainsworth2023"]').first();
 		await cite.scrollIntoViewIfNeeded();
@@ -63,7 +66,7 @@ test.describe('citations and footnotes', () => {
 		// no layout jump
 		expect(await gap()).toBe(gap0);
 		await card(page).hover();
-		await page.waitForTimeout(400);
+		await page.clock.runFor(2_000);
 		await expect(card(page)).toBeVisible();
 		await page.mouse.move(5, 5);
 		await expect(card(page)).toBeHidden();
