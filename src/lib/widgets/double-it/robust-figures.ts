@@ -150,6 +150,22 @@ export function robustStats(results: readonly RobustResult[]): Map<string, Stat>
 	return out;
 }
 
+/** One parametrisation's summary as the line under the drift table, or null with fewer than two widths. */
+export function driftSummaryLine(results: readonly RobustResult[], param: Parametrisation): { param: Parametrisation; sum: NonNullable<ReturnType<typeof driftSummary>>; text: string } | null {
+	const rows = driftRows(results, param);
+	const sum = driftSummary(rows);
+	if (!sum) return null;
+	const d = (n: number) => `${n} doubling${n === 1 ? '' : 's'}`;
+	const cost =
+		sum.worstLost === null
+			? '.'
+			: sum.worstLost < 0.0005
+				? `; width ${DRIFT_REFERENCE_WIDTH}'s rate costs no width any test accuracy.`
+				: `; width ${DRIFT_REFERENCE_WIDTH}'s rate costs at most ${(sum.worstLost * 100).toFixed(1)} points (width ${sum.worstWidth}).`;
+	const text = `${param === 'mup' ? 'μP' : 'Standard'} (widths ${rows[0].width}–${rows.at(-1)!.width}): ${sum.spread === 0 ? 'every width picks the same rate' : `the best rates lie ${d(sum.spread)} apart`}, ${sum.seedSpread === 0 ? 'and so does every seed' : `single seeds' picks ${d(sum.seedSpread)} apart`}${cost}`;
+	return { param, sum, text };
+}
+
 /**
  * The drift section's test: μP removes the drift here if its widths' best rates lie fewer doublings
  * apart than the standard parametrisation's, and carrying width 64's rate costs no width more in μP
