@@ -225,7 +225,9 @@ export class BatchedTrainer {
 		const mup = specs.some((s) => s.mupBase !== undefined);
 		if (mup) {
 			const scale = new Float32Array(this.k * p).fill(1);
-			specs.forEach((s, i) => s.mupBase !== undefined && scale.set(mupLrFactors(shape, s.mupBase), i * p));
+			specs.forEach((s, i) => {
+				if (s.mupBase !== undefined) scale.set(mupLrFactors(shape, s.mupBase), i * p);
+			});
 			this.lrScale = tf.tensor2d(scale, [this.k, p]);
 		} else this.lrScale = null;
 		// the fused kernels have one step size per net, so μP nets take the generic step

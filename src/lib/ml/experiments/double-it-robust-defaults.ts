@@ -194,13 +194,15 @@ export type DriftRow = {
 	seedBest: { seed: number; lr: number }[];
 };
 
+/** Whether a net counts in this parametrisation's drift: μP takes the standard nets at its base width, which are the same nets. */
+export const inParametrisation = (r: RobustResult, param: Parametrisation) => (param === 'mup' ? !!r.mup || r.width === DRIFT_REFERENCE_WIDTH : !r.mup);
+
 /**
  * Per width: the best learning rate (chosen on held-out training digits) and the cost of carrying over
- * width 64's, in one parametrisation. μP's rows take the standard nets at the base width, which are the
- * same nets.
+ * width 64's, in one parametrisation (see inParametrisation).
  */
 export function driftRows(results: readonly RobustResult[], param: Parametrisation = 'sp', reference = DRIFT_REFERENCE_WIDTH): DriftRow[] {
-	const on = results.filter((r) => r.depth === BASELINE.depth && (param === 'mup' ? r.mup || r.width === DRIFT_REFERENCE_WIDTH : !r.mup));
+	const on = results.filter((r) => r.depth === BASELINE.depth && inParametrisation(r, param));
 	const widths = [...new Set(on.map((r) => r.width))].sort((a, b) => a - b);
 	const rows = widths
 		.map((width) => {
