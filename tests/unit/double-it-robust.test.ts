@@ -27,7 +27,7 @@ import {
 	HELD_OUT
 } from '../../src/lib/ml/experiments/double-it-robust';
 import { BASELINE } from '../../src/lib/ml/experiments/double-it-defaults';
-import { driftLivePlan, driftSummary, driftSummaryLine, driftValues, driftVerdict, mergeLive, robustLivePlan, robustStats, trendSentences } from '../../src/lib/widgets/double-it/robust-figures';
+import { driftByParam, driftLivePlan, driftSummary, driftSummaryLine, driftValues, driftVerdict, mergeLive, robustLivePlan, robustStats, trendSentences } from '../../src/lib/widgets/double-it/robust-figures';
 import { DRIFT_LRS, DRIFT_WIDTHS } from '../../src/lib/ml/experiments/double-it-robust-defaults';
 import shipped from '../../static/checkpoints/double-it/robust.json';
 
@@ -204,15 +204,15 @@ describe('choosing the learning rate', () => {
 		// one seed per width here, so each seed's pick is the width's pick
 		expect(driftRows(results, 'sp').map((r) => r.seedBest)).toEqual([[{ seed: 1, lr: 0.004 }], [{ seed: 1, lr: 0.001 }], [{ seed: 1, lr: 0.0005 }]]);
 		expect(driftSummary(driftRows(results, 'sp'))!.seedSpread).toBe(3);
-		expect(driftSummaryLine(results, 'sp')!.text).toBe("Standard (widths 32–256): the best rates lie 3 doublings apart, single seeds' picks 3 doublings apart; width 64's rate costs at most 5.0 points (width 32).");
-		expect(driftSummaryLine(results, 'mup')!.text).toBe("μP (widths 32–256): every width picks the same rate, and so does every seed; width 64's rate costs no width any test accuracy.");
+		expect(driftSummaryLine('sp', driftRows(results, 'sp'))!.text).toBe("Standard (widths 32–256): the best rates lie 3 doublings apart, single seeds' picks 3 doublings apart; width 64's rate costs at most 5.0 points (width 32).");
+		expect(driftSummaryLine('mup', driftRows(results, 'mup'))!.text).toBe("μP (widths 32–256): every width picks the same rate, and so does every seed; width 64's rate costs no width any test accuracy.");
 		expect(driftSummary(driftRows(results.filter((r) => r.width === 64), 'sp'))).toBeNull();
 		// planted: μP's rates closer together and free to carry over, so the verdict holds; a μP width
 		// that loses more than the standard parametrisation's worst turns it
-		expect(driftVerdict(results)).toMatchObject({ decided: true, holds: true });
+		expect(driftVerdict(driftByParam(results))).toMatchObject({ decided: true, holds: true });
 		const worse = results.map((r) => (r.mup && r.width === 256 && r.learningRate === 0.001 ? { ...r, heldOut: 0.5, clean: 0.5 } : r));
-		expect(driftVerdict(worse)).toMatchObject({ decided: true, holds: false });
-		expect(driftVerdict(results.filter((r) => !r.mup))).toMatchObject({ decided: false, holds: null });
+		expect(driftVerdict(driftByParam(worse))).toMatchObject({ decided: true, holds: false });
+		expect(driftVerdict(driftByParam(results.filter((r) => !r.mup)))).toMatchObject({ decided: false, holds: null });
 	});
 
 	it('counts a net whose loss went non-finite as chance-or-worse, never as a best rate', () => {
@@ -304,6 +304,6 @@ describe('the shipped file', () => {
 		// μP at its best rate is no better at width 512
 		expect(stats.get('mup:best@512')!.mean).toBeLessThanOrEqual(stats.get('best@512')!.mean);
 		expect(shipped.complete).toBe(true);
-		expect(driftVerdict(results)).toMatchObject({ decided: true, holds: true });
+		expect(driftVerdict(driftByParam(results))).toMatchObject({ decided: true, holds: true });
 	});
 });

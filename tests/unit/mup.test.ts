@@ -79,7 +79,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
 			const a = { seed: 3, learningRate: 2e-3, nTrain: 300 };
 			const b = { seed: 5, learningRate: 1e-3, nTrain: 200, mupBase: 8 };
 			const [[sp], [mup], [gsp, gmup]] = [await trainFlat(32, [a]), await trainFlat(32, [b]), await trainFlat(32, [a, b])];
-			const [[mupSeed3]] = [await trainFlat(32, [{ ...a, mupBase: 8 }])];
+			const [mupSeed3] = await trainFlat(32, [{ ...a, mupBase: 8 }]);
 			const maxDiff = (x: Float32Array, y: Float32Array) => x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i])), 0);
 			expect(maxDiff(mupSeed3, sp)).toBeGreaterThan(1e-3);
 			expect(maxDiff(gsp, sp)).toBeLessThan(1e-5);

@@ -150,9 +150,12 @@ export function robustStats(results: readonly RobustResult[]): Map<string, Stat>
 	return out;
 }
 
+/** The drift rows of both parametrisations, computed once for everything the panel derives from them. */
+export type DriftByParam = Record<Parametrisation, DriftRow[]>;
+export const driftByParam = (results: readonly RobustResult[]): DriftByParam => ({ sp: driftRows(results, 'sp'), mup: driftRows(results, 'mup') });
+
 /** One parametrisation's summary as the line under the drift table, or null with fewer than two widths. */
-export function driftSummaryLine(results: readonly RobustResult[], param: Parametrisation): { param: Parametrisation; sum: NonNullable<ReturnType<typeof driftSummary>>; text: string } | null {
-	const rows = driftRows(results, param);
+export function driftSummaryLine(param: Parametrisation, rows: readonly DriftRow[]): { param: Parametrisation; sum: NonNullable<ReturnType<typeof driftSummary>>; text: string } | null {
 	const sum = driftSummary(rows);
 	if (!sum) return null;
 	const d = (n: number) => `${n} doubling${n === 1 ? '' : 's'}`;
@@ -171,8 +174,8 @@ export function driftSummaryLine(results: readonly RobustResult[], param: Parame
  * apart than the standard parametrisation's, and carrying width 64's rate costs no width more in μP
  * than the worst it costs in the standard one. Undecided until both parametrisations have two widths.
  */
-export function driftVerdict(results: readonly RobustResult[]): { decided: boolean; holds: boolean | null; text: string } {
-	const [sp, mup] = [driftSummary(driftRows(results, 'sp')), driftSummary(driftRows(results, 'mup'))];
+export function driftVerdict(rows: DriftByParam): { decided: boolean; holds: boolean | null; text: string } {
+	const [sp, mup] = [driftSummary(rows.sp), driftSummary(rows.mup)];
 	if (!sp || !mup || sp.worstLost === null || mup.worstLost === null) return { decided: false, holds: null, text: 'Not decided yet: each parametrisation needs width 64 and another width.' };
 	const holds = mup.spread < sp.spread && mup.worstLost <= Math.max(0, sp.worstLost);
 	const text = holds
@@ -189,9 +192,10 @@ export function driftVerdict(results: readonly RobustResult[]): { decided: boole
  */
 export function driftValues(results: readonly RobustResult[]): Map<string, number> {
 	const out = new Map<string, number>();
+	const byParam = driftByParam(results);
 	for (const param of ['sp', 'mup'] as const) {
 		const pre = param === 'mup' ? 'mup:' : '';
-		const rows = driftRows(results, param);
+		const rows = byParam[param];
 		for (const r of rows) {
 			out.set(`${pre}lr@${r.width}`, r.best);
 			if (r.lost !== null) out.set(`${pre}lost@${r.width}`, r.lost);
