@@ -171,6 +171,8 @@ for (const how of ['vanish'] as ('load' | 'vanish')[]) {
 		await expect(widget).toHaveAttribute('data-grid-done', 'true', { timeout: 400_000 });
 		await expect(widget).toHaveAttribute('data-grid-runs', '11');
 		if (cores === 2 && how === 'load') await expect(widget).toHaveAttribute('data-grid-workers', '1');
+		// the helper that vanished was seen to go (its nets were trained again)
+		if (how === 'vanish') await expect(widget).toHaveAttribute('data-grid-workers-lost', '1');
 		await expectShippedNumbers(page, planGrid(VERDICT_ROWS, [1], BASELINE, { curves: false }).sources);
 	});
 }

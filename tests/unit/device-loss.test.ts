@@ -62,6 +62,7 @@ const hooks = (id: number, stopped = () => false): RunHooks => ({
 	shouldStop: stopped,
 	waitWhilePaused: async () => {},
 	interrupt: () => stopped(),
+	held: () => false,
 	chunk: () => 25
 });
 

@@ -2,6 +2,8 @@
 // a failed lane's group is trained again by another, a stop stops, and progress reaches 1.
 import { describe, expect, it } from 'vitest';
 import { helperCount, HELPER_MIN_FLOPS } from '../../src/lib/worker/jobs/double-it-helpers';
+import { type RobustRun, runCost } from '../../src/lib/ml/experiments/double-it-robust-defaults';
+import { driftLivePlan, robustLivePlan } from '../../src/lib/widgets/double-it/robust-figures';
 import { BASELINE, VERDICT_ROWS, groupCost, type GridLane, type GroupPlan, type RunResult, ROWS, planGrid, shareGroups, splitGroups } from '../../src/lib/ml/experiments/double-it';
 
 const plan = splitGroups(planGrid(ROWS.filter((r) => ['width', 'depth', 'learningRate'].includes(r.key)), [1, 2]).groups, 1);
@@ -96,10 +98,10 @@ describe('shareGroups', () => {
 });
 
 describe('helperCount', () => {
-	const check = splitGroups(planGrid(VERDICT_ROWS, [1], BASELINE, { curves: false }).groups, 1);
+	const check = splitGroups(planGrid(VERDICT_ROWS, [1], BASELINE, { curves: false }).groups, 1).map(groupCost);
 	const on = (backend: string, cores: number, sameOrigin = true) => ({ backend, cores, sameOrigin });
 	it('shares a large plan on wasm and cpu with one helper per other core, at most three', () => {
-		expect(check.reduce((a, g) => a + groupCost(g), 0)).toBeGreaterThan(HELPER_MIN_FLOPS);
+		expect(check.reduce((a, c) => a + c, 0)).toBeGreaterThan(HELPER_MIN_FLOPS);
 		expect(helperCount(check, on('wasm', 2))).toBe(1);
 		expect(helperCount(check, on('cpu', 4))).toBe(3);
 		expect(helperCount(check, on('wasm', 16))).toBe(3);
@@ -111,8 +113,15 @@ describe('helperCount', () => {
 		expect(helperCount(check, on('webgl', 8))).toBe(0);
 		expect(helperCount(check, on('wasm', 8, false))).toBe(0);
 		expect(helperCount(check.slice(0, 2), on('wasm', 8))).toBe(0);
-		const small = splitGroups(planGrid(ROWS.filter((r) => r.key === 'batchSize'), [1], { ...BASELINE, steps: 10 }, { curves: false }).groups, 1);
+		const small = splitGroups(planGrid(ROWS.filter((r) => r.key === 'batchSize'), [1], { ...BASELINE, steps: 10 }, { curves: false }).groups, 1).map(groupCost);
 		expect(small.length).toBeGreaterThanOrEqual(3);
 		expect(helperCount(small, on('wasm', 8))).toBe(0);
+	});
+	it('shares the drift panel’s live plans (one width and width 64, seven rates each) and the robustness panel’s wide ones, not its two-net plan', () => {
+		const costs = (runs: RobustRun[]) => runs.map((r) => runCost(r.setting));
+		for (const w of [32, 128, 512]) expect(helperCount(costs(driftLivePlan(w, 2, 'mup')), on('wasm', 2))).toBe(1);
+		expect(helperCount(costs(driftLivePlan(64, 2)), on('wasm', 4))).toBe(3);
+		expect(helperCount(costs(robustLivePlan('width', 512, 2)), on('wasm', 2))).toBe(1);
+		expect(helperCount(costs(robustLivePlan('width', 32, 2)), on('wasm', 8))).toBe(0);
 	});
 });

@@ -11,6 +11,7 @@ import { initParams } from '../../src/lib/ml/model';
 import { paramLayout } from '../../src/lib/ml/net-layout';
 import { makeRng } from '../../src/lib/ml/rng';
 import {
+	type RobustLane,
 	type RobustResult,
 	addRelativeNoise,
 	argmax,
@@ -21,6 +22,7 @@ import {
 	planRobust,
 	robustSetting,
 	runId,
+	runRobust,
 	surgeryScores,
 	trainRobustRun,
 	trendEnd,
@@ -120,6 +122,54 @@ describe('surgery scores and training', () => {
 		const m = await trainRobustRun({ ...run, id: runId(s, 1, true), measure: false, mup: true }, train, test, held);
 		expect(m!.mup).toBe(true);
 		expect(m!.clean).not.toBe(a!.clean);
+		tf.dispose([train.x, train.y, train.yOneHot]);
+		test.dispose();
+		held.dispose();
+		expect(tf.memory().numTensors).toBe(before);
+	});
+});
+
+describe('runRobust over several lanes', () => {
+	it('gives the same nets with a helper lane as alone, trains a dead helper’s net again, and reports progress within a net', async () => {
+		const before = tf.memory().numTensors;
+		const data = smallMnist(600, 200);
+		const train = new TrainingData(data);
+		const test = new TestSet(data);
+		const held = heldOutSet(data, 500, 100);
+		const runs = [16, 8, 12].map((w, i) => {
+			const s = { ...robustSetting(w, 2), steps: 120, nTrain: 500, batchSize: 32 };
+			return { id: runId(s, i + 1), setting: s, seed: i + 1, measure: false };
+		});
+		const collect = async (helpers: () => RobustLane[]) => {
+			const results: RobustResult[] = [];
+			const progress: number[] = [];
+			const r = await runRobust(runs, train, test, held, { onResult: (x) => void results.push(x), onProgress: (f) => void progress.push(f) }, () => false, helpers);
+			return { ...r, results: results.map((x) => ({ ...x, ms: 0 })).sort((a, b) => a.id.localeCompare(b.id)), progress };
+		};
+		const alone = await collect(() => []);
+		expect(alone.stopped).toBe(false);
+		expect(alone.results.map((r) => r.id).sort()).toEqual(runs.map((r) => r.id).sort());
+		// a stand-in for a helper worker: the same training, in this thread
+		const byHelper: string[] = [];
+		const helper: RobustLane = async (one, onSteps) => {
+			byHelper.push(one.id);
+			return trainRobustRun(one, train, test, held, {}, onSteps);
+		};
+		const shared = await collect(() => [helper]);
+		expect(shared.results).toEqual(alone.results);
+		expect(byHelper.length).toBeGreaterThan(0);
+		// progress inside a net (every 50 steps), never past 1, ending at 1
+		expect(shared.progress.length).toBeGreaterThan(2 * runs.length);
+		expect(Math.max(...shared.progress)).toBeLessThanOrEqual(1 + 1e-12);
+		expect(shared.progress.at(-1)).toBeCloseTo(1, 12);
+		// a helper that dies in the middle of its first net: that net is trained again by this thread
+		const dead: RobustLane = async (one, onSteps) => {
+			await trainRobustRun({ ...one, setting: { ...one.setting, steps: 60 } }, train, test, held, {}, onSteps);
+			throw new Error('the helper died');
+		};
+		const survived = await collect(() => [dead]);
+		expect(survived.stopped).toBe(false);
+		expect(survived.results).toEqual(alone.results);
 		tf.dispose([train.x, train.y, train.yOneHot]);
 		test.dispose();
 		held.dispose();

@@ -65,6 +65,27 @@ describe('RunRegistry', () => {
 		expect(reg.active()).toEqual([]);
 	});
 
+	it('says without waiting whether its pause points would hold it: paused, not while a Step runs, not once cancelled', async () => {
+		const reg = new RunRegistry();
+		let hooks: RunHooks | null = null;
+		const log: number[] = [];
+		const done = reg.run(1, (h) => ((hooks = h), fakeTraining(h, log, { chunks: Infinity, stepMs: 0.2 })));
+		await until(() => log.length >= 1);
+		expect(hooks!.held()).toBe(false);
+		reg.pause(1);
+		expect(hooks!.held()).toBe(true);
+		await until(() => reg.states()[0].waiting);
+		const frozen = log.length;
+		reg.step(1);
+		expect(hooks!.held()).toBe(false); // the Step's chunk goes through
+		await until(() => log.length > frozen);
+		await until(() => reg.states()[0].waiting);
+		expect(hooks!.held()).toBe(true);
+		reg.cancel(1);
+		expect(hooks!.held()).toBe(false);
+		expect(await done).toBe('stopped');
+	});
+
 	it('reads a cancel in the middle of a long chunk', async () => {
 		const reg = new RunRegistry();
 		const log: number[] = [];

@@ -15,6 +15,8 @@ export type RunHooks = {
 	 * Step is running its chunk), and answers whether the chunk should stop now.
 	 */
 	interrupt(): boolean | Promise<boolean>;
+	/** Would `interrupt` wait now: paused, not cancelled, and no Step running its chunk (asked without waiting). */
+	held(): boolean;
 	/** steps per chunk (progress report), settable while the run goes on */
 	chunk(): number;
 };
@@ -142,6 +144,7 @@ export class RunRegistry {
 					return shouldStop();
 				})();
 			},
+			held: () => r.paused && !r.stepping && !r.cancelled,
 			chunk: () => r.stepsPerUpdate
 		};
 		try {

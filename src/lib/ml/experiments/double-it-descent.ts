@@ -1,4 +1,4 @@
-// Double descent: train the plan's nets one at a time on the first n training digits with a fifth of
+// Double descent: train the plan's nets (one at a time, or shared with helper workers) on the first n training digits with a fifth of
 // their labels wrong (./double-it-descent-defaults.ts), and score each on the labels it was trained on
 // (does it fit them?) and on the clean test digits.
 import type { Mnist } from '../data';
@@ -6,6 +6,7 @@ import { IMAGE_SIZE } from '../data';
 import { BatchedTrainer } from '../batched';
 import { TrainingData } from '../trainer';
 import { TestSet } from '../test-set';
+import { type Lane, shareWork } from './common';
 import { DESCENT, type DescentResult, type DescentRun, descentWork, noisyLabels } from './double-it-descent-defaults';
 
 export * from './double-it-descent-defaults';
@@ -39,39 +40,75 @@ export type DescentHooks = {
 /** Steps between progress reports (and pause points) within one run. */
 const CHUNK = 250;
 
-/** Train and score every run not skipped; returns whether it was stopped. */
-export async function runDescent(runs: readonly DescentRun[], data: Mnist, test: TestSet, hooks: DescentHooks = {}, skip: (id: string) => boolean = () => false): Promise<{ stopped: boolean }> {
-	const todo = runs.filter((r) => !skip(r.id));
-	const total = todo.reduce((a, r) => a + descentWork(r), 0) || 1;
-	const sets = new Map<number, NoisyTrainSet>();
-	let done = 0;
+/** The noisy training sets of a plan, built once per size (a run on 1,000 digits and one on 2,000 need two). */
+export class NoisySets {
+	readonly #sets = new Map<number, NoisyTrainSet>();
+	constructor(private readonly data: Mnist) {}
+	get(n: number): NoisyTrainSet {
+		let set = this.#sets.get(n);
+		if (!set) this.#sets.set(n, (set = new NoisyTrainSet(this.data, n)));
+		return set;
+	}
+	dispose() {
+		for (const s of this.#sets.values()) s.dispose();
+		this.#sets.clear();
+	}
+}
+
+/** Train and score one net; `onSteps` hears the steps done every CHUNK. Null if stopped. */
+export async function trainDescentRun(
+	run: DescentRun,
+	sets: NoisySets,
+	test: TestSet,
+	hooks: Pick<DescentHooks, 'shouldStop' | 'waitWhilePaused' | 'interrupt'> = {},
+	onSteps?: (done: number) => void | Promise<void>
+): Promise<DescentResult | null> {
+	const set = sets.get(run.nTrain);
+	const t0 = performance.now();
+	const trainer = new BatchedTrainer({ width: run.width, depth: DESCENT.depth, residual: false, batchSize: DESCENT.batchSize }, [{ seed: run.seed, learningRate: DESCENT.learningRate, nTrain: set.train.n }], set.train);
 	try {
-		for (const run of todo) {
-			let set = sets.get(run.nTrain);
-			if (!set) sets.set(run.nTrain, (set = new NoisyTrainSet(data, run.nTrain)));
-			const t0 = performance.now();
-			const trainer = new BatchedTrainer({ width: run.width, depth: DESCENT.depth, residual: false, batchSize: DESCENT.batchSize }, [{ seed: run.seed, learningRate: DESCENT.learningRate, nTrain: set.train.n }], set.train);
-			try {
-				let nonFinite = false;
-				while (trainer.step < DESCENT.steps) {
-					await hooks.waitWhilePaused?.();
-					if (hooks.shouldStop?.()) return { stopped: true };
-					const want = Math.min(CHUNK, DESCENT.steps - trainer.step);
-					const { steps, meanLoss } = await trainer.train(want, hooks.interrupt);
-					if (!Number.isFinite(meanLoss[0])) nonFinite = true;
-					if (steps < want) return { stopped: true };
-					await hooks.onProgress?.((done + (descentWork(run) * trainer.step) / DESCENT.steps) / total);
-				}
-				const fit = await trainer.evaluate(set.fit);
-				const ev = await trainer.evaluate(test);
-				done += descentWork(run);
-				await hooks.onResult?.({ ...run, trainAccuracy: fit.accuracy[0], testAccuracy: ev.accuracy[0], testLoss: ev.testLoss[0], nonFinite, ms: performance.now() - t0 });
-			} finally {
-				trainer.dispose();
-			}
+		let nonFinite = false;
+		while (trainer.step < DESCENT.steps) {
+			await hooks.waitWhilePaused?.();
+			if (hooks.shouldStop?.()) return null;
+			const want = Math.min(CHUNK, DESCENT.steps - trainer.step);
+			const { steps, meanLoss } = await trainer.train(want, hooks.interrupt);
+			if (!Number.isFinite(meanLoss[0])) nonFinite = true;
+			if (steps < want) return null;
+			await onSteps?.(trainer.step);
 		}
-		return { stopped: false };
+		const fit = await trainer.evaluate(set.fit);
+		const ev = await trainer.evaluate(test);
+		return { ...run, trainAccuracy: fit.accuracy[0], testAccuracy: ev.accuracy[0], testLoss: ev.testLoss[0], nonFinite, ms: performance.now() - t0 };
 	} finally {
-		for (const s of sets.values()) s.dispose();
+		trainer.dispose();
+	}
+}
+
+/** A lane that trains one net (./common.ts `Lane`): here, or in a helper worker. */
+export type DescentLane = Lane<DescentRun, DescentResult>;
+
+/**
+ * Train and score every run not skipped, in order, reporting each as it is scored. `helperLanes` (given
+ * the runs to train) adds lanes that share them with this thread. Returns whether it was stopped.
+ */
+export async function runDescent(
+	runs: readonly DescentRun[],
+	data: Mnist,
+	test: TestSet,
+	hooks: DescentHooks = {},
+	skip: (id: string) => boolean = () => false,
+	helperLanes: (todo: readonly DescentRun[]) => DescentLane[] = () => []
+): Promise<{ stopped: boolean }> {
+	const todo = runs.filter((r) => !skip(r.id));
+	const sets = new NoisySets(data);
+	try {
+		return await shareWork(todo, (r) => ({ cost: descentWork(r), steps: DESCENT.steps }), (run, onSteps) => trainDescentRun(run, sets, test, hooks, onSteps), helperLanes(todo), {
+			onDone: (_run, r) => hooks.onResult?.(r),
+			onProgress: (fraction) => hooks.onProgress?.(fraction),
+			shouldStop: hooks.shouldStop
+		});
+	} finally {
+		sets.dispose();
 	}
 }

@@ -9,6 +9,7 @@ import { identityOrder } from '../model';
 import type { NetConfig } from '../net-layout';
 import { LoadedNet } from '../surgery';
 import { TestSet } from '../test-set';
+import { type Lane, shareWork } from './common';
 import type { TrainingData } from '../trainer';
 import { DRIFT_REFERENCE_WIDTH, HELD_OUT, NOISE_DRAWS, NOISE_EPS, type RobustResult, type RobustRun, addRelativeNoise, noiseRng, runCost } from './double-it-robust-defaults';
 
@@ -89,8 +90,18 @@ export type RobustHooks = {
 	interrupt?: () => boolean | Promise<boolean>;
 };
 
-/** Train and measure one net. Null if stopped. */
-export async function trainRobustRun(run: RobustRun, train: TrainingData, test: TestSet, heldOut: TestSet, hooks: RobustHooks = {}): Promise<RobustResult | null> {
+/** Every this many training steps a net reports its progress (`onSteps`). */
+const STEPS_PER_REPORT = 50;
+
+/** Train and measure one net; `onSteps` hears the steps done every STEPS_PER_REPORT. Null if stopped. */
+export async function trainRobustRun(
+	run: RobustRun,
+	train: TrainingData,
+	test: TestSet,
+	heldOut: TestSet,
+	hooks: Pick<RobustHooks, 'shouldStop' | 'interrupt'> = {},
+	onSteps?: (done: number) => void | Promise<void>
+): Promise<RobustResult | null> {
 	const s = run.setting;
 	const cfg: NetConfig = { width: s.width, depth: s.depth, residual: s.residual };
 	const t0 = performance.now();
@@ -99,10 +110,17 @@ export async function trainRobustRun(run: RobustRun, train: TrainingData, test: 
 	let flat: Float32Array;
 	let nonFinite: boolean;
 	try {
-		const { steps, meanLoss } = await trainer.train(s.steps, hooks.interrupt);
+		// the trainer asks `interrupt` after each step but the last: count them there
+		let done = 0;
+		const interrupt = async () => {
+			if (++done % STEPS_PER_REPORT === 0) await onSteps?.(done);
+			return (await hooks.interrupt?.()) ?? false;
+		};
+		const { steps, meanLoss } = await trainer.train(s.steps, interrupt);
 		if (steps < s.steps || hooks.shouldStop?.()) return null;
 		nonFinite = !Number.isFinite(meanLoss[0]);
 		flat = Float32Array.from(await trainer.snapshot(0));
+		await onSteps?.(steps);
 	} finally {
 		trainer.dispose();
 	}
@@ -118,20 +136,31 @@ export async function trainRobustRun(run: RobustRun, train: TrainingData, test: 
 	return r;
 }
 
-/** Train every run in order (skipping known ids), reporting each as it finishes. Returns whether it was stopped. */
-export async function runRobust(runs: readonly RobustRun[], train: TrainingData, test: TestSet, heldOut: TestSet, hooks: RobustHooks = {}, skip: (id: string) => boolean = () => false): Promise<{ stopped: boolean }> {
+/** A lane that trains one net (./common.ts `Lane`): here, or in a helper worker. */
+export type RobustLane = Lane<RobustRun, RobustResult>;
+
+/**
+ * Train every run (skipping known ids), in order, reporting each as it finishes. `helperLanes` (given
+ * the runs to train) adds lanes that share them with this thread. Returns whether it was stopped.
+ */
+export async function runRobust(
+	runs: readonly RobustRun[],
+	train: TrainingData,
+	test: TestSet,
+	heldOut: TestSet,
+	hooks: RobustHooks = {},
+	skip: (id: string) => boolean = () => false,
+	helperLanes: (todo: readonly RobustRun[]) => RobustLane[] = () => []
+): Promise<{ stopped: boolean }> {
 	const todo = runs.filter((r) => !skip(r.id));
-	const total = todo.reduce((a, r) => a + runCost(r.setting), 0) || 1;
-	let done = 0;
-	for (const run of todo) {
+	const local: RobustLane = async (run, onSteps) => {
 		await hooks.waitWhilePaused?.();
-		if (hooks.shouldStop?.()) return { stopped: true };
-		await hooks.onProgress?.(done / total, run);
-		const r = await trainRobustRun(run, train, test, heldOut, hooks);
-		if (!r) return { stopped: true };
-		done += runCost(run.setting);
-		await hooks.onResult?.(r);
-		await hooks.onProgress?.(done / total, run);
-	}
-	return { stopped: false };
+		if (hooks.shouldStop?.()) return null;
+		return trainRobustRun(run, train, test, heldOut, hooks, onSteps);
+	};
+	return shareWork(todo, (r) => ({ cost: runCost(r.setting), steps: r.setting.steps }), local, helperLanes(todo), {
+		onDone: (_run, r) => hooks.onResult?.(r),
+		onProgress: hooks.onProgress,
+		shouldStop: hooks.shouldStop
+	});
 }

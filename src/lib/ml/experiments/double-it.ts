@@ -2,7 +2,7 @@
 // (../batched.ts), reading each run's test accuracy and loss at its evaluation steps.
 import { BatchedTrainer } from '../batched';
 import type { TrainingData } from '../trainer';
-import type { TestSet } from './common';
+import { type Lane, type TestSet, shareWork } from './common';
 import { type GroupPlan, groupCost, trainFlops } from './double-it-defaults';
 import type { EvalPoint, RunResult } from './double-it-analysis';
 
@@ -86,7 +86,7 @@ export function netsAtOnce(backend: string): number {
  * a helper worker. Resolves with the group's runs, or null if the run was stopped; rejects if the lane
  * itself failed (a helper that died), and then its group is trained again elsewhere.
  */
-export type GridLane = (group: GroupPlan, onSteps: (done: number) => void | Promise<void>) => Promise<RunResult[] | null>;
+export type GridLane = Lane<GroupPlan, RunResult[]>;
 
 /**
  * Train every group in order; finished runs are reported as they arrive. Returns whether it was stopped.
@@ -110,93 +110,22 @@ export async function runGrid(
 }
 
 /**
- * Hand `todo`'s groups, in order, to whichever lane is free. A helper lane that fails is dropped and its
- * group goes back to the front of the queue; the local lane's errors are the run's. Progress is the share
- * of the training FLOPs done over all lanes. Once a lane answers null (stopped), no group is handed out
- * any more and, when every lane has settled, the result says stopped. With the local lane alone this is
- * the plain loop: each group in turn, its runs reported before the next starts.
+ * Hand `todo`'s groups, in order, to whichever lane is free (`shareWork` in ./common.ts): a failed
+ * helper's group goes back to the queue, progress is the share of the training FLOPs done over all
+ * lanes, and each group's runs are reported as it finishes. With the local lane alone this is the plain
+ * loop: each group in turn, its runs reported before the next starts.
  */
-export async function shareGroups(
+export function shareGroups(
 	todo: readonly GroupPlan[],
 	local: GridLane,
 	helpers: readonly GridLane[],
 	hooks: Pick<GridHooks, 'onRun' | 'onProgress' | 'shouldStop'> = {}
 ): Promise<{ stopped: boolean }> {
-	const total = todo.reduce((a, g) => a + groupCost(g), 0) || 1;
-	const queue = [...todo];
-	let done = 0;
-	/** FLOPs done so far in the groups being trained now */
-	const going = new Map<GroupPlan, number>();
-	let stopped = false;
-	/** set once the local lane failed: the run is over, whatever the helpers still do */
-	let ended = false;
-	let waiters: (() => void)[] = [];
-	const changed = () => new Promise<void>((resolve) => waiters.push(resolve));
-	const notify = () => {
-		const w = waiters;
-		waiters = [];
-		w.forEach((f) => f());
-	};
-	const lane = async (train: GridLane, isLocal: boolean) => {
-		for (;;) {
-			if (stopped || ended) return;
-			const g = queue.shift();
-			if (!g) {
-				// a helper's group may still come back to the queue
-				if (going.size === 0) return;
-				await changed();
-				continue;
-			}
-			if (hooks.shouldStop?.()) {
-				queue.unshift(g);
-				stopped = true;
-				notify();
-				return;
-			}
-			const cost = groupCost(g);
-			const longest = Math.max(...g.runs.map((r) => r.setting.steps));
-			let live = true;
-			going.set(g, 0);
-			let results: RunResult[] | null;
-			try {
-				results = await train(g, (steps) => {
-					if (!live || ended) return;
-					going.set(g, (cost * steps) / longest);
-					let inFlight = 0;
-					for (const f of going.values()) inFlight += f;
-					return hooks.onProgress?.((done + inFlight) / total, g);
-				});
-			} catch (e) {
-				live = false;
-				going.delete(g);
-				if (isLocal) throw e;
-				queue.unshift(g);
-				notify();
-				return;
-			}
-			live = false;
-			going.delete(g);
-			if (ended) return;
-			if (!results) {
-				stopped = true;
-				notify();
-				return;
-			}
-			done += cost;
-			if (!stopped) for (const r of results) await hooks.onRun?.(r);
-			notify();
-		}
-	};
-	// the first error of the local lane (or of reporting a result) ends the run at once; a helper still
-	// training then finishes or is terminated by its owner, and whatever it answers is ignored
-	let fail: (e: unknown) => void = () => {};
-	const failed = new Promise<never>((_, reject) => (fail = reject));
-	const guard = (p: Promise<void>) =>
-		p.catch((e) => {
-			ended = true;
-			notify();
-			fail(e);
-		});
-	await Promise.race([Promise.all([guard(lane(local, true)), ...helpers.map((h) => guard(lane(h, false)))]), failed]);
-	return { stopped };
+	return shareWork(todo, (g) => ({ cost: groupCost(g), steps: Math.max(...g.runs.map((r) => r.setting.steps)) }), local, helpers, {
+		onDone: async (_g, results) => {
+			for (const r of results) await hooks.onRun?.(r);
+		},
+		onProgress: hooks.onProgress,
+		shouldStop: hooks.shouldStop
+	});
 }

@@ -209,3 +209,17 @@ export function provenance(complete: boolean, seconds: number, backend: string, 
 	const shippedText = `Shipped grid: scripts/make-double-it.ts, seeds fixed, ${backend} in Node, ${Math.round(seconds / 60)} min on a shared 2-core machine${complete ? '' : ' (incomplete)'}.`;
 	return live ? `${shippedText} Live results: trained in your browser (${live}).` : shippedText;
 }
+
+/**
+ * The workers that shared a live plan (the ML worker and its helpers on wasm/cpu): the most at once,
+ * how many now, and how many helpers failed during it (their nets were trained again elsewhere).
+ */
+export type Workers = { most: number; now: number; lost: number };
+export const oneWorker = (): Workers => ({ most: 1, now: 1, lost: 0 });
+/** The plan now runs on `count` workers. */
+export const workersNow = (w: Workers, count: number): Workers => ({ most: Math.max(w.most, count), now: count, lost: w.lost + Math.max(0, w.now - count) });
+/** The progress bar's label while `count` workers share a plan. */
+export const workersLabel = (label: string, count: number) => (count > 1 ? `${label}, on ${count} workers` : label);
+
+/** Where a live plan ran, for its closing status: the backend, and the workers when helpers shared it. */
+export const ranOn = (backend: string | undefined, w: Workers) => `${backend ?? '?'}${w.most > 1 ? `, on ${w.most} workers` : ''}`;

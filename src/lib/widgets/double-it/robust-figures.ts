@@ -9,6 +9,7 @@ import {
 	DRIFT_REFERENCE_WIDTH,
 	NOISE_EPS,
 	ROBUST_DEPTHS,
+	ROBUST_WIDTHS,
 	type AxisPoint,
 	type DriftRow,
 	type RobustAxis,
@@ -68,7 +69,7 @@ export function driftSeries(rows: readonly DriftRow[]): LineSeries[] {
 
 /** The live runs of the robustness panel: the axis's nets at the baseline, up to `max`, from one seed. */
 export function robustLivePlan(axis: RobustAxis, max: number, seed: number): RobustRun[] {
-	const xs = axis === 'width' ? [16, 32, 64, 128, 256, 512].filter((w) => w <= max) : ROBUST_DEPTHS.filter((d) => d <= max);
+	const xs = axis === 'width' ? ROBUST_WIDTHS.filter((w) => w <= max) : ROBUST_DEPTHS.filter((d) => d <= max);
 	return xs.map((x) => {
 		const s = axis === 'width' ? robustSetting(x, BASELINE.depth) : robustSetting(BASELINE.width, x);
 		return { id: runId(s, seed), setting: s, seed, measure: true };

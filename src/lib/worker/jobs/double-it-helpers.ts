@@ -1,9 +1,12 @@
-// Helper workers for the "Double it" grid on wasm and cpu, where each net trains alone on one core: the
-// ML worker starts up to three nested workers (../grid-helper.worker.ts) and shares the plan's groups
-// with them (shareGroups in the experiment). Each net's numbers depend only on its seed and the backend,
-// so the grid comes out the same on any number of workers, only sooner.
+// Helper workers for the "Double it" essay on wasm and cpu, where each net trains alone on one core: the
+// ML worker starts up to three nested workers (../grid-helper.worker.ts) and shares a plan's items with
+// them (`shareWork` in the experiments): the grid's groups, or the robustness, drift and double-descent
+// panels' nets.
+// Each net's numbers depend only on its seed and the backend, so a plan comes out the same on any number
+// of workers, only sooner.
 import * as Comlink from 'comlink';
-import { type GridLane, type GridHooks, type GroupPlan, groupCost } from '../../ml/experiments/double-it';
+import type { EvalPoint } from '../../ml/experiments/double-it';
+import { ctx } from '../context';
 import type { GridHelperApi, HelperInit, HelperRun } from '../grid-helper.worker';
 
 /**
@@ -20,16 +23,33 @@ export const MAX_HELPERS = 3;
 
 export type HelperPlan = { backend: string | undefined; cores: number; sameOrigin: boolean };
 
-/** How many helpers to start for `todo`: none unless on wasm/cpu, with ≥ 3 groups and enough work, on the site's own origin. */
-export function helperCount(todo: readonly GroupPlan[], { backend, cores, sameOrigin }: HelperPlan): number {
+/**
+ * How many helpers to start for a plan whose items (groups, nets) cost `costs` FLOPs: none unless on
+ * wasm/cpu, with ≥ 3 items and enough work, on the site's own origin.
+ */
+export function helperCount(costs: readonly number[], { backend, cores, sameOrigin }: HelperPlan): number {
 	if (backend !== 'wasm' && backend !== 'cpu') return 0;
 	// embedded on another origin the ML worker runs through a shim (client.ts startWorker): no nested workers there
-	if (!sameOrigin || todo.length < 3) return 0;
-	if (todo.reduce((a, g) => a + groupCost(g), 0) < HELPER_MIN_FLOPS) return 0;
-	return Math.max(0, Math.min((cores || 1) - 1, MAX_HELPERS, todo.length - 1));
+	if (!sameOrigin || costs.length < 3) return 0;
+	if (costs.reduce((a, c) => a + c, 0) < HELPER_MIN_FLOPS) return 0;
+	return Math.max(0, Math.min((cores || 1) - 1, MAX_HELPERS, costs.length - 1));
 }
 
-export type HelperPool = { lanes: GridLane[]; close(): void };
+/**
+ * One helper, as a lane of a plan: `call` runs one item on the helper's API (trainGroup, trainRobust, trainDescent),
+ * `key` names that item in the helper's progress and curve points while it trains. Rejects if the helper
+ * failed to start or died (a call to a dead worker would never settle).
+ */
+export type HelperLane = <R>(
+	key: string,
+	call: (api: Comlink.Remote<GridHelperApi>) => Promise<R>,
+	onSteps: (done: number) => void | Promise<void>,
+	onPoint?: (runIndex: number, p: EvalPoint) => void | Promise<void>
+) => Promise<R>;
+
+export type HelperPool = { lanes: HelperLane[]; close(): void };
+/** What the helpers need of the run they share: its pause, its interrupt, and whether it is held in a pause now. */
+export type HelperHooks = { waitWhilePaused?: () => Promise<void>; interrupt?: () => boolean | Promise<boolean>; held?: () => boolean };
 
 /** test hook: the next plan's first helper fails to load ('load') or vanishes in its first group ('vanish') */
 let fault: 'load' | 'vanish' | null = null;
@@ -38,32 +58,30 @@ export function breakGridHelperForTesting(how: 'load' | 'vanish'): void {
 }
 
 /**
- * Start `n` helpers for one plan. Each is a lane of the grid; a helper that fails to start or dies
- * rejects its lane (a call to a dead worker would never settle), so its group is trained elsewhere.
+ * Start `n` helpers for one plan. Each is a lane of the plan; a helper that fails to start or dies
+ * rejects its lane (a call to a dead worker would never settle), so its item is trained elsewhere.
  * `close` terminates them all (the run ended, was stopped or cancelled): nothing of theirs lingers.
  * `onWorkers` hears how many workers share the plan (the ML worker and the helpers alive) as it changes.
  */
-export function startHelpers(n: number, init: HelperInit, hooks: GridHooks, stop: () => boolean, onWorkers: (count: number) => void = () => {}): HelperPool {
+export function startHelpers(n: number, init: HelperInit, hooks: HelperHooks, stop: () => boolean, onWorkers: (count: number) => void = () => {}): HelperPool {
 	const workers: Worker[] = [];
 	/** helpers started and still alive: with the ML worker, the workers sharing the plan now */
 	let alive = 0;
 	let closed = false;
-	const lanes: GridLane[] = [];
+	const lanes: HelperLane[] = [];
 	const closers: (() => void)[] = [];
-	/** the group each helper trains now, by key: its progress goes to that group's lane */
+	/** the item each helper trains now, by key: its progress and curve points go to that item's lane */
 	const onSteps = new Map<string, (done: number) => void | Promise<void>>();
-	const groups = new Map<string, GroupPlan>();
+	const onPoints = new Map<string, (runIndex: number, p: EvalPoint) => void | Promise<void>>();
 	const run: HelperRun = {
 		waitThenStop: async () => {
 			await hooks.waitWhilePaused?.();
 			return stop();
 		},
 		interrupt: async () => (await hooks.interrupt?.()) || stop(),
+		look: async () => ({ stop: stop(), held: hooks.held?.() ?? false }),
 		onSteps: async (key, done) => void (await onSteps.get(key)?.(done)),
-		onPoint: async (key, i, p) => {
-			const g = groups.get(key);
-			if (g) await hooks.onPoint?.(g, i, p);
-		}
+		onPoint: async (key, i, p) => void (await onPoints.get(key)?.(i, p))
 	};
 	const broken = fault;
 	fault = null;
@@ -112,15 +130,15 @@ export function startHelpers(n: number, init: HelperInit, hooks: GridHooks, stop
 			() => worker.terminate()
 		);
 		closers.push(() => died(new Error('the grid helpers were closed')));
-		lanes.push(async (g, steps) => {
+		lanes.push(async (key, call, steps, point) => {
 			await ready;
-			onSteps.set(g.key, steps);
-			groups.set(g.key, g);
+			onSteps.set(key, steps);
+			if (point) onPoints.set(key, point);
 			try {
-				return await Promise.race([api.trainGroup(g), death]);
+				return await Promise.race([call(api), death]);
 			} finally {
-				onSteps.delete(g.key);
-				groups.delete(g.key);
+				onSteps.delete(key);
+				onPoints.delete(key);
 			}
 		});
 	}
@@ -132,4 +150,16 @@ export function startHelpers(n: number, init: HelperInit, hooks: GridHooks, stop
 			for (const w of workers) w.terminate();
 		}
 	};
+}
+
+/**
+ * In the ML worker, for a plan whose items cost `costs`: start as many helpers as `helperCount` allows
+ * on this machine and backend, or none (null). The caller closes the pool when the plan ends.
+ */
+export function helpersForPlan(costs: readonly number[], hooks: HelperHooks, stop: () => boolean, onWorkers: (count: number) => void): HelperPool | null {
+	const backend = ctx.backend?.name;
+	const opts = ctx.options;
+	const n = helperCount(costs, { backend, cores: self.navigator?.hardwareConcurrency ?? 1, sameOrigin: new URL(import.meta.url).origin === self.origin });
+	if (n === 0 || !opts || (backend !== 'wasm' && backend !== 'cpu')) return null;
+	return startHelpers(n, { backend, wasmPath: opts.wasmPath, assets: opts.assets, data: ctx.data }, hooks, stop, onWorkers);
 }

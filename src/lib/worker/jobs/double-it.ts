@@ -4,8 +4,8 @@
 // reporting each run as it finishes so the page can show partial results. On wasm and cpu a large plan
 // is shared with helper workers on the machine's other cores (./double-it-helpers).
 import { ctx } from '../context';
-import { type GridHooks, type GroupPlan, type RunResult, type EvalPoint, netsAtOnce, runGrid } from '../../ml/experiments/double-it';
-import { helperCount, startHelpers, type HelperPool } from './double-it-helpers';
+import { type GridHooks, type GridLane, type GroupPlan, type RunResult, type EvalPoint, groupCost, netsAtOnce, runGrid } from '../../ml/experiments/double-it';
+import { helpersForPlan, type HelperPool } from './double-it-helpers';
 
 export type DoubleItEvent =
 	| { kind: 'run'; run: RunResult }
@@ -36,16 +36,8 @@ export const doubleItJob = {
 				const backend = ctx.backend?.name ?? 'wasm';
 				try {
 					const r = await runGrid(groups, ctx.trainSet(), ctx.testSet(), hooks, (id) => known.has(id), netsAtOnce(backend), (todo) => {
-						const opts = ctx.options;
-						const n = helperCount(todo, {
-							backend,
-							cores: self.navigator?.hardwareConcurrency ?? 1,
-							sameOrigin: new URL(import.meta.url).origin === self.origin
-						});
-						if (n === 0 || !opts || (backend !== 'wasm' && backend !== 'cpu')) return [];
-						const workers = (count: number) => void onEvent({ kind: 'workers', count });
-						pool = startHelpers(n, { backend, wasmPath: opts.wasmPath, assets: opts.assets, data: ctx.data }, hooks, hooks.shouldStop!, workers);
-						return pool.lanes;
+						pool = helpersForPlan(todo.map(groupCost), { ...hooks, held: run.held }, hooks.shouldStop!, (count) => void onEvent({ kind: 'workers', count }));
+						return (pool?.lanes ?? []).map((lane): GridLane => (g, steps) => lane(g.key, (api) => api.trainGroup(g), steps, (i, p) => hooks.onPoint?.(g, i, p)));
 					});
 					return moved() ? null : r;
 				} finally {
