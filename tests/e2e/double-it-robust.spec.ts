@@ -119,6 +119,12 @@ test('a tiny robustness recompute (widths 16 and 32, one seed) completes live on
 	await expect(robust).toHaveAttribute('data-robust', 'live-done', { timeout: 120_000 });
 	await expect(robust).toHaveAttribute('data-robust-points', '2');
 	await expect(widget).toContainText('Robustness recomputed in your browser');
+	// the axis is a view switch: depth shows the shipped depths, and width your run again
+	await robust.getByRole('radio', { name: 'depth' }).check();
+	await expect(robust).toHaveAttribute('data-robust', 'shipped');
+	await expect(robust).toHaveAttribute('data-robust-points', '5');
+	await robust.getByRole('radio', { name: 'width' }).check();
+	await expect(robust).toHaveAttribute('data-robust', 'live-done');
 });
 
 test('the double-descent panel trains live (one seed) and can be cancelled with its first nets on screen', async ({ page }) => {

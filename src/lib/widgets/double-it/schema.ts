@@ -21,7 +21,8 @@ export const doubleItSchema = defineSchema([
 		default: '256'
 	},
 	// the robustness and drift panels (RobustPanel.svelte, DriftPanel.svelte); live work is capped here
-	{ name: 'raxis', kind: 'enum', label: 'Robustness against', help: 'Which axis the “bigger is more robust” panel shows: width (4 blocks) or residual depth (width 64).', choices: [{ value: 'width', label: 'width' }, { value: 'depth', label: 'depth' }], default: 'width' },
+	// switches the view at once; a live run keeps the axis it started with
+	{ name: 'raxis', kind: 'enum', label: 'Robustness against', help: 'Which axis the “bigger is more robust” panel shows: width (4 blocks) or residual depth (width 64).', choices: [{ value: 'width', label: 'width' }, { value: 'depth', label: 'depth' }], default: 'width', live: true },
 	{ name: 'rmax', kind: 'enum', label: 'Largest net (live robustness)', help: 'The robustness panel trains widths 16 up to this (or depths 1 up to this ÷ 16) when run here.', choices: ['32', '64', '128', '256'].map((v) => ({ value: v, label: v })), default: '64' },
 	{
 		name: 'ddmax',
