@@ -29,8 +29,6 @@ export type HelperInit = {
 export type HelperRun = {
 	/** at a chunk boundary: waits while the run is paused; answers whether it should stop */
 	waitThenStop(): Promise<boolean>;
-	/** between training steps: the run's interrupt (waits while paused); answers whether to stop */
-	interrupt(): Promise<boolean>;
 	/** the run now, without waiting: stopped, or held in a pause */
 	look(): Promise<{ stop: boolean; held: boolean }>;
 	onSteps(group: string, done: number): Promise<void>;

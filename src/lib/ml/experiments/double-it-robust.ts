@@ -112,9 +112,9 @@ export async function trainRobustRun(
 	try {
 		// the trainer asks `interrupt` after each step but the last: count them there
 		let done = 0;
-		const interrupt = async () => {
-			if (++done % STEPS_PER_REPORT === 0) await onSteps?.(done);
-			return (await hooks.interrupt?.()) ?? false;
+		const interrupt = (): boolean | Promise<boolean> => {
+			if (++done % STEPS_PER_REPORT !== 0 || !onSteps) return hooks.interrupt?.() ?? false;
+			return Promise.resolve(onSteps(done)).then(() => hooks.interrupt?.() ?? false);
 		};
 		const { steps, meanLoss } = await trainer.train(s.steps, interrupt);
 		if (steps < s.steps || hooks.shouldStop?.()) return null;

@@ -3,7 +3,7 @@
 // plan is shared with helper workers on the machine's other cores (./double-it-helpers), one net at a time.
 import { ctx } from '../context';
 import { type DescentLane, type DescentResult, type DescentRun, descentWork, runDescent } from '../../ml/experiments/double-it-descent';
-import { helpersForPlan, type HelperPool } from './double-it-helpers';
+import { planHelpers } from './double-it-helpers';
 
 export type DescentEvent =
 	| { kind: 'result'; result: DescentResult }
@@ -17,7 +17,6 @@ export const doubleItDescentJob = {
 		const known = new Set<string>();
 		return ctx.run(runId, (run) =>
 			ctx.retryOnDeviceLost(run, async (moved) => {
-				let pool: HelperPool | null = null;
 				const hooks = {
 					onResult: async (res: DescentResult) => {
 						known.add(res.id);
@@ -28,20 +27,19 @@ export const doubleItDescentJob = {
 					waitWhilePaused: run.waitWhilePaused,
 					interrupt: async () => (await run.interrupt()) || moved()
 				};
+				const helpers = planHelpers(
+					// descentWork counts multiply-adds per training example and step; a training step costs ~6 FLOPs per weight
+					(t: DescentRun) => 6 * descentWork(t),
+					{ ...hooks, held: run.held },
+					hooks.shouldStop,
+					(count) => void onEvent({ kind: 'workers', count }),
+					(lane): DescentLane => (one, steps) => lane(one.id, (api) => api.trainDescent(one), steps)
+				);
 				try {
-					const r = await runDescent(runs, ctx.data, ctx.testSet(), hooks, (id) => known.has(id), (todo) => {
-						pool = helpersForPlan(
-							// descentWork counts multiply-adds per training example and step; a training step costs ~6 FLOPs per weight
-							todo.map((t) => 6 * descentWork(t)),
-							{ ...hooks, held: run.held },
-							hooks.shouldStop,
-							(count) => void onEvent({ kind: 'workers', count })
-						);
-						return (pool?.lanes ?? []).map((lane): DescentLane => (one, steps) => lane(one.id, (api) => api.trainDescent(one), steps));
-					});
+					const r = await runDescent(runs, ctx.data, ctx.testSet(), hooks, (id) => known.has(id), helpers.lanes);
 					return moved() ? null : r;
 				} finally {
-					(pool as HelperPool | null)?.close();
+					helpers.close();
 				}
 			})
 		);

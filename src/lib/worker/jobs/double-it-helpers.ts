@@ -48,8 +48,8 @@ export type HelperLane = <R>(
 ) => Promise<R>;
 
 export type HelperPool = { lanes: HelperLane[]; close(): void };
-/** What the helpers need of the run they share: its pause, its interrupt, and whether it is held in a pause now. */
-export type HelperHooks = { waitWhilePaused?: () => Promise<void>; interrupt?: () => boolean | Promise<boolean>; held?: () => boolean };
+/** What the helpers need of the run they share: its pause point, and whether it is held in a pause now. */
+export type HelperHooks = { waitWhilePaused?: () => Promise<void>; held?: () => boolean };
 
 /** test hook: the next plan's first helper fails to load ('load') or vanishes in its first group ('vanish') */
 let fault: 'load' | 'vanish' | null = null;
@@ -78,7 +78,6 @@ export function startHelpers(n: number, init: HelperInit, hooks: HelperHooks, st
 			await hooks.waitWhilePaused?.();
 			return stop();
 		},
-		interrupt: async () => (await hooks.interrupt?.()) || stop(),
 		look: async () => ({ stop: stop(), held: hooks.held?.() ?? false }),
 		onSteps: async (key, done) => void (await onSteps.get(key)?.(done)),
 		onPoint: async (key, i, p) => void (await onPoints.get(key)?.(i, p))
@@ -153,13 +152,27 @@ export function startHelpers(n: number, init: HelperInit, hooks: HelperHooks, st
 }
 
 /**
- * In the ML worker, for a plan whose items cost `costs`: start as many helpers as `helperCount` allows
- * on this machine and backend, or none (null). The caller closes the pool when the plan ends.
+ * In the ML worker, the helpers of one plan: `lanes(todo)` starts as many as `helperCount` allows on
+ * this machine and backend for the items `todo` (maybe none) and gives each as a lane made by `toLane`;
+ * `close()` ends them when the plan is over, however it ended.
  */
-export function helpersForPlan(costs: readonly number[], hooks: HelperHooks, stop: () => boolean, onWorkers: (count: number) => void): HelperPool | null {
-	const backend = ctx.backend?.name;
-	const opts = ctx.options;
-	const n = helperCount(costs, { backend, cores: self.navigator?.hardwareConcurrency ?? 1, sameOrigin: new URL(import.meta.url).origin === self.origin });
-	if (n === 0 || !opts || (backend !== 'wasm' && backend !== 'cpu')) return null;
-	return startHelpers(n, { backend, wasmPath: opts.wasmPath, assets: opts.assets, data: ctx.data }, hooks, stop, onWorkers);
+export function planHelpers<Item, Lane>(
+	cost: (item: Item) => number,
+	hooks: HelperHooks,
+	stop: () => boolean,
+	onWorkers: (count: number) => void,
+	toLane: (helper: HelperLane) => Lane
+): { lanes: (todo: readonly Item[]) => Lane[]; close(): void } {
+	let pool: HelperPool | null = null;
+	return {
+		lanes: (todo) => {
+			const backend = ctx.backend?.name;
+			const opts = ctx.options;
+			const n = helperCount(todo.map(cost), { backend, cores: self.navigator?.hardwareConcurrency ?? 1, sameOrigin: new URL(import.meta.url).origin === self.origin });
+			if (n === 0 || !opts || (backend !== 'wasm' && backend !== 'cpu')) return [];
+			pool = startHelpers(n, { backend, wasmPath: opts.wasmPath, assets: opts.assets, data: ctx.data }, hooks, stop, onWorkers);
+			return pool.lanes.map(toLane);
+		},
+		close: () => pool?.close()
+	};
 }

@@ -5,7 +5,7 @@
 import { ctx } from '../context';
 import type { TestSet } from '../../ml/test-set';
 import { type RobustLane, type RobustResult, type RobustRun, heldOutSet, runCost, runRobust } from '../../ml/experiments/double-it-robust';
-import { helpersForPlan, type HelperPool } from './double-it-helpers';
+import { planHelpers } from './double-it-helpers';
 
 export type RobustEvent =
 	| { kind: 'result'; result: RobustResult }
@@ -24,7 +24,6 @@ export const doubleItRobustJob = {
 		return ctx.run(runId, (run) =>
 			ctx.retryOnDeviceLost(run, async (moved) => {
 				heldOut ??= heldOutSet(ctx.data);
-				let pool: HelperPool | null = null;
 				const hooks = {
 					onResult: async (res: RobustResult) => {
 						known.add(res.id);
@@ -35,19 +34,18 @@ export const doubleItRobustJob = {
 					waitWhilePaused: run.waitWhilePaused,
 					interrupt: async () => (await run.interrupt()) || moved()
 				};
+				const helpers = planHelpers(
+					(t: RobustRun) => runCost(t.setting),
+					{ ...hooks, held: run.held },
+					hooks.shouldStop,
+					(count) => void onEvent({ kind: 'workers', count }),
+					(lane): RobustLane => (one, steps) => lane(one.id, (api) => api.trainRobust(one), steps)
+				);
 				try {
-					const r = await runRobust(runs, ctx.trainSet(), ctx.testSet(), heldOut, hooks, (id) => known.has(id), (todo) => {
-						pool = helpersForPlan(
-							todo.map((t) => runCost(t.setting)),
-							{ ...hooks, held: run.held },
-							hooks.shouldStop,
-							(count) => void onEvent({ kind: 'workers', count })
-						);
-						return (pool?.lanes ?? []).map((lane): RobustLane => (one, steps) => lane(one.id, (api) => api.trainRobust(one), steps));
-					});
+					const r = await runRobust(runs, ctx.trainSet(), ctx.testSet(), heldOut, hooks, (id) => known.has(id), helpers.lanes);
 					return moved() ? null : r;
 				} finally {
-					(pool as HelperPool | null)?.close();
+					helpers.close();
 				}
 			})
 		);

@@ -5,7 +5,7 @@
 // is shared with helper workers on the machine's other cores (./double-it-helpers).
 import { ctx } from '../context';
 import { type GridHooks, type GridLane, type GroupPlan, type RunResult, type EvalPoint, groupCost, netsAtOnce, runGrid } from '../../ml/experiments/double-it';
-import { helpersForPlan, type HelperPool } from './double-it-helpers';
+import { planHelpers } from './double-it-helpers';
 
 export type DoubleItEvent =
 	| { kind: 'run'; run: RunResult }
@@ -21,7 +21,6 @@ export const doubleItJob = {
 		// a lost device restarts the plan from its seeds on the next backend (runs already reported stay reported)
 		return ctx.run(runId, (run) =>
 			ctx.retryOnDeviceLost(run, async (moved) => {
-				let pool: HelperPool | null = null;
 				const hooks: GridHooks = {
 					onRun: async (res) => {
 						known.add(res.id);
@@ -34,14 +33,18 @@ export const doubleItJob = {
 					interrupt: async () => (await run.interrupt()) || moved()
 				};
 				const backend = ctx.backend?.name ?? 'wasm';
+				const helpers = planHelpers(
+					groupCost,
+					{ ...hooks, held: run.held },
+					hooks.shouldStop!,
+					(count) => void onEvent({ kind: 'workers', count }),
+					(lane): GridLane => (g, steps) => lane(g.key, (api) => api.trainGroup(g), steps, (i, p) => hooks.onPoint?.(g, i, p))
+				);
 				try {
-					const r = await runGrid(groups, ctx.trainSet(), ctx.testSet(), hooks, (id) => known.has(id), netsAtOnce(backend), (todo) => {
-						pool = helpersForPlan(todo.map(groupCost), { ...hooks, held: run.held }, hooks.shouldStop!, (count) => void onEvent({ kind: 'workers', count }));
-						return (pool?.lanes ?? []).map((lane): GridLane => (g, steps) => lane(g.key, (api) => api.trainGroup(g), steps, (i, p) => hooks.onPoint?.(g, i, p)));
-					});
+					const r = await runGrid(groups, ctx.trainSet(), ctx.testSet(), hooks, (id) => known.has(id), netsAtOnce(backend), helpers.lanes);
 					return moved() ? null : r;
 				} finally {
-					(pool as HelperPool | null)?.close();
+					helpers.close();
 				}
 			})
 		);
